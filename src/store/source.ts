@@ -1,0 +1,19 @@
+import type { Entry } from '../policy/entry.js';
+
+/**
+ * A user source: the authorize files, or the SQLite store. The evaluator asks each source in the
+ * configured order and treats the concatenation as one list (first match / Fall-Through apply
+ * across sources, as FreeRADIUS does across modules... within one ordered list).
+ */
+export interface UserSource {
+  /** Human-readable name for logs and traces (file path or `sqlite:<path>`). */
+  readonly name: string;
+  /**
+   * The entries that may match `userName`: that user's entries and every DEFAULT entry, merged
+   * in source order (file position / row order). Synchronous so the request path never yields
+   * between sources and a request never sees half a change.
+   */
+  lookup(userName: string): readonly Entry[];
+  /** Releases files, statements and handles. */
+  close(): void;
+}
