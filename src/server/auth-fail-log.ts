@@ -1,0 +1,67 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { JsonLinesFile } from './json-lines-file.js';
+
+/**
+ * The audit trail of failed logins: one JSON line per rejected or dropped request, with when,
+ * from where (source address and port), which client and NAS, which user, and a stable reason
+ * code. Never a password or secret; for a wrong password at most a short keyed fingerprint
+ * (HMAC-SHA256 under a per-process random key, 8 hex digits), so the same wrong password tried
+ * again can be told apart from guessing without the log revealing anything about it.
+ */
+
+/** Stable reason codes of the auth-fail log (also used in debug logs and tests). */
+export type AuthFailReason =
+  | 'unknown_client'
+  | 'bad_message_authenticator'
+  | 'missing_message_authenticator'
+  | 'malformed'
+  | 'bad_code'
+  | 'bad_request_authenticator'
+  | 'no_matching_entry'
+  | 'wrong_password'
+  | 'no_password'
+  | 'auth_type_reject'
+  | 'rejected'
+  | 'internal_error';
+
+/** One auth-fail record, as written (keys are the JSON keys). */
+export interface AuthFailRecord {
+  time: string;
+  src: string;
+  src_port: number;
+  client: string | null;
+  nas_ip: string | null;
+  nas_id: string | null;
+  user: string | null;
+  reason: AuthFailReason;
+  /** The protocol drop code or evaluator detail, when it says more than `reason`. */
+  detail?: string;
+  /** 8 hex digits of HMAC-SHA256(process key, password) for wrong passwords. */
+  password_fp?: string;
+  /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
+  action: 'reject' | 'drop';
+}
+
+// one key per process, so fingerprints stay comparable across reloads but not across restarts
+const PROCESS_KEY = randomBytes(32);
+
+/** Writes auth-fail records; a no-op when no file is configured. */
+export class AuthFailLog {
+
+  constructor(private readonly file: JsonLinesFile | undefined) {}
+
+  /** True when records are written somewhere (callers can skip building them otherwise). */
+  get enabled(): boolean {
+    return this.file !== undefined;
+  }
+
+  /** Fingerprint of a password: 8 hex digits, stable within this process only. */
+  fingerprint(password: Buffer): string {
+    return createHmac('sha256', PROCESS_KEY).update(password).digest('hex').slice(0, 8);
+  }
+
+  /** Appends one record (time is filled in). */
+  write(record: Omit<AuthFailRecord, 'time'>): void {
+    this.file?.write({ time: new Date().toISOString(), ...record });
+  }
+}

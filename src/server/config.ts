@@ -1,0 +1,324 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+
+/**
+ * The server configuration file (`radiusd.yaml`): schema, defaults and validation. Everything
+ * is checked before anything is used (never half-applied); unknown keys are errors so a typo is
+ * not silently ignored; relative paths are resolved against the config file's directory.
+ */
+
+/** A listener: which packets it takes (auth: Access-Request, acct: Accounting-Request). */
+export type ListenerType = 'auth' | 'acct';
+
+export type MessageAuthenticatorPolicy = 'yes' | 'no' | 'auto';
+
+export interface ListenConfig {
+  type: ListenerType;
+  /** IPv4 or IPv6 literal. */
+  address: string;
+  /** 0 asks the OS for an ephemeral port (tests). */
+  port: number;
+}
+
+/** A RADIUS client (NAS) as written in the config file or clients.conf. */
+export interface ClientConfig {
+  name: string;
+  /** IP or CIDR, IPv4 or IPv6, exactly as written. */
+  address: string;
+  secret: string;
+  requireMessageAuthenticator: MessageAuthenticatorPolicy;
+  /** Only for information (FreeRADIUS uses it for checkrad). */
+  nasType?: string;
+  origin: { file: string; line: number };
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ServerConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  listen: ListenConfig[];
+  /** Absolute path of the FreeRADIUS-format entry dictionary loaded after the bundled one. */
+  dictionary: string;
+  clients: ClientConfig[];
+  /** Absolute path of a FreeRADIUS clients.conf, if any. */
+  clientsFile?: string;
+  users: { files: string[]; sqlite?: string };
+  log: {
+    level: LogLevel;
+    /** JSON-lines file with one line per rejected or dropped request. */
+    authFail?: string;
+    /** JSON-lines file with one line per Accounting-Request. */
+    accounting?: string;
+    /** Human-readable console logs (default: when stdout is a TTY). */
+    pretty?: boolean;
+  };
+  security: {
+    /** Seconds an Access-Reject is held back (never blocks other requests). */
+    rejectDelay: number;
+    maxAttributes: number;
+    /** RFC 5080 duplicate cache lifetime after the reply, in seconds. */
+    duplicateCacheSeconds: number;
+    /** Upper bound of the duplicate cache (entries). */
+    duplicateCacheEntries: number;
+    statusServer: boolean;
+    /** Packets per second from all clients together; 0 = unlimited. */
+    maxPps: number;
+    /** Packets per second from one client; 0 = unlimited. */
+    maxPpsPerClient: number;
+    /** Most Access-Rejects held by reject_delay at once (beyond: dropped, the NAS retransmits). */
+    maxDelayedRejects: number;
+  };
+  /** Worker processes; 1 = this process only. */
+  workers: number | 'auto';
+}
+
+/** The package's own entry dictionary (`dictionaries/dictionary`, which includes Vutlan's). */
+export function defaultDictionaryPath(): string {
+  return fileURLToPath(new URL('../../dictionaries/dictionary', import.meta.url));
+}
+
+const ipLiteral = z.string().refine((s) => isIP(s) !== 0, {
+  message: 'must be an IPv4 or IPv6 address (e.g. 127.0.0.1, 0.0.0.0, ::1 or ::)',
+});
+
+const yesNoAuto = z.preprocess(
+  (v) => (v === true ? 'yes' : v === false ? 'no' : v),
+  z.enum(['yes', 'no', 'auto'], { message: 'must be yes, no or auto' }),
+);
+
+const nonEmpty = (what: string) => z.string({ message: `${what} must be a string` }).min(1, `${what} must not be empty`);
+
+const listenSchema = z.strictObject({
+  type: z.enum(['auth', 'acct'], { message: 'must be auth or acct' }),
+  address: ipLiteral,
+  port: z.number().int().min(0).max(65535, 'must be 0..65535 (0 = any free port)'),
+});
+
+const clientSchema = z.strictObject({
+  name: nonEmpty('name'),
+  address: nonEmpty('address'),
+  secret: z.string({ message: 'secret must be a string (quote it if it looks like a number)' })
+    .min(1, 'secret must be at least 1 character long'),
+  require_message_authenticator: yesNoAuto.default('auto'),
+  nas_type: z.string().optional(),
+});
+
+const schema = z.strictObject({
+  listen: z.array(listenSchema).min(1, 'at least one listener is needed').default([
+    { type: 'auth', address: '0.0.0.0', port: 1812 },
+    { type: 'acct', address: '0.0.0.0', port: 1813 },
+  ]),
+  dictionary: nonEmpty('dictionary').optional(),
+  clients: z.array(clientSchema).default([]),
+  clients_file: nonEmpty('clients_file').optional(),
+  users: z.strictObject({
+    files: z.array(nonEmpty('users file')).default([]),
+    sqlite: nonEmpty('sqlite').optional(),
+  }).default({ files: [] }),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }).default('info'),
+    auth_fail: nonEmpty('auth_fail').optional(),
+    accounting: nonEmpty('accounting').optional(),
+    pretty: z.boolean().optional(),
+  }).default({ level: 'info' }),
+  security: z.strictObject({
+    reject_delay: z.number().min(0).max(5, 'must be 0..5 seconds (FreeRADIUS allows the same range)').default(1),
+    max_attributes: z.number().int().min(1).max(4096).default(200),
+    duplicate_cache_seconds: z.number().min(0).max(30, 'must be 0..30 seconds (RFC 5080 suggests 5..30)').default(5),
+    duplicate_cache_entries: z.number().int().min(0).max(10_000_000).default(65536),
+    status_server: z.boolean().default(true),
+    max_pps: z.number().int().min(0).default(0),
+    max_pps_per_client: z.number().int().min(0).default(0),
+    max_delayed_rejects: z.number().int().min(0).default(65_536),
+  }).default({
+    reject_delay: 1, max_attributes: 200, duplicate_cache_seconds: 5, duplicate_cache_entries: 65536, status_server: true,
+    max_pps: 0, max_pps_per_client: 0, max_delayed_rejects: 65_536,
+  }),
+  workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
+    message: 'must be a number of processes (1 = single process) or auto',
+  }).default(1),
+});
+
+type RawConfig = z.infer<typeof schema>;
+
+/** Options for tests and `check`: where file text comes from. */
+export interface LoadConfigOptions {
+  readText?: (path: string) => string;
+}
+
+/**
+ * Reads, validates and resolves a config file. Throws `ConfigError` with every problem as
+ * `file:line: message` (YAML syntax, wrong types, unknown keys, bad values) and how to fix it.
+ */
+export function loadConfig(configPath: string, opts: LoadConfigOptions = {}): ServerConfig {
+  const file = resolve(configPath);
+  const readText = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
+  let text: string;
+  try {
+    text = readText(file);
+  } catch (err) {
+    throw new ConfigError([{ file, line: 0, message: `cannot read the config file: ${(err as Error).message}` }]);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => ({
+      file,
+      line: lineCounter.linePos(e.pos[0]).line,
+      message: `YAML syntax: ${e.message.split('\n')[0]}`,
+    })));
+  }
+  const value = doc.toJS() ?? {};
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const problems: ConfigProblem[] = [];
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          problems.push({
+            file,
+            line: keyLine(doc, lineCounter, path, key),
+            message: `unknown key "${[...path, key].join('.')}"${suggestion(key)}`,
+          });
+        }
+        continue;
+      }
+      const where = path.length > 0 ? path.join('.') : '(top level)';
+      problems.push({ file, line: nodeLine(doc, lineCounter, path), message: `${where}: ${issue.message}` });
+    }
+    throw new ConfigError(problems);
+  }
+  return resolveConfig(file, parsed.data, doc, lineCounter);
+}
+
+const KNOWN_KEYS = [
+  'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'log', 'level', 'auth_fail',
+  'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
+  'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
+  'require_message_authenticator', 'nas_type',
+];
+
+function suggestion(key: string): string {
+  const k = key.toLowerCase().replace(/-/g, '_');
+  const near = KNOWN_KEYS.find((known) => known === k || distance(known, k) <= 2);
+  return near && near !== key ? ` (did you mean "${near}"?)` : '; remove it or check the spelling';
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+function nodeLine(doc: Document, lc: LineCounter, path: (string | number)[]): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
+    if (n > 0) {
+      const parent = doc.getIn(path.slice(0, n - 1), true);
+      const line = isMap(parent) ? pairKeyLine(parent, lc, String(path[n - 1])) : 0;
+      if (line) return line;
+    }
+  }
+  return 0;
+}
+
+function keyLine(doc: Document, lc: LineCounter, path: (string | number)[], key: string): number {
+  const parent = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  if (isMap(parent)) {
+    const line = pairKeyLine(parent, lc, key);
+    if (line) return line;
+  }
+  return nodeLine(doc, lc, path);
+}
+
+function pairKeyLine(map: unknown, lc: LineCounter, key: string): number {
+  if (!isMap(map)) return 0;
+  for (const pair of map.items) {
+    if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) return lc.linePos(pair.key.range[0]).line;
+  }
+  return 0;
+}
+
+function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCounter): ServerConfig {
+  const dir = dirname(file);
+  const at = (p: string) => resolve(dir, p);
+  const problems: ConfigProblem[] = [];
+
+  const seen = new Map<string, number>();
+  raw.listen.forEach((l, i) => {
+    const key = `${l.address}|${l.port}`;
+    if (l.port !== 0 && seen.has(key)) {
+      problems.push({
+        file,
+        line: nodeLine(doc, lc, ['listen', i]),
+        message: `listen: ${l.address} port ${l.port} is listed twice; each address/port can have one type`,
+      });
+    }
+    seen.set(key, i);
+  });
+
+  const clients: ClientConfig[] = raw.clients.map((c, i) => ({
+    name: c.name,
+    address: c.address,
+    secret: c.secret,
+    requireMessageAuthenticator: c.require_message_authenticator,
+    ...(c.nas_type !== undefined ? { nasType: c.nas_type } : {}),
+    origin: { file, line: nodeLine(doc, lc, ['clients', i]) },
+  }));
+
+  if (clients.length === 0 && raw.clients_file === undefined) {
+    problems.push({
+      file,
+      line: 0,
+      message: 'no RADIUS clients: add a "clients:" list (name, address, secret) or "clients_file: ./clients.conf"',
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    file,
+    listen: raw.listen.map((l) => ({ ...l })),
+    dictionary: raw.dictionary !== undefined ? at(raw.dictionary) : defaultDictionaryPath(),
+    clients,
+    ...(raw.clients_file !== undefined ? { clientsFile: at(raw.clients_file) } : {}),
+    users: {
+      files: raw.users.files.map(at),
+      ...(raw.users.sqlite !== undefined ? { sqlite: at(raw.users.sqlite) } : {}),
+    },
+    log: {
+      level: raw.log.level,
+      ...(raw.log.auth_fail !== undefined ? { authFail: at(raw.log.auth_fail) } : {}),
+      ...(raw.log.accounting !== undefined ? { accounting: at(raw.log.accounting) } : {}),
+      ...(raw.log.pretty !== undefined ? { pretty: raw.log.pretty } : {}),
+    },
+    security: {
+      rejectDelay: raw.security.reject_delay,
+      maxAttributes: raw.security.max_attributes,
+      duplicateCacheSeconds: raw.security.duplicate_cache_seconds,
+      duplicateCacheEntries: raw.security.duplicate_cache_entries,
+      statusServer: raw.security.status_server,
+      maxPps: raw.security.max_pps,
+      maxPpsPerClient: raw.security.max_pps_per_client,
+      maxDelayedRejects: raw.security.max_delayed_rejects,
+    },
+    workers: raw.workers,
+  };
+}
