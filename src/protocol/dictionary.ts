@@ -32,12 +32,25 @@ export interface VendorDef {
   continuation: boolean;
 }
 
+/**
+ * Attributes of RFC 6929 extended space (241..246) live under a synthetic vendor number, as in
+ * FreeRADIUS 3: `container * EXTENDED_VENDOR_BASE` (+ the vendor id for Extended-Vendor-Specific).
+ * Real IANA enterprise numbers are below this base.
+ */
+export const EXTENDED_VENDOR_BASE = 0x100_0000;
+
 export interface AttributeDef {
   /** Name as last defined (FreeRADIUS prints the last alias). */
   name: string;
-  /** 0 for standard and internal attributes. */
+  /**
+   * 0 for standard and internal attributes; the IANA enterprise number for VSAs; for RFC 6929
+   * extended attributes `container * EXTENDED_VENDOR_BASE (+ EVS vendor)`.
+   */
   vendorId: number;
-  /** Attribute number: 1..255 on the wire, >= 256 internal (never encoded) when vendorId is 0. */
+  /**
+   * Attribute number: 1..255 on the wire, >= 256 internal (never encoded) when vendorId is 0.
+   * TLV children (defined by OID) pack their path as FreeRADIUS does (parent | child << 8 ...).
+   */
   type: number;
   dataType: DataType;
   flags: AttributeFlags;
@@ -52,14 +65,13 @@ export function isInternal(def: AttributeDef): boolean {
   return def.vendorId === 0 && def.type > 255;
 }
 
-function attrKey(vendorId: number, type: number): number {
-  return vendorId * 0x1_0000_0000 + type;
-}
-
 /** A loaded dictionary. Lookups are O(1) and resolved once at load time by callers. */
 export class Dictionary {
   private readonly attrsByName = new Map<string, AttributeDef>();
-  private readonly attrsByCode = new Map<number, AttributeDef>();
+  /** vendorId -> type -> definition; nested so large synthetic vendor ids never collide. */
+  private readonly attrsByCode = new Map<number, Map<number, AttributeDef>>();
+  /** Standard attributes 0..255 by number: the decoder's hot path. */
+  private readonly standard: (AttributeDef | undefined)[] = new Array(256).fill(undefined);
   private readonly vendorsByName = new Map<string, VendorDef>();
   private readonly vendorsById = new Map<number, VendorDef>();
 
@@ -74,14 +86,19 @@ export class Dictionary {
    * definition; the last name is the one printed, as in FreeRADIUS.
    */
   addAttribute(def: AttributeDef): AttributeDef {
-    const key = attrKey(def.vendorId, def.type);
-    const existing = this.attrsByCode.get(key);
+    let byType = this.attrsByCode.get(def.vendorId);
+    if (!byType) {
+      byType = new Map();
+      this.attrsByCode.set(def.vendorId, byType);
+    }
+    const existing = byType.get(def.type);
     if (existing && existing.dataType === def.dataType) {
       existing.name = def.name;
       this.attrsByName.set(def.name.toLowerCase(), existing);
       return existing;
     }
-    this.attrsByCode.set(key, def);
+    byType.set(def.type, def);
+    if (def.vendorId === 0 && def.type < 256) this.standard[def.type] = def;
     this.attrsByName.set(def.name.toLowerCase(), def);
     return def;
   }
@@ -93,7 +110,13 @@ export class Dictionary {
 
   /** Attribute by vendor (0 = standard) and number. */
   attributeByCode(vendorId: number, type: number): AttributeDef | undefined {
-    return this.attrsByCode.get(attrKey(vendorId, type));
+    if (vendorId === 0 && type < 256) return this.standard[type];
+    return this.attrsByCode.get(vendorId)?.get(type);
+  }
+
+  /** Standard attribute 0..255 by number (array index, no hashing). */
+  standardAttribute(type: number): AttributeDef | undefined {
+    return this.standard[type];
   }
 
   vendorByName(name: string): VendorDef | undefined {
@@ -106,7 +129,7 @@ export class Dictionary {
 
   /** Every distinct attribute definition (aliases once). */
   *attributes(): IterableIterator<AttributeDef> {
-    yield* this.attrsByCode.values();
+    for (const byType of this.attrsByCode.values()) yield* byType.values();
   }
 
   *vendors(): IterableIterator<VendorDef> {
