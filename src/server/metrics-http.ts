@@ -1,0 +1,161 @@
+/**
+ * The operator's HTTP endpoint: `GET /metrics` (Prometheus text format) and `GET /healthz`
+ * (JSON `{status, uptime, config_generation}`), served only to addresses in an allowlist; any
+ * other address gets 403 before its request is looked at. Config:
+ *
+ *   metrics:
+ *     listen: 127.0.0.1:9812          # host:port, [v6]:port; port 0 = any free port
+ *     allow: [127.0.0.1/32, ::1/128]  # CIDRs or single addresses
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BlockList, isIP, type AddressInfo } from 'node:net';
+import type { ServerMetrics } from './metrics.js';
+
+/** The `metrics` section of the config. */
+export interface MetricsHttpConfig {
+  /** `host:port` or `[ipv6]:port`. */
+  listen: string;
+  /** Addresses allowed to read the endpoint; default loopback only. */
+  allow?: readonly string[];
+}
+
+/** The default allowlist: loopback only. */
+export const DEFAULT_METRICS_ALLOW: readonly string[] = ['127.0.0.1/32', '::1/128'];
+
+/** What `/healthz` reports beyond uptime; supplied by the server. */
+export interface HealthSource {
+  /** Generation of the configuration in service. */
+  configGeneration(): number;
+}
+
+/** Parses `host:port` / `[v6]:port`. Throws Error naming the value when it is not one. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || isIP(m[1]!) === 0 || !Number.isInteger(port) || port > 65535) {
+    throw new Error(`metrics.listen: expected IP:PORT or [IPv6]:PORT, got ${JSON.stringify(text)}`);
+  }
+  return { host: m[1]!, port };
+}
+
+/**
+ * Builds an address matcher from CIDRs or single addresses (IPv4 and IPv6). Throws Error naming
+ * the first invalid entry.
+ */
+export function parseAllowList(entries: readonly string[]): (address: string) => boolean {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [ip, bits, extra] = entry.split('/');
+    const family = isIP(ip ?? '');
+    const max = family === 6 ? 128 : 32;
+    const prefix = bits === undefined ? max : Number(bits);
+    if (family === 0 || extra !== undefined || !/^\d*$/.test(bits ?? '') || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+      throw new Error(`metrics.allow: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)`);
+    }
+    list.addSubnet(ip!, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return (address: string) => {
+    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; match them against IPv4 entries.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    if (mapped) return list.check(mapped[1]!, 'ipv4');
+    const family = isIP(address);
+    return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  };
+}
+
+/** A running metrics endpoint. */
+export class MetricsHttpServer {
+  private constructor(
+    private readonly server: Server,
+    private readonly metrics: ServerMetrics,
+  ) {}
+
+  /**
+   * Starts listening. Resolves once bound; rejects with the listen error (address in use,
+   * permission) or with a config error for a bad `listen` / `allow`.
+   */
+  static async start(config: MetricsHttpConfig, metrics: ServerMetrics, health?: HealthSource): Promise<MetricsHttpServer> {
+    const { host, port } = parseListen(config.listen);
+    const allowed = parseAllowList(config.allow ?? DEFAULT_METRICS_ALLOW);
+    const server = createServer((req, res) => {
+      handle(req, res, allowed, metrics, health).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error\n');
+      });
+    });
+    // Scrapers keep connections open; do not let idle ones hold the process at shutdown.
+    server.keepAliveTimeout = 5_000;
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 10_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new MetricsHttpServer(server, metrics);
+  }
+
+  /** The bound address (port resolved when 0 was asked for). */
+  address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  /** `http://host:port` of the endpoint. */
+  url(): string {
+    const a = this.address();
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** The metrics this endpoint serves. */
+  get source(): ServerMetrics {
+    return this.metrics;
+  }
+
+  /** Stops listening and closes open connections. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  allowed: (address: string) => boolean,
+  metrics: ServerMetrics,
+  health: HealthSource | undefined,
+): Promise<void> {
+  if (!allowed(req.socket.remoteAddress ?? '')) {
+    res.writeHead(403, { 'content-type': 'text/plain' });
+    res.end('forbidden\n');
+    return;
+  }
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });
+    res.end('method not allowed\n');
+    return;
+  }
+  if (path === '/metrics') {
+    const body = await metrics.text();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  if (path === '/healthz') {
+    const body = JSON.stringify({
+      status: 'ok',
+      uptime: Math.round(metrics.uptimeSeconds() * 1000) / 1000,
+      config_generation: health?.configGeneration() ?? metrics.configGeneration,
+    });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('not found: try /metrics or /healthz\n');
+}
