@@ -49,7 +49,7 @@ export interface DeviceClientOptions {
   timeoutMs?: number;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, parseTagValue: false, isArray: (name) => name === 'user' });
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, parseTagValue: false, trimValues: false, isArray: (name) => name === 'user' });
 
 type XmlAttrs = Record<string, string>;
 
