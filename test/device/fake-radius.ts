@@ -17,7 +17,7 @@ export interface SeenRequest {
 }
 
 /** How to answer: an npm-radius code and attributes, or 'silent' to drop the request. */
-export type Answer = { code: 'Access-Accept' | 'Access-Reject' | 'Access-Challenge'; attributes?: [string, unknown][]; secret?: string; stripMessageAuthenticator?: boolean } | 'silent';
+export type Answer = { code: 'Access-Accept' | 'Access-Reject' | 'Access-Challenge'; attributes?: unknown[][]; secret?: string; stripMessageAuthenticator?: boolean } | 'silent';
 
 /** A running responder. */
 export interface FakeRadius {
