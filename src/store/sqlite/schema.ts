@@ -1,0 +1,165 @@
+import Database from 'better-sqlite3';
+
+/**
+ * The SQLite user store's schema and its migrations.
+ *
+ * The store holds the same entry model as a users file: `entries` (one row per users-file entry,
+ * in global order) and `items` (its ordered check and reply items, as written). The `users` view
+ * shows each entry as a person reads a device user profile: password, the Vutlan permission
+ * lists, the NAS it is restricted to and its Valid flag.
+ *
+ * `PRAGMA user_version` is the schema version; `MIGRATIONS[i]` moves a database from version i
+ * to i + 1. Opening a database applies the missing migrations in one transaction.
+ */
+
+/** Type of a better-sqlite3 connection, re-exported so callers need not import the package. */
+export type SqliteDatabase = Database.Database;
+
+/** Gap left between consecutive entry positions, so an entry can be inserted before another. */
+export const POSITION_STEP = 1024;
+
+const PERMISSION_COLUMNS: ReadonlyArray<[string, string]> = [
+  ['sread', 'SRead'], ['swrite', 'SWrite'], ['cread', 'CRead'], ['cwrite', 'CWrite'],
+  ['gread', 'GRead'], ['gwrite', 'GWrite'], ['rfu1', 'RFU1'], ['rfu2', 'RFU2'],
+];
+
+function replyValue(attribute: string): string {
+  return `(SELECT value_text FROM items WHERE entry_id = e.id AND list = 'reply' AND attribute = '${attribute}' ORDER BY idx LIMIT 1)`;
+}
+
+/** Attributes FreeRADIUS pap/chap treat as a known-good password (control list). */
+export const PASSWORD_ATTRIBUTES: readonly string[] = [
+  'Cleartext-Password', 'Password-With-Header', 'Crypt-Password', 'MD5-Password', 'SMD5-Password',
+  'SHA1-Password', 'SSHA1-Password', 'SHA2-Password', 'SSHA2-224-Password', 'SSHA2-256-Password',
+  'SSHA2-384-Password', 'SSHA2-512-Password', 'PBKDF2-Password', 'NT-Password', 'LM-Password',
+  'NS-MTA-MD5-Password',
+];
+
+const passwordList = PASSWORD_ATTRIBUTES.map((a) => `'${a}'`).join(', ');
+
+const USERS_VIEW = `
+CREATE VIEW users AS
+SELECT
+  e.id AS id,
+  e.name AS name,
+  e.valid AS valid,
+  e.position AS position,
+  (SELECT value_text FROM items WHERE entry_id = e.id AND list = 'check'
+     AND attribute = 'NAS-IP-Address' AND op = '==' ORDER BY idx LIMIT 1) AS nas,
+  (SELECT attribute FROM items WHERE entry_id = e.id AND list = 'check'
+     AND attribute IN (${passwordList}) ORDER BY idx LIMIT 1) AS password_attribute,
+  (SELECT value_text FROM items WHERE entry_id = e.id AND list = 'check'
+     AND attribute IN (${passwordList}) ORDER BY idx LIMIT 1) AS password_value,
+  ${PERMISSION_COLUMNS.map(([col, attr]) => `${replyValue(attr)} AS ${col}`).join(',\n  ')},
+  e.fall_through AS fall_through
+FROM entries e
+WHERE e.is_default = 0
+`;
+
+/** Migration i takes the database from user_version i to i + 1. Never edit a released step. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE entries (
+    id           INTEGER PRIMARY KEY,
+    position     INTEGER NOT NULL,
+    name         TEXT    NOT NULL,
+    is_default   INTEGER NOT NULL GENERATED ALWAYS AS (name = 'DEFAULT') VIRTUAL,
+    fall_through INTEGER NOT NULL DEFAULT 0 CHECK (fall_through IN (0, 1)),
+    valid        INTEGER NOT NULL DEFAULT 1 CHECK (valid IN (0, 1)),
+    origin       TEXT,
+    created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+  );
+  CREATE INDEX entries_by_name ON entries (name, position);
+  CREATE INDEX entries_by_position ON entries (position);
+  CREATE TABLE items (
+    entry_id   INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+    list       TEXT    NOT NULL CHECK (list IN ('check', 'reply')),
+    idx        INTEGER NOT NULL,
+    attribute  TEXT    NOT NULL CHECK (attribute <> ''),
+    op         TEXT    NOT NULL CHECK (op IN ('=', ':=', '==', '!=', '>', '>=', '<', '<=', '=~', '!~', '=*', '!*', '+=', '-=', '^=')),
+    value_text TEXT    NOT NULL,
+    quote      TEXT    NOT NULL CHECK (quote IN ('"', '''', '\`', '')),
+    tag        INTEGER CHECK (tag BETWEEN 0 AND 31),
+    PRIMARY KEY (entry_id, list, idx)
+  ) WITHOUT ROWID;
+  ${USERS_VIEW};
+  `,
+];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Raised when the database cannot be used: newer schema, not a store, locked, corrupt. */
+export class SqliteStoreError extends Error {
+  constructor(
+    readonly code: 'schema_too_new' | 'not_found' | 'bad_row' | 'open_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SqliteStoreError';
+  }
+}
+
+export interface OpenOptions {
+  /** Open without write access and without migrating; the file must exist. */
+  readonly?: boolean;
+  /** Create the file when missing (default true unless readonly). */
+  create?: boolean;
+  /** Milliseconds to wait for another connection's lock (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (and creates, and migrates to SCHEMA_VERSION) a store database: WAL journal, a busy
+ * timeout so readers and the CLI wait for each other instead of failing, foreign keys on.
+ * Throws SqliteStoreError when the file holds a newer schema than this code knows.
+ */
+export function openStoreDatabase(path: string, opts: OpenOptions = {}): SqliteDatabase {
+  const readonly = opts.readonly ?? false;
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path, {
+      readonly,
+      fileMustExist: readonly || opts.create === false,
+    });
+  } catch (err) {
+    throw new SqliteStoreError('open_failed', `sqlite:${path}: ${(err as Error).message}`);
+  }
+  try {
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    if (!readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new SqliteStoreError(
+        'schema_too_new',
+        `sqlite:${path}: schema version ${version} is newer than this program's ${SCHEMA_VERSION}`,
+      );
+    }
+    if (version < SCHEMA_VERSION) {
+      if (readonly) {
+        throw new SqliteStoreError(
+          'open_failed',
+          `sqlite:${path}: schema version ${version} needs migrating to ${SCHEMA_VERSION}; open it once read-write (any "users" command does)`,
+        );
+      }
+      migrate(db, version);
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function migrate(db: SqliteDatabase, from: number): void {
+  db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (let v = Math.max(from, current); v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

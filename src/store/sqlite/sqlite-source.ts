@@ -1,0 +1,165 @@
+import type { Dictionary } from '../../protocol/dictionary.js';
+import type { Entry } from '../../policy/entry.js';
+import type { UserSource } from '../source.js';
+import { EntryDecoder } from './entry-decoder.js';
+import { openStoreDatabase, type SqliteDatabase } from './schema.js';
+import {
+  ENTRY_ITEM_COLUMNS,
+  ENTRY_ITEM_ORDER,
+  groupRows,
+  type EntryItemRow,
+} from './stored-entry.js';
+
+export interface SqliteSourceOptions {
+  /** Most user names whose decoded entries are kept (default 100,000). */
+  cacheSize?: number;
+  /** Milliseconds to wait when a writer holds the lock (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The SQLite store as a `UserSource`.
+ *
+ * Live changes: `PRAGMA data_version` changes whenever another connection (the `users` CLI, any
+ * SQLite writer) commits. Every lookup compares it with the version its cache was filled at and
+ * drops the cache when it moved, so the next request after a commit sees the new content without
+ * restart or reload. A cache miss reads the user's rows and the DEFAULT rows inside one read
+ * transaction (one WAL snapshot), so a lookup never sees half of a change.
+ *
+ * Cost: a hit is one prepared `PRAGMA data_version` step and a Map read; a miss is one indexed
+ * range read on `entries(name, position)` plus the items of those entries.
+ */
+export class SqliteUserSource implements UserSource {
+  readonly name: string;
+  private readonly db: SqliteDatabase;
+  private readonly decoder: EntryDecoder;
+  private readonly dataVersionStmt;
+  private readonly byNameStmt;
+  private readonly defaultsStmt;
+  private readonly beginStmt;
+  private readonly commitStmt;
+  private readonly rollbackStmt;
+  private readonly cacheSize: number;
+  private cachedVersion = -1;
+  private defaults: Ordered | undefined;
+  private readonly byName = new Map<string, readonly Entry[]>();
+
+  /** Opens the database (creating and migrating it if needed) and prepares every statement once. */
+  constructor(readonly path: string, dict: Dictionary, opts: SqliteSourceOptions = {}) {
+    this.name = `sqlite:${path}`;
+    this.db = openStoreDatabase(path, opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {});
+    this.decoder = new EntryDecoder(dict, this.name);
+    this.cacheSize = opts.cacheSize ?? 100_000;
+    this.dataVersionStmt = this.db.prepare('PRAGMA data_version').pluck();
+    const select = `SELECT ${ENTRY_ITEM_COLUMNS} FROM entries e LEFT JOIN items i ON i.entry_id = e.id`;
+    this.byNameStmt = this.db.prepare(`${select} WHERE e.name = ? AND e.valid = 1 ${ENTRY_ITEM_ORDER}`);
+    this.defaultsStmt = this.db.prepare(`${select} WHERE e.name = 'DEFAULT' AND e.valid = 1 ${ENTRY_ITEM_ORDER}`);
+    this.beginStmt = this.db.prepare('BEGIN');
+    this.commitStmt = this.db.prepare('COMMIT');
+    this.rollbackStmt = this.db.prepare('ROLLBACK');
+  }
+
+  /** That user's valid entries and every valid DEFAULT entry, merged in store order. */
+  lookup(userName: string): readonly Entry[] {
+    const version = this.dataVersionStmt.get() as number;
+    if (version === this.cachedVersion) {
+      const hit = this.byName.get(userName);
+      if (hit) return hit;
+    }
+    return this.readThrough(userName);
+  }
+
+  /**
+   * Decodes every valid entry, so a bad row (unknown attribute, bad value) is reported at start
+   * or by `check` rather than by the first request that reaches it. Returns one message per bad row.
+   */
+  validate(): string[] {
+    const problems: string[] = [];
+    const rows = this.db
+      .prepare(`SELECT ${ENTRY_ITEM_COLUMNS} FROM entries e LEFT JOIN items i ON i.entry_id = e.id WHERE e.valid = 1 ${ENTRY_ITEM_ORDER}`)
+      .iterate() as Iterable<EntryItemRow>;
+    for (const stored of groupRows(rows)) {
+      try {
+        this.decoder.decode(stored);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    return problems;
+  }
+
+  close(): void {
+    this.byName.clear();
+    this.defaults = undefined;
+    if (this.db.open) this.db.close();
+  }
+
+  private readThrough(userName: string): readonly Entry[] {
+    this.beginStmt.run();
+    try {
+      // Inside the read transaction: the version of the snapshot the reads below will see.
+      const version = this.dataVersionStmt.get() as number;
+      if (version !== this.cachedVersion) {
+        this.byName.clear();
+        this.defaults = undefined;
+        this.cachedVersion = version;
+      }
+      const own = this.readDecoded(this.byNameStmt.all(userName) as EntryItemRow[]);
+      if (this.defaults === undefined) this.defaults = this.readDecoded(this.defaultsStmt.all() as EntryItemRow[]);
+      this.commitStmt.run();
+      const merged = mergeByPosition(own, this.defaults);
+      this.remember(userName, merged);
+      return merged;
+    } catch (err) {
+      if (this.db.inTransaction) this.rollbackStmt.run();
+      throw err;
+    }
+  }
+
+  private readDecoded(rows: EntryItemRow[]): Ordered {
+    const stored = groupRows(rows);
+    return {
+      entries: stored.map((e) => this.decoder.decode(e)),
+      positions: stored.map((e) => e.position),
+      ids: stored.map((e) => e.id),
+    };
+  }
+
+  private remember(userName: string, entries: readonly Entry[]): void {
+    if (this.byName.size >= this.cacheSize) {
+      // Oldest inserted first: Map iteration order. Drop a tenth so eviction is amortised.
+      let drop = Math.max(1, Math.floor(this.cacheSize / 10));
+      for (const key of this.byName.keys()) {
+        this.byName.delete(key);
+        if (--drop === 0) break;
+      }
+    }
+    if (this.cacheSize > 0) this.byName.set(userName, entries);
+  }
+}
+
+/** Decoded entries with their (position, id) store order keys. */
+interface Ordered {
+  entries: Entry[];
+  positions: number[];
+  ids: number[];
+}
+
+function before(a: Ordered, i: number, b: Ordered, j: number): boolean {
+  const pa = a.positions[i]!;
+  const pb = b.positions[j]!;
+  return pa < pb || (pa === pb && a.ids[i]! < b.ids[j]!);
+}
+
+/** Merges two store-ordered lists (a user's entries, the DEFAULT entries) into store order. */
+function mergeByPosition(a: Ordered, b: Ordered): readonly Entry[] {
+  if (b.entries.length === 0) return a.entries;
+  if (a.entries.length === 0) return b.entries;
+  const out: Entry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.entries.length && j < b.entries.length) out.push(before(a, i, b, j) ? a.entries[i++]! : b.entries[j++]!);
+  while (i < a.entries.length) out.push(a.entries[i++]!);
+  while (j < b.entries.length) out.push(b.entries[j++]!);
+  return out;
+}

@@ -1,0 +1,189 @@
+import { EntryWriter } from './entry-writer.js';
+import {
+  applySpec,
+  nasItem,
+  nasOf,
+  newProfileEntry,
+  ProfileError,
+  viewEntry,
+  type EntrySpec,
+  type ProfileEntryView,
+} from './profile.js';
+import { openStoreDatabase, type OpenOptions, type SqliteDatabase } from './schema.js';
+import { readAllEntries, readEntriesNamed, type StoredEntry } from './stored-entry.js';
+
+/** A user profile: every entry with that name, in store order. */
+export interface UserProfileView {
+  name: string;
+  /** True when at least one entry is enabled. */
+  valid: boolean;
+  entries: ProfileEntryView[];
+}
+
+/** A NAS override in an add/set command. */
+export interface NasSpec extends EntrySpec {
+  nas: string;
+}
+
+/**
+ * The store's management operations, one write transaction each (a reader sees none or all of a
+ * command). Used by the `users` CLI; the request path uses SqliteUserSource instead.
+ */
+export class UserStore {
+  readonly db: SqliteDatabase;
+  private readonly writer: EntryWriter;
+
+  constructor(readonly path: string, opts: OpenOptions = {}) {
+    this.db = openStoreDatabase(path, opts);
+    this.writer = new EntryWriter(this.db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Every profile (DEFAULT entries excluded), by first appearance. */
+  list(): UserProfileView[] {
+    const byName = new Map<string, StoredEntry[]>();
+    for (const e of readAllEntries(this.db)) {
+      if (e.name === 'DEFAULT') continue;
+      let list = byName.get(e.name);
+      if (!list) byName.set(e.name, (list = []));
+      list.push(e);
+    }
+    return [...byName].map(([name, entries]) => profileView(name, entries));
+  }
+
+  /** One profile; throws ProfileError('not_found'). */
+  show(name: string): UserProfileView {
+    return profileView(name, this.entriesOf(name));
+  }
+
+  /** Every entry (for export), in order. */
+  entries(): StoredEntry[] {
+    return readAllEntries(this.db);
+  }
+
+  /**
+   * Creates a profile: one entry per NAS override (in the order given), then the general entry,
+   * appended after every existing entry. Returns warnings (e.g. an earlier catch-all DEFAULT that
+   * shadows the new user).
+   */
+  add(name: string, general: EntrySpec, overrides: readonly NasSpec[]): string[] {
+    validateName(name);
+    overrides.forEach((o) => nasItem(o.nas));
+    return this.db.transaction(() => {
+      if (readEntriesNamed(this.db, name).length > 0) {
+        throw new ProfileError('already_exists', `user "${name}" already exists (use "set" to change it)`);
+      }
+      for (const o of overrides) this.writer.append(newProfileEntry(name, o, o.nas));
+      this.writer.append(newProfileEntry(name, general));
+      return this.shadowWarnings(name);
+    }).immediate();
+  }
+
+  /**
+   * Changes a profile: the password (in every entry of the user), the general entry's lists, and
+   * each NAS override's lists (an override that does not exist yet is created just before the
+   * general entry, with the general entry's password and lists as its starting point).
+   */
+  set(name: string, general: EntrySpec, overrides: readonly NasSpec[]): void {
+    overrides.forEach((o) => nasItem(o.nas));
+    this.db.transaction(() => {
+      const entries = this.entriesOf(name);
+      const generalEntry = entries.find((e) => nasOf(e) === undefined);
+      for (const e of entries) {
+        const spec: EntrySpec = e === generalEntry ? general : { lists: {} };
+        if (general.password) spec.password = general.password;
+        if (spec.password || Object.keys(spec.lists).length > 0 || (spec.unset?.length ?? 0) > 0) {
+          this.writer.replace(applySpec(e, spec));
+        }
+      }
+      for (const o of overrides) {
+        const existing = readEntriesNamed(this.db, name).find((e) => nasOf(e) === canonicalIp(o.nas));
+        if (existing) {
+          this.writer.replace(applySpec(existing, o));
+          continue;
+        }
+        const base = readEntriesNamed(this.db, name).find((e) => nasOf(e) === undefined);
+        const fresh = applySpec(
+          base ? { ...base, check: [...base.check, nasItem(o.nas)], id: 0 } : newProfileEntry(name, { lists: {} }, o.nas),
+          o,
+        );
+        if (base) this.writer.insertBefore(fresh, base.id);
+        else this.writer.append(fresh);
+      }
+    }).immediate();
+  }
+
+  /** Sets Valid = 0 (or 1) on the user's entries, or only on one NAS override. Rows stay. */
+  setValid(name: string, valid: boolean, nas?: string): number {
+    return this.db.transaction(() => {
+      const ids = this.select(name, nas).map((e) => e.id);
+      this.writer.setValid(ids, valid);
+      return ids.length;
+    }).immediate();
+  }
+
+  /** Deletes the user's entries, or only one NAS override. */
+  delete(name: string, nas?: string): number {
+    return this.db.transaction(() => {
+      const ids = this.select(name, nas).map((e) => e.id);
+      this.writer.delete(ids);
+      return ids.length;
+    }).immediate();
+  }
+
+  /** Appends parsed entries in order (after deleting everything when `replace`); returns the count. */
+  importEntries(entries: readonly StoredEntry[], replace: boolean): number {
+    return this.db.transaction(() => {
+      if (replace) this.writer.deleteAll();
+      for (const e of entries) this.writer.append(e);
+      return entries.length;
+    }).immediate();
+  }
+
+  private select(name: string, nas?: string): StoredEntry[] {
+    const entries = this.entriesOf(name);
+    if (nas === undefined) return entries;
+    const ip = canonicalIp(nas);
+    const picked = entries.filter((e) => nasOf(e) === ip);
+    if (picked.length === 0) throw new ProfileError('not_found', `user "${name}" has no entry for NAS ${nas}`);
+    return picked;
+  }
+
+  private entriesOf(name: string): StoredEntry[] {
+    const entries = readEntriesNamed(this.db, name);
+    if (entries.length === 0) throw new ProfileError('not_found', `no such user "${name}"`);
+    return entries;
+  }
+
+  /** Warn when a DEFAULT entry that always matches and stops processing comes before the user. */
+  private shadowWarnings(name: string): string[] {
+    const first = readEntriesNamed(this.db, name)[0]!;
+    const shadow = readAllEntries(this.db).find(
+      (e) => e.valid && e.name === 'DEFAULT' && !e.fallThrough && e.position < first.position &&
+        e.check.every((c) => c.op === ':=' || c.op === '+='),
+    );
+    return shadow
+      ? [`entry #${shadow.id} (DEFAULT without check items or Fall-Through) comes first and will answer for "${name}"`]
+      : [];
+  }
+}
+
+function canonicalIp(ip: string): string {
+  return nasItem(ip).text;
+}
+
+function validateName(name: string): void {
+  if (name === '' || name === 'DEFAULT') {
+    throw new ProfileError('invalid_argument', `"${name}" cannot be a user name (DEFAULT entries are managed with import/export)`);
+  }
+  if (/[\u0000-\u001f\u007f]/.test(name) || Buffer.byteLength(name) > 253) {
+    throw new ProfileError('invalid_argument', `user name must be 1..253 octets without control characters`);
+  }
+}
+
+function profileView(name: string, entries: StoredEntry[]): UserProfileView {
+  return { name, valid: entries.some((e) => e.valid), entries: entries.map(viewEntry) };
+}

@@ -1,0 +1,216 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Dictionary } from '../../src/protocol/dictionary.js';
+import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
+import { EntryWriter } from '../../src/store/sqlite/entry-writer.js';
+import { MIGRATIONS, openStoreDatabase, SCHEMA_VERSION, SqliteStoreError } from '../../src/store/sqlite/schema.js';
+import { SqliteUserSource } from '../../src/store/sqlite/sqlite-source.js';
+import type { StoredEntry, StoredItem } from '../../src/store/sqlite/stored-entry.js';
+
+let dict: Dictionary;
+let dir: string;
+let dbPath: string;
+
+beforeAll(() => {
+  dict = loadDictionary('dictionaries/dictionary');
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vr-sqlite-'));
+  dbPath = join(dir, 'users.sqlite');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function item(attribute: string, op: StoredItem['op'], text: string, quote: StoredItem['quote'] = '"'): StoredItem {
+  return { attribute, op, text, quote };
+}
+
+function entry(name: string, check: StoredItem[], reply: StoredItem[], fallThrough = false): StoredEntry {
+  return { id: 0, position: 0, name, fallThrough, valid: true, check, reply };
+}
+
+function write(entries: StoredEntry[]): number[] {
+  const db = openStoreDatabase(dbPath);
+  try {
+    const w = new EntryWriter(db);
+    return db.transaction(() => entries.map((e) => w.append(e)))();
+  } finally {
+    db.close();
+  }
+}
+
+const names = (es: readonly { name: string; reply: { text: string }[] }[]) => es.map((e) => `${e.name}:${e.reply[0]?.text ?? ''}`);
+
+describe('schema', () => {
+  it('creates a versioned WAL database with the entries/items tables and the users view', () => {
+    openStoreDatabase(dbPath).close();
+    const db = new Database(dbPath);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const objects = db.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all();
+    expect(objects).toEqual(expect.arrayContaining([
+      { type: 'table', name: 'entries' },
+      { type: 'table', name: 'items' },
+      { type: 'view', name: 'users' },
+      { type: 'index', name: 'entries_by_name' },
+    ]));
+    // the name lookup is an index search, not a scan
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM entries e LEFT JOIN items i ON i.entry_id = e.id WHERE e.name = 'x' AND e.valid = 1").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/SEARCH e USING INDEX entries_by_name/);
+    db.close();
+  });
+
+  it('reopening applies no migration twice; a newer schema is refused with a clear error', () => {
+    openStoreDatabase(dbPath).close();
+    openStoreDatabase(dbPath).close();
+    const db = new Database(dbPath);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => openStoreDatabase(dbPath)).toThrow(SqliteStoreError);
+    expect(() => openStoreDatabase(dbPath)).toThrow(/schema version 2 is newer than this program's 1/);
+  });
+
+  it('refuses rows a users file could not hold: empty attribute, unknown operator, bad quote', () => {
+    openStoreDatabase(dbPath).close();
+    const db = new Database(dbPath);
+    const id = Number(db.prepare("INSERT INTO entries (position, name) VALUES (1, 'bob')").run().lastInsertRowid);
+    const ins = db.prepare('INSERT INTO items (entry_id, list, idx, attribute, op, value_text, quote) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    expect(() => ins.run(id, 'check', 0, '', ':=', 'x', '"')).toThrow(/CHECK/);
+    expect(() => ins.run(id, 'check', 0, 'Cleartext-Password', '=>', 'x', '"')).toThrow(/CHECK/);
+    expect(() => ins.run(id, 'check', 0, 'Cleartext-Password', ':=', 'x', '<')).toThrow(/CHECK/);
+    expect(() => ins.run(id, 'other', 0, 'Cleartext-Password', ':=', 'x', '"')).toThrow(/CHECK/);
+    db.close();
+  });
+});
+
+describe('SqliteUserSource.lookup', () => {
+  it("returns the user's entries and every DEFAULT merged in store order, DEFAULT for unknown names", () => {
+    write([
+      entry('DEFAULT', [item('NAS-IP-Address', '==', '10.0.0.1', '')], [item('Reply-Message', '=', 'd1')], true),
+      entry('bob', [item('Cleartext-Password', ':=', 'a')], [item('Reply-Message', '=', 'bob1')], true),
+      entry('alice', [item('Cleartext-Password', ':=', 'x')], [item('Reply-Message', '=', 'alice1')]),
+      entry('DEFAULT', [], [item('Reply-Message', '=', 'd2')], true),
+      entry('bob', [item('Cleartext-Password', ':=', 'b')], [item('Reply-Message', '=', 'bob2')]),
+    ]);
+    const src = new SqliteUserSource(dbPath, dict);
+    try {
+      expect(names(src.lookup('bob'))).toEqual(['DEFAULT:d1', 'bob:bob1', 'DEFAULT:d2', 'bob:bob2']);
+      expect(names(src.lookup('alice'))).toEqual(['DEFAULT:d1', 'alice:alice1', 'DEFAULT:d2']);
+      expect(names(src.lookup('nobody'))).toEqual(['DEFAULT:d1', 'DEFAULT:d2']);
+      expect(names(src.lookup('BOB'))).toEqual(['DEFAULT:d1', 'DEFAULT:d2']); // names are case-sensitive
+      const [, bob1] = src.lookup('bob');
+      expect(bob1!.isDefault).toBe(false);
+      expect(bob1!.fallThrough).toBe(true);
+      expect(bob1!.check[0]!.attr.name).toBe('Cleartext-Password');
+      expect(bob1!.check[0]!.value.toString()).toBe('a');
+      expect(bob1!.origin.file).toBe(`sqlite:${dbPath}#2`);
+      expect(src.lookup('bob')[0]!.check[0]!.value).toEqual(Buffer.from([10, 0, 0, 1]));
+    } finally {
+      src.close();
+    }
+  });
+
+  it('decodes values with the users-file rules: escapes, quotes, expansion marks, vendor attributes', () => {
+    write([
+      entry('v', [item('Cleartext-Password', ':=', 'q\\"uote')], [
+        item('SRead', '=', 'all,'),
+        item('Reply-Message', '=', 'tab\\there|oct\\101'),
+        item('Reply-Message', '+=', 'Hello, %{User-Name}'),
+        item('Reply-Message', '+=', "sq\\'%{User-Name}", "'"),
+        item('Session-Timeout', '=', '3600', ''),
+        item('Service-Type', '=', 'Framed-User', ''),
+      ]),
+    ]);
+    const src = new SqliteUserSource(dbPath, dict);
+    try {
+      const [e] = src.lookup('v');
+      expect(e!.check[0]!.value.toString()).toBe('q"uote');
+      const [sread, tab, hello, sq, timeout, service] = e!.reply;
+      expect(sread!.attr.vendorId).toBe(39052);
+      expect(sread!.attr.type).toBe(10);
+      expect(tab!.value.toString()).toBe('tab\there|octA');
+      expect(hello!.expand).toBe(true);
+      expect(sq!.expand).toBe(false);
+      expect(sq!.value.toString()).toBe("sq'%{User-Name}");
+      expect(timeout!.value).toEqual(Buffer.from([0, 0, 0x0e, 0x10]));
+      expect(service!.value.readUInt32BE(0)).toBe(2);
+    } finally {
+      src.close();
+    }
+  });
+
+  it('leaves disabled entries out and reports a bad row by its id', () => {
+    const [, badId] = write([
+      { ...entry('bob', [], [item('Reply-Message', '=', 'off')]), valid: false },
+      entry('eve', [item('Session-Timeout', ':=', 'abc', '')], []),
+      entry('carl', [item('Foo-Bar-Nope', ':=', 'x')], []),
+    ]);
+    const src = new SqliteUserSource(dbPath, dict);
+    try {
+      expect(src.lookup('bob')).toEqual([]);
+      expect(() => src.lookup('eve')).toThrow(`sqlite:${dbPath}#${badId}: entry eve: Unknown or invalid value "abc" for attribute Session-Timeout`);
+      expect(src.validate()).toEqual([
+        expect.stringMatching(/#2: entry eve: Unknown or invalid value "abc"/),
+        expect.stringMatching(/#3: entry carl: .*Unknown name "Foo-Bar-Nope"/),
+      ]);
+    } finally {
+      src.close();
+    }
+  });
+
+  it('sees a commit by another connection on the next lookup (data_version), and caches otherwise', () => {
+    write([entry('bob', [item('Cleartext-Password', ':=', 'old')], [item('Reply-Message', '=', 'v1')])]);
+    const src = new SqliteUserSource(dbPath, dict);
+    try {
+      const first = src.lookup('bob');
+      expect(src.lookup('bob')).toBe(first); // cached: same decoded array
+      const other = openStoreDatabase(dbPath);
+      other.prepare("UPDATE items SET value_text = 'v2' WHERE list = 'reply'").run();
+      const second = src.lookup('bob');
+      expect(second).not.toBe(first);
+      expect(second[0]!.reply[0]!.value.toString()).toBe('v2');
+      // a DEFAULT added elsewhere appears for every name, cached or not
+      new EntryWriter(other).append(entry('DEFAULT', [], [item('Reply-Message', '=', 'd')]));
+      expect(names(src.lookup('bob'))).toEqual(['bob:v2', 'DEFAULT:d']);
+      other.close();
+    } finally {
+      src.close();
+    }
+  });
+
+  it('never mixes two states: a multi-row change committed at once is seen whole', () => {
+    write([
+      entry('DEFAULT', [], [item('Reply-Message', '=', 'd-old')], true),
+      entry('bob', [], [item('Reply-Message', '=', 'b-old')]),
+    ]);
+    const src = new SqliteUserSource(dbPath, dict, { cacheSize: 0 });
+    const other = openStoreDatabase(dbPath);
+    const flip = other.prepare("UPDATE items SET value_text = replace(value_text, ?, ?)");
+    try {
+      for (let i = 0; i < 200; i++) {
+        const [from, to] = i % 2 === 0 ? ['-old', '-new'] : ['-new', '-old'];
+        other.transaction(() => flip.run(from, to))();
+        const got = src.lookup('bob').map((e) => e.reply[0]!.value.toString());
+        expect([['d-old', 'b-old'], ['d-new', 'b-new']]).toContainEqual(got);
+      }
+    } finally {
+      other.close();
+      src.close();
+    }
+  });
+});
+
+describe('EntryWriter.insertBefore', () => {
+  it('places an entry immediately before another, renumbering when the gap is used up', () => {
+    const [a, b] = write([entry('a', [], []), entry('b', [], [])]);
+    const db = openStoreDatabase(dbPath);
+    const w = new EntryWriter(db);
+    for (let i = 0; i < 15; i++) w.insertBefore(entry(`x${i}`, [], []), b!); // halves the 1024 gap until renumbering
+    const order = db.prepare('SELECT name FROM entries ORDER BY position, id').pluck().all();
+    expect(order).toEqual(['a', ...Array.from({ length: 15 }, (_, i) => `x${i}`), 'b']);
+    expect(a).toBe(1);
+    db.close();
+  });
+});
