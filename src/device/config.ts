@@ -27,9 +27,10 @@ export const DeviceConfigSchema = z.strictObject({
     timeout_ms: z.number().int().min(1).max(60_000).default(3000),
     retries: z.number().int().min(0).max(10).default(2),
     message_authenticator: z.boolean().default(true),
+    require_message_authenticator: z.boolean().default(true),
     bind_address: z.string().optional(),
   }).refine((r) => !r.enable || (r.addr !== '' && r.secret !== ''), 'radius.enable needs addr and secret')
-    .default({ enable: false, addr: '', port: 1812, secret: '', timeout_ms: 3000, retries: 2, message_authenticator: true }),
+    .default({ enable: false, addr: '', port: 1812, secret: '', timeout_ms: 3000, retries: 2, message_authenticator: true, require_message_authenticator: true }),
   session_idle_seconds: z.number().int().min(1).default(900),
   /** Model of older firmware: a new login ends the user's earlier sessions. */
   replace_sessions_on_login: z.boolean().default(false),

@@ -37,7 +37,7 @@ export async function startDevice(config: DeviceConfig, opts: StartDeviceOptions
   const r = config.radius;
   const engine = new DeviceEngine({
     store, sessions, nasIp: config.nas_ip, log, login: opts.login,
-    transport: { timeoutMs: r.timeout_ms, retries: r.retries, messageAuthenticator: r.message_authenticator, bindAddress: r.bind_address },
+    transport: { timeoutMs: r.timeout_ms, retries: r.retries, messageAuthenticator: r.message_authenticator, requireMessageAuthenticator: r.require_message_authenticator, bindAddress: r.bind_address },
     initialRadius: { enable: r.enable, addr: r.addr, port: r.port, secret: r.secret },
   });
   const server = createDeviceHttpServer(engine, log);

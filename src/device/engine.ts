@@ -29,6 +29,7 @@ export interface RadiusTransport {
   timeoutMs: number;
   retries: number;
   messageAuthenticator: boolean;
+  requireMessageAuthenticator: boolean;
   bindAddress?: string;
 }
 
@@ -125,7 +126,8 @@ export class DeviceEngine {
         r = await this.login(name, h, {
           addr: this.radius.addr, port: this.radius.port, secret: this.radius.secret, nasIp: this.o.nasIp,
           timeoutMs: this.o.transport.timeoutMs, retries: this.o.transport.retries,
-          messageAuthenticator: this.o.transport.messageAuthenticator, bindAddress: this.o.transport.bindAddress,
+          messageAuthenticator: this.o.transport.messageAuthenticator,
+          requireMessageAuthenticator: this.o.transport.requireMessageAuthenticator, bindAddress: this.o.transport.bindAddress,
         });
       } catch (err) {
         if (err instanceof DeviceError) throw err;

@@ -5,9 +5,11 @@
  * through it and our server proves interoperability. Its quirks are worked around here: vendor
  * dictionary form (see radius-dictionary.ts), Message-Authenticator only with
  * `add_message_authenticator: true`, and `verify_response` comparing authenticators as lossy
- * UTF-8 strings, so the Response Authenticator is checked again here in constant time.
+ * UTF-8 strings (and skipping the response's Message-Authenticator when the request had none),
+ * so both authenticators are checked here in constant time and verify_response is a second
+ * opinion.
  */
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import radius from 'radius';
@@ -25,6 +27,11 @@ export interface RadiusClientOptions {
   /** Retransmissions after the first attempt. */
   retries: number;
   messageAuthenticator: boolean;
+  /**
+   * Discard answers without Message-Authenticator (BlastRADIUS protection). Servers released
+   * before mid-2024 (e.g. Debian's FreeRADIUS 3.2.1) do not sign Access-Accept.
+   */
+  requireMessageAuthenticator: boolean;
   /** Local address to send from (so the server sees this device's own source address). */
   bindAddress?: string;
 }
@@ -67,6 +74,27 @@ function responseAuthenticatorOk(response: Buffer, requestAuthenticator: Buffer,
     .update(secret)
     .digest();
   return timingSafeEqual(expected, response.subarray(4, 20));
+}
+
+/** Offset of the first Message-Authenticator value in a packet, or -1 (walks the attributes). */
+function messageAuthenticatorOffset(packet: Buffer, length: number): number {
+  for (let i = 20; i + 2 <= length;) {
+    const len = packet[i + 1]!;
+    if (len < 2 || i + len > length) return -1;
+    if (packet[i] === 80 && len === 18) return i + 2;
+    i += len;
+  }
+  return -1;
+}
+
+/** RFC 3579 Message-Authenticator check of a response, constant time. */
+function messageAuthenticatorOk(response: Buffer, at: number, requestAuthenticator: Buffer, secret: string): boolean {
+  const length = response.readUInt16BE(2);
+  const copy = Buffer.from(response.subarray(0, length));
+  requestAuthenticator.copy(copy, 4);
+  copy.fill(0, at, at + 16);
+  const expected = createHmac('md5', secret).update(copy).digest();
+  return timingSafeEqual(expected, response.subarray(at, at + 16));
 }
 
 /**
@@ -126,18 +154,19 @@ export async function radiusLogin(user: string, password: string, o: RadiusClien
       // Only the server we asked may answer (by address when we know it, always by port).
       if (rinfo.port !== o.port || (net.isIP(o.addr) !== 0 && rinfo.address !== o.addr)) return;
       if (msg.length < 20 || msg[1] !== identifier) return;
-      let verified = false;
-      try {
-        verified = responseAuthenticatorOk(msg, requestAuthenticator, o.secret)
-          && radius.verify_response({ request, response: msg, secret: o.secret }) === true;
-      } catch {
-        verified = false;
-      }
-      if (!verified) { sawBadResponse = true; return; }
       let code: string;
       let attributes: Record<string, unknown>;
       try {
+        if (!responseAuthenticatorOk(msg, requestAuthenticator, o.secret)) throw new Error('bad Response Authenticator');
         const decoded = radius.decode({ packet: msg, secret: o.secret });
+        const ma = messageAuthenticatorOffset(msg, msg.readUInt16BE(2));
+        if (ma >= 0) {
+          if (!messageAuthenticatorOk(msg, ma, requestAuthenticator, o.secret)) throw new Error('bad Message-Authenticator');
+          // The library's own check as a second, independent opinion.
+          if (radius.verify_response({ request, response: msg, secret: o.secret }) !== true) throw new Error('verify_response failed');
+        } else if (o.requireMessageAuthenticator) {
+          throw new Error('no Message-Authenticator');
+        }
         code = decoded.code;
         attributes = decoded.attributes as Record<string, unknown>;
       } catch {

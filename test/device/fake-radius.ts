@@ -43,13 +43,14 @@ export async function startFakeRadius(secret: string, answer: (req: SeenRequest)
     seen.push(req);
     const a = answer(req);
     if (a === 'silent') return;
-    let reply = radius.encode_response({ packet, code: a.code, secret: a.secret ?? secret, attributes: a.attributes ?? [] });
+    // npm radius pushes Message-Authenticator into the caller's attribute array: pass copies.
+    let source = packet;
     if (a.stripMessageAuthenticator) {
-      // Re-encode without Message-Authenticator: what an old, BlastRADIUS-vulnerable server sends.
-      const copy = { ...packet, attributes: { ...(packet.attributes as object) } } as typeof packet;
-      delete (copy.attributes as Record<string, unknown>)['Message-Authenticator'];
-      reply = radius.encode_response({ packet: copy, code: a.code, secret: a.secret ?? secret, attributes: a.attributes ?? [] });
+      // Encode without Message-Authenticator: what a server from before BlastRADIUS sends.
+      source = { ...packet, attributes: { ...(packet.attributes as object) } } as typeof packet;
+      delete (source.attributes as Record<string, unknown>)['Message-Authenticator'];
     }
+    const reply = radius.encode_response({ packet: source, code: a.code, secret: a.secret ?? secret, attributes: [...(a.attributes ?? [])] });
     socket.send(reply, rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));

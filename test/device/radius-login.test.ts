@@ -13,7 +13,7 @@ let fake: FakeRadius | undefined;
 afterEach(async () => { await fake?.close(); fake = undefined; });
 
 function opts(port: number, more: Partial<RadiusClientOptions> = {}): RadiusClientOptions {
-  return { addr: '127.0.0.1', port, secret: SECRET, nasIp: '192.168.1.88', timeoutMs: 300, retries: 1, messageAuthenticator: true, ...more };
+  return { addr: '127.0.0.1', port, secret: SECRET, nasIp: '192.168.1.88', timeoutMs: 300, retries: 1, messageAuthenticator: true, requireMessageAuthenticator: true, ...more };
 }
 
 async function refusal(p: Promise<unknown>): Promise<DeviceError> {
@@ -49,7 +49,7 @@ describe('radiusLogin (npm radius client)', () => {
 
   it('omits Message-Authenticator when configured off', async () => {
     fake = await startFakeRadius(SECRET, () => ({ code: 'Access-Accept' }));
-    const r = await radiusLogin('u', 'h', opts(fake.port, { messageAuthenticator: false }));
+    const r = await radiusLogin('u', 'h', opts(fake.port, { messageAuthenticator: false, requireMessageAuthenticator: false }));
     expect(r.lists.sread).toBe('');
     expect(fake.seen[0]!.hadMessageAuthenticator).toBe(false);
   });
@@ -83,6 +83,17 @@ describe('radiusLogin (npm radius client)', () => {
   it('discards an Accept without Message-Authenticator when the request had one (BlastRADIUS)', async () => {
     fake = await startFakeRadius(SECRET, () => ({ code: 'Access-Accept', stripMessageAuthenticator: true }));
     expect((await refusal(radiusLogin('u', 'h', opts(fake.port)))).reason).toBe('radius_bad_response');
+  });
+
+  it('accepts an unsigned but authentic Accept when require_message_authenticator is off', async () => {
+    fake = await startFakeRadius(SECRET, () => ({ code: 'Access-Accept', stripMessageAuthenticator: true, attributes: [['Vendor-Specific', 'Vutlan', [['SRead', 'view,']]]] }));
+    const r = await radiusLogin('u', 'h', opts(fake.port, { requireMessageAuthenticator: false }));
+    expect(r.lists.sread).toBe('view,');
+  });
+
+  it('still discards a forged unsigned Accept when require_message_authenticator is off', async () => {
+    fake = await startFakeRadius(SECRET, () => ({ code: 'Access-Accept', stripMessageAuthenticator: true, secret: 'other' }));
+    expect((await refusal(radiusLogin('u', 'h', opts(fake.port, { requireMessageAuthenticator: false })))).reason).toBe('radius_bad_response');
   });
 
   it('ignores a valid answer sent from another port than the server it asked', async () => {
