@@ -349,6 +349,7 @@ class DictionaryLoader {
       type,
       dataType,
       flags,
+      ...(vendor ? { vendor } : {}),
       valuesByName: new Map(),
       namesByValue: new Map(),
     });

@@ -54,6 +54,8 @@ export interface AttributeDef {
   type: number;
   dataType: DataType;
   flags: AttributeFlags;
+  /** The vendor of a VSA (its wire format), set by the loader; undefined otherwise. */
+  vendor?: VendorDef;
   /** VALUE names for integer-like types: lower-cased name -> number. */
   valuesByName: Map<string, number>;
   /** VALUE names for integer-like types: number -> name as written (last definition wins). */

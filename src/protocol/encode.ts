@@ -1,0 +1,321 @@
+/**
+ * Encoding of RADIUS packets: responses (Response Authenticator, Message-Authenticator first,
+ * RFC 3579 3.2 order), requests (hidden User-Password, Accounting/CoA Request Authenticator),
+ * and the client-side check of a response.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Avp } from './attribute.js';
+import { Code } from './codes.js';
+import { EXTENDED_VENDOR_BASE, type AttributeDef, type Dictionary, type VendorDef } from './dictionary.js';
+import { computeMessageAuthenticator, findMessageAuthenticator } from './message-authenticator.js';
+import { Attr, HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
+import { hideTunnelPassword, hideUserPassword } from './password.js';
+
+const ZERO16 = Buffer.alloc(16);
+const MA_LENGTH = 18;
+
+/** Arguments of {@link encodeResponse}. */
+export interface EncodeResponseInput {
+  code: number;
+  identifier: number;
+  /** The Request Authenticator of the request being answered. */
+  requestAuthenticator: Buffer;
+  attributes: readonly Avp[];
+  secret: Buffer;
+  /** Add Message-Authenticator as the first attribute (default true). */
+  messageAuthenticator?: boolean;
+  /** Proxy-State values of the request, echoed unchanged at the end, in order. */
+  proxyState?: readonly Buffer[];
+  /**
+   * Vendor formats for VSAs when a definition lacks `vendor` (the loader always sets it).
+   * Otherwise vendors use format 1,1 except the FreeRADIUS defaults (USR 4,0, Lucent 2,1,
+   * Starent 2,2). Each vendor attribute gets its own attribute 26.
+   */
+  dictionary?: Dictionary;
+}
+
+/**
+ * Encodes a reply: header, Message-Authenticator FIRST (unless disabled), the attributes in
+ * order, then the Proxy-State copies. Internal attributes (vendor 0, type > 255), virtual ones and
+ * any Message-Authenticator/Proxy-State in `attributes` are skipped; zero-length values are
+ * skipped (except Chargeable-User-Identity); strings and octets are truncated to the room in
+ * their attribute; attributes that would push the packet past 4096 octets are left out.
+ * Message-Authenticator is computed with the Request Authenticator in the header and then the
+ * Response Authenticator MD5(Code+ID+Length+RequestAuth+Attributes+Secret) over the result.
+ */
+export function encodeResponse(o: EncodeResponseInput): Buffer {
+  const withMa = o.messageAuthenticator !== false;
+  const proxyState = o.proxyState ?? [];
+  const plan = planAttributes(o.attributes, o.dictionary, withMa);
+  let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
+  for (const ps of proxyState) length += 2 + Math.min(ps.length, 253);
+  const sizes = plan.sizes;
+  let last = 0;
+  for (; last < plan.avps.length; last++) {
+    if (length + sizes[last]! > MAX_PACKET_LENGTH) break;
+    length += sizes[last]!;
+  }
+
+  const buf = Buffer.allocUnsafe(length);
+  buf[0] = o.code;
+  buf[1] = o.identifier;
+  buf.writeUInt16BE(length, 2);
+  o.requestAuthenticator.copy(buf, 4, 0, 16);
+  let off = HEADER_LENGTH;
+  if (withMa) {
+    buf[off] = Attr.MessageAuthenticator;
+    buf[off + 1] = MA_LENGTH;
+    ZERO16.copy(buf, off + 2);
+    off += MA_LENGTH;
+  }
+  for (let i = 0; i < last; i++) {
+    off = writeAttribute(buf, off, plan.avps[i]!, plan.vendors[i], o.secret, o.requestAuthenticator);
+  }
+  for (const ps of proxyState) {
+    const n = Math.min(ps.length, 253);
+    buf[off] = Attr.ProxyState;
+    buf[off + 1] = n + 2;
+    ps.copy(buf, off + 2, 0, n);
+    off += n + 2;
+  }
+
+  if (withMa) {
+    computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret).copy(buf, HEADER_LENGTH + 2);
+  }
+  createHash('md5').update(buf).update(o.secret).digest().copy(buf, 4);
+  return buf;
+}
+
+/** Arguments of {@link encodeRequest}. */
+export interface EncodeRequestInput {
+  code: number;
+  identifier: number;
+  attributes: readonly Avp[];
+  secret: Buffer;
+  /** Request Authenticator for Access-Request/Status-Server (random when omitted). */
+  authenticator?: Buffer;
+  /**
+   * Add Message-Authenticator as the first attribute. Default: true for Access-Request and
+   * Status-Server, false otherwise.
+   */
+  messageAuthenticator?: boolean;
+  /** Vendor formats for VSAs (see {@link EncodeResponseInput.dictionary}). */
+  dictionary?: Dictionary;
+}
+
+/**
+ * Encodes a request. Access-Request and Status-Server get the given (or a random) Request
+ * Authenticator and User-Password style attributes are hidden with it; Accounting-Request,
+ * CoA-Request and Disconnect-Request get the computed authenticator
+ * MD5(Code+ID+Length+16 zeros+Attributes+Secret) (Message-Authenticator, if any, computed
+ * first with a zero authenticator). Returns the datagram and the authenticator it carries.
+ */
+export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenticator: Buffer } {
+  const computed = o.code === Code.AccountingRequest || o.code === Code.CoARequest || o.code === Code.DisconnectRequest;
+  const withMa = o.messageAuthenticator ?? (o.code === Code.AccessRequest || o.code === Code.StatusServer);
+  const authenticator = computed ? ZERO16 : (o.authenticator ?? randomBytes(16));
+  const plan = planAttributes(o.attributes, o.dictionary, withMa);
+  let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
+  for (const size of plan.sizes) length += size;
+  if (length > MAX_PACKET_LENGTH) throw new RangeError(`request would be ${length} octets (more than 4096)`);
+
+  const buf = Buffer.allocUnsafe(length);
+  buf[0] = o.code;
+  buf[1] = o.identifier;
+  buf.writeUInt16BE(length, 2);
+  authenticator.copy(buf, 4, 0, 16);
+  let off = HEADER_LENGTH;
+  if (withMa) {
+    buf[off] = Attr.MessageAuthenticator;
+    buf[off + 1] = MA_LENGTH;
+    ZERO16.copy(buf, off + 2);
+    off += MA_LENGTH;
+  }
+  for (let i = 0; i < plan.avps.length; i++) {
+    off = writeAttribute(buf, off, plan.avps[i]!, plan.vendors[i], o.secret, authenticator);
+  }
+  if (withMa) computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret).copy(buf, HEADER_LENGTH + 2);
+  if (computed) {
+    const digest = createHash('md5').update(buf).update(o.secret).digest();
+    digest.copy(buf, 4);
+    return { buffer: buf, authenticator: digest };
+  }
+  return { buffer: buf, authenticator: Buffer.from(authenticator) };
+}
+
+/**
+ * True when `reply` is a well-formed response to a request with `requestAuthenticator`: its
+ * Response Authenticator matches (MD5 over the reply with the Request Authenticator in the
+ * header, then the secret) and, if it carries a Message-Authenticator, that verifies too.
+ * Constant-time comparisons.
+ */
+export function isAuthenticResponse(reply: Buffer, requestAuthenticator: Buffer, secret: Buffer): boolean {
+  if (reply.length < HEADER_LENGTH) return false;
+  const length = reply.readUInt16BE(2);
+  if (length < HEADER_LENGTH || length > reply.length || length > MAX_PACKET_LENGTH) return false;
+  const expected = createHash('md5')
+    .update(reply.subarray(0, 4)).update(requestAuthenticator).update(reply.subarray(HEADER_LENGTH, length))
+    .update(secret).digest();
+  if (!timingSafeEqual(expected, reply.subarray(4, HEADER_LENGTH))) return false;
+  const ma = findMessageAuthenticator(reply, length);
+  if (ma === -2) return false;
+  if (ma >= 0) {
+    const mac = computeMessageAuthenticator(reply, length, ma, secret, requestAuthenticator);
+    if (!timingSafeEqual(mac, reply.subarray(ma, ma + 16))) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const DEFAULT_FORMATS: ReadonlyMap<number, VendorDef> = new Map([
+  [429, { name: 'USR', id: 429, typeLength: 4, lengthLength: 0, continuation: false }],
+  [4846, { name: 'Lucent', id: 4846, typeLength: 2, lengthLength: 1, continuation: false }],
+  [8164, { name: 'Starent', id: 8164, typeLength: 2, lengthLength: 2, continuation: false }],
+] as [number, VendorDef][]);
+
+function vendorFormat(def: AttributeDef, dict: Dictionary | undefined): VendorDef {
+  const vendorId = def.vendorId;
+  return def.vendor ?? dict?.vendorById(vendorId) ?? DEFAULT_FORMATS.get(vendorId) ??
+    { name: '', id: vendorId, typeLength: 1, lengthLength: 1, continuation: false };
+}
+
+interface Plan {
+  avps: Avp[];
+  /** Vendor format for VSAs (undefined for standard and extended attributes). */
+  vendors: (VendorDef | undefined)[];
+  /** Encoded size of each attribute, header included. */
+  sizes: number[];
+}
+
+/** Picks the attributes that go on the wire and their encoded sizes (values truncated). */
+function planAttributes(attributes: readonly Avp[], dict: Dictionary | undefined, withMa: boolean): Plan {
+  const plan: Plan = { avps: [], vendors: [], sizes: [] };
+  for (const avp of attributes) {
+    const def = avp.def;
+    const vendorId = def.vendorId;
+    if (vendorId === 0) {
+      const type = def.type;
+      if (type > 255 || type === 0 || def.flags.virtual) continue;
+      if (type === Attr.MessageAuthenticator && withMa) continue;
+      if (type === Attr.VendorSpecific && def.dataType === 'vsa') continue;
+      const room = 253 - tagOctets(avp);
+      const n = valueSize(avp, def, room);
+      if (n === 0 && type !== Attr.ChargeableUserIdentity && type !== Attr.MessageAuthenticator) continue;
+      plan.avps.push(avp);
+      plan.vendors.push(undefined);
+      plan.sizes.push(2 + tagOctets(avp) + n);
+    } else if (vendorId < EXTENDED_VENDOR_BASE) {
+      const vendor = vendorFormat(def, dict);
+      const maxType = vendor.typeLength === 1 ? 0xff : vendor.typeLength === 2 ? 0xffff : 0xff_ffff;
+      if (def.type > maxType || def.type === 0) continue; // TLV children are not encoded alone
+      const head = 2 + 4 + vendor.typeLength + vendor.lengthLength + (vendor.continuation ? 1 : 0);
+      const n = valueSize(avp, def, 255 - head - tagOctets(avp));
+      if (n === 0) continue;
+      plan.avps.push(avp);
+      plan.vendors.push(vendor);
+      plan.sizes.push(head + tagOctets(avp) + n);
+    } else {
+      if (def.type > 255) continue;
+      const container = Math.floor(vendorId / EXTENDED_VENDOR_BASE);
+      const evs = vendorId % EXTENDED_VENDOR_BASE !== 0;
+      const head = 3 + (container >= 245 ? 1 : 0) + (evs ? 5 : 0);
+      const n = valueSize(avp, def, 255 - head);
+      if (n === 0) continue;
+      plan.avps.push(avp);
+      plan.vendors.push(undefined);
+      plan.sizes.push(head + n);
+    }
+  }
+  return plan;
+}
+
+function tagOctets(avp: Avp): number {
+  // Strings carry the tag as an extra first octet; integers put it in their top octet.
+  return avp.def.flags.hasTag && avp.def.dataType !== 'integer' && (avp.tag !== undefined || startsLikeTag(avp)) ? 1 : 0;
+}
+
+/** An untagged value starting with 0x00..0x1F would be misread as tagged, so it gets tag 0. */
+function startsLikeTag(avp: Avp): boolean {
+  return avp.def.flags.encrypt === 2 || (avp.value.length > 0 && avp.value[0]! < 0x20);
+}
+
+/** Wire size of the value after hiding and truncation to `room`. */
+function valueSize(avp: Avp, def: AttributeDef, room: number): number {
+  const n = avp.value.length;
+  if (def.flags.encrypt === 1) return Math.min(room, Math.min(128, Math.max(16, Math.ceil(n / 16) * 16)));
+  if (def.flags.encrypt === 2) return Math.min(room, 2 + Math.ceil((Math.min(n, 249) + 1) / 16) * 16);
+  return Math.min(n, room);
+}
+
+function writeAttribute(
+  buf: Buffer,
+  off: number,
+  avp: Avp,
+  vendor: VendorDef | undefined,
+  secret: Buffer,
+  authenticator: Buffer,
+): number {
+  const def = avp.def;
+  const vendorId = def.vendorId;
+  const start = off;
+  let valueRoom: number;
+  if (vendorId === 0) {
+    buf[off] = def.type;
+    off += 2;
+    valueRoom = 253;
+  } else if (vendor) {
+    buf[off] = Attr.VendorSpecific;
+    buf.writeUInt32BE(vendorId, off + 2);
+    off += 6;
+    const subStart = off;
+    writeUInt(buf, off, vendor.typeLength, def.type);
+    off += vendor.typeLength + vendor.lengthLength;
+    if (vendor.continuation) buf[off++] = 0;
+    valueRoom = 255 - (off - start);
+    off = writeValue(buf, off, avp, valueRoom, secret, authenticator);
+    if (vendor.lengthLength > 0) writeUInt(buf, subStart + vendor.typeLength, vendor.lengthLength, off - subStart);
+    buf[start + 1] = off - start;
+    return off;
+  } else {
+    const container = Math.floor(vendorId / EXTENDED_VENDOR_BASE);
+    const evsVendor = vendorId % EXTENDED_VENDOR_BASE;
+    buf[off] = container;
+    off += 2;
+    if (evsVendor !== 0) {
+      buf[off++] = 26;
+      if (container >= 245) buf[off++] = 0;
+      buf.writeUInt32BE(evsVendor, off);
+      off += 4;
+      buf[off++] = def.type;
+    } else {
+      buf[off++] = def.type;
+      if (container >= 245) buf[off++] = 0;
+    }
+    valueRoom = 255 - (off - start);
+  }
+  off = writeValue(buf, off, avp, valueRoom, secret, authenticator);
+  buf[start + 1] = off - start;
+  return off;
+}
+
+function writeValue(buf: Buffer, off: number, avp: Avp, room: number, secret: Buffer, authenticator: Buffer): number {
+  const def = avp.def;
+  let value = avp.value;
+  if (def.flags.hasTag && def.dataType !== 'integer' && (avp.tag !== undefined || startsLikeTag(avp))) {
+    buf[off++] = avp.tag ?? 0;
+    room--;
+  }
+  if (def.flags.encrypt === 1) value = hideUserPassword(value, secret, authenticator);
+  else if (def.flags.encrypt === 2) value = hideTunnelPassword(value, secret, authenticator);
+  const n = Math.min(value.length, room);
+  value.copy(buf, off, 0, n);
+  if (def.flags.hasTag && def.dataType === 'integer' && n === 4 && avp.tag !== undefined) buf[off] = avp.tag;
+  return off + n;
+}
+
+function writeUInt(buf: Buffer, off: number, size: number, value: number): void {
+  if (size === 1) buf[off] = value;
+  else if (size === 2) buf.writeUInt16BE(value, off);
+  else buf.writeUInt32BE(value, off);
+}

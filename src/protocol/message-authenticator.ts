@@ -1,0 +1,45 @@
+/**
+ * Message-Authenticator (RFC 2869 section 5.14, RFC 3579 section 3.2): HMAC-MD5 keyed with the
+ * shared secret over the whole packet with the attribute's value taken as 16 zero octets.
+ * These helpers hash slices of the datagram, so nothing is copied.
+ */
+import { createHmac } from 'node:crypto';
+import { Attr, HEADER_LENGTH } from './packet.js';
+
+const ZERO16 = Buffer.alloc(16);
+
+/** Offset of the Message-Authenticator VALUE in a well-formed packet, -1 when absent, -2 when repeated. */
+export function findMessageAuthenticator(buf: Buffer, length: number): number {
+  let found = -1;
+  for (let off = HEADER_LENGTH; off + 2 <= length; ) {
+    const len = buf[off + 1]!;
+    if (len < 2) break;
+    if (buf[off] === Attr.MessageAuthenticator && len === 18) {
+      if (found !== -1) return -2;
+      found = off + 2;
+    }
+    off += len;
+  }
+  return found;
+}
+
+/**
+ * HMAC-MD5(secret, packet) over `buf[0..length)` with the 16 octets at `valueOffset` taken as
+ * zeros, and the header authenticator (octets 4..20) replaced by `authenticator` when given
+ * (the Request Authenticator for replies, zeros for Accounting/CoA/Disconnect requests).
+ */
+export function computeMessageAuthenticator(
+  buf: Buffer,
+  length: number,
+  valueOffset: number,
+  secret: Buffer,
+  authenticator?: Buffer,
+): Buffer {
+  const hmac = createHmac('md5', secret);
+  if (authenticator) {
+    hmac.update(buf.subarray(0, 4)).update(authenticator).update(buf.subarray(HEADER_LENGTH, valueOffset));
+  } else {
+    hmac.update(buf.subarray(0, valueOffset));
+  }
+  return hmac.update(ZERO16).update(buf.subarray(valueOffset + 16, length)).digest();
+}
