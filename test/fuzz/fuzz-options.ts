@@ -1,0 +1,61 @@
+/**
+ * Shared settings of the fuzz tests.
+ *
+ * Default (`npm test`, CI): each property runs until `numRuns` inputs or its time budget is
+ * spent, so the whole fuzz directory takes about 10-20 s. Longer runs:
+ *
+ *   FUZZ_RUNS=200000 npx vitest run test/fuzz          # 200,000 inputs per property, no time cap
+ *   FUZZ_SEED=1234 FUZZ_PATH=... npx vitest run test/fuzz   # replay a failure fast-check printed
+ *
+ * Every input is timed: one that takes longer than {@link PER_INPUT_MS} fails the property as a
+ * hang (vitest's per-test timeout is the backstop for a real infinite loop).
+ */
+import fc from 'fast-check';
+
+const runsFromEnv = Number(process.env.FUZZ_RUNS ?? '');
+/** True when FUZZ_RUNS asks for a long, run-count-driven campaign. */
+export const LONG_RUN = Number.isInteger(runsFromEnv) && runsFromEnv > 0;
+
+/** Longest time one input may take before it counts as a hang. */
+export const PER_INPUT_MS = Number(process.env.FUZZ_PER_INPUT_MS ?? 250);
+
+/** vitest timeout for one property: generous in long runs, bounded in the default run. */
+export const TEST_TIMEOUT_MS = LONG_RUN ? 24 * 3600_000 : 30_000;
+
+/**
+ * fast-check parameters for one property with a default time budget of `budgetMs` and
+ * `defaultRuns` inputs (whichever ends first; an interrupted run is not a failure).
+ */
+export function fuzzParams<T>(defaultRuns: number, budgetMs: number): fc.Parameters<T> {
+  const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : undefined;
+  const path = process.env.FUZZ_PATH;
+  const base: fc.Parameters<T> = { ...(seed !== undefined ? { seed } : {}), ...(path ? { path } : {}), endOnFailure: false };
+  if (LONG_RUN) return { ...base, numRuns: runsFromEnv };
+  return { ...base, numRuns: defaultRuns, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false };
+}
+
+/** Thrown when one input exceeds {@link PER_INPUT_MS}. */
+export class HangError extends Error {}
+
+/**
+ * Runs `fn` and returns its outcome: the value, or the error it threw. Fails (throws) when it
+ * took longer than `boundMs` (default {@link PER_INPUT_MS}).
+ */
+export function timed<T>(fn: () => T, boundMs = PER_INPUT_MS): { ok: true; value: T } | { ok: false; error: unknown } {
+  const t0 = performance.now();
+  let out: { ok: true; value: T } | { ok: false; error: unknown };
+  try {
+    out = { ok: true, value: fn() };
+  } catch (error) {
+    out = { ok: false, error };
+  }
+  const ms = performance.now() - t0;
+  if (ms > boundMs) throw new HangError(`one input took ${ms.toFixed(0)} ms (bound ${boundMs} ms)`);
+  return out;
+}
+
+/** Describes an unexpected exception for the failure message. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.constructor.name}: ${e.message}\n${e.stack ?? ''}`;
+  return `non-Error thrown: ${String(e)}`;
+}
