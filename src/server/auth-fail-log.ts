@@ -48,7 +48,8 @@ const PROCESS_KEY = randomBytes(32);
 /** Writes auth-fail records; a no-op when no file is configured. */
 export class AuthFailLog {
 
-  constructor(private readonly file: JsonLinesFile | undefined) {}
+  /** `file` undefined: records are dropped (no `log.auth_fail` configured). */
+  constructor(readonly file: JsonLinesFile | undefined) {}
 
   /** True when records are written somewhere (callers can skip building them otherwise). */
   get enabled(): boolean {

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, formatProblem } from '../server/config-error.js';
+import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
+import { startServer, type RunningServer } from '../server/server.js';
+import { registerTestCommand } from './test-command.js';
+import { registerUsersCommand } from './users-command.js';
+
+/**
+ * `vutlan-radius`: serve, check a configuration, send a test request, manage the SQLite users.
+ * Thin: parses arguments and calls the server, store and protocol modules.
+ */
+
+const DEFAULT_CONFIG = 'config/radiusd.yaml';
+
+function printLoadError(err: unknown): void {
+  if (err instanceof ConfigError) {
+    for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n`);
+  } else {
+    process.stderr.write(`error: ${(err as Error).message ?? String(err)}\n`);
+  }
+}
+
+async function serve(opts: { config: string; X?: boolean }): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer(opts.config, opts.X ? { trace: true } : {});
+  } catch (err) {
+    printLoadError(err);
+    process.exitCode = 1;
+    return;
+  }
+  const workers = server.snapshot().config.workers;
+  if (workers !== 1) server.logger.warn(`workers: ${workers}: multi-process mode is not available in this build; running one process`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error during shutdown: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    server.logger.info('SIGHUP: reloading the configuration');
+    void server.reload();
+  });
+}
+
+function check(opts: { config: string }): void {
+  try {
+    const s = loadSnapshot(opts.config);
+    for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
+    const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
+    const sqlite = s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : '';
+    process.stdout.write(
+      `OK: ${s.counts.clients} clients, ${s.counts.fileEntries} users entries (${s.counts.userFiles} files)${sqlite}; listen ${listen}\n`,
+    );
+    closeSnapshot(s);
+  } catch (err) {
+    printLoadError(err);
+    process.exitCode = 1;
+  }
+}
+
+const program = new Command();
+program
+  .name('vutlan-radius')
+  .description('RADIUS server for Vutlan / Sky-Control devices and any NAS (FreeRADIUS-compatible users files, SQLite store)')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the server')
+  .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+  .option('-X', 'print a readable trace of every request (debug mode)')
+  .action(serve);
+
+program
+  .command('check')
+  .description('load and validate the configuration, clients, dictionaries and users; exit 1 on any problem')
+  .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+  .action(check);
+
+registerTestCommand(program);
+registerUsersCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,382 @@
+import type pino from 'pino';
+import type { Avp } from '../protocol/attribute.js';
+import { Code, codeName } from '../protocol/codes.js';
+import { decodePacket, peekHeader, verifyRequest } from '../protocol/decode.js';
+import { encodeResponse } from '../protocol/encode.js';
+import { PacketError } from '../protocol/errors.js';
+import { Attr, type Packet } from '../protocol/packet.js';
+import { decideAccess, type AccessDecision } from './access-decision.js';
+import { attributesRecord, printAttribute } from './attribute-text.js';
+import type { AuthFailLog, AuthFailReason } from './auth-fail-log.js';
+import type { Client } from './clients.js';
+import type { ListenerType } from './config.js';
+import { DuplicateCache } from './duplicate-cache.js';
+import type { JsonLinesFile } from './json-lines-file.js';
+import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
+import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
+import type { Snapshot } from './snapshot.js';
+
+/**
+ * The request lifecycle. One datagram goes through fixed stages, in this order, called from one
+ * place (`handle`):
+ *
+ *   1. lookupClient     source IP -> client (unknown: drop)          + packets-per-second limit
+ *   2. checkHeader      length and code allowed on this listener
+ *   3. decodeAndVerify  structure, Message-Authenticator policy, accounting authenticator
+ *   4. checkDuplicate   RFC 5080: cached reply resent, in-progress dropped
+ *   5. process          Access-Request: authorize + authenticate; Accounting: log; Status-Server
+ *   6. encodeReply      Message-Authenticator first, Response Authenticator, Proxy-State
+ *   7. sendReply        at once, or after reject_delay for Access-Reject
+ *
+ * Every failure is a drop with a stable reason code, logged rate-limited and written to the
+ * auth-fail log; an unexpected exception is a logged `internal_error` drop, never a crash.
+ */
+
+/** Drop codes raised here in addition to the codec's (same names as the metrics use). */
+export type ServerDrop = 'wrong_port' | 'status_server_disabled' | 'overloaded' | 'internal_error';
+
+/** What the pipeline needs of a listening socket. */
+export interface ListenerPort {
+  /** Stable number of this listener (part of the duplicate key). */
+  readonly index: number;
+  readonly type: ListenerType;
+  /** Local address and port (for logs and traces). */
+  readonly local: { address: string; port: number };
+  send(buf: Buffer, port: number, address: string): void;
+}
+
+/** Per-configuration tools; rebuilt (or carried over) on reload together with the snapshot. */
+export interface ServerState {
+  snapshot: Snapshot;
+  duplicates: DuplicateCache;
+  rejects: DelayedSender;
+  limiter: PacketRateLimiter;
+  authFail: AuthFailLog;
+  accounting: JsonLinesFile | undefined;
+}
+
+/** Process-wide collaborators of the pipeline. */
+export interface PipelineEnv {
+  /** The current state; read once per datagram, so a request keeps the snapshot it started with. */
+  state(): ServerState;
+  log: pino.Logger;
+  /** Rate-limited drop log (1 line per reason per second, then a count of suppressed lines). */
+  dropLog: RateLimitedLogger;
+  /** Rate limit for auth-fail lines of pre-authentication drops (floods must not fill the disk). */
+  dropAuditLog: RateLimitedLogger;
+  maPolicy: MessageAuthenticatorPolicy;
+  /** -X: receives human-readable trace lines. */
+  trace?: (line: string) => void;
+  /** Optional observer of outcomes (metrics). */
+  observe?: (event: PipelineEvent) => void;
+}
+
+/** Outcome of one datagram, for metrics. */
+export type PipelineEvent =
+  | { kind: 'drop'; reason: string; client: Client | undefined }
+  | { kind: 'reply'; code: number; client: Client; duplicate: boolean; latencyNs: bigint };
+
+class Drop extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+interface Request {
+  n: number;
+  state: ServerState;
+  listener: ListenerPort;
+  address: string;
+  port: number;
+  datagram: Buffer;
+  started: bigint;
+  client?: Client;
+  code?: number;
+  identifier?: number;
+  length?: number;
+  packet?: Packet;
+  dupKey?: string;
+}
+
+const EMPTY: readonly Avp[] = [];
+
+/** Runs datagrams through the stages above. */
+export class RequestPipeline {
+  private counter = 0;
+
+  constructor(private readonly env: PipelineEnv) {}
+
+  /** Handles one datagram; never throws. */
+  handle(datagram: Buffer, address: string, port: number, listener: ListenerPort): void {
+    const req: Request = {
+      n: ++this.counter,
+      state: this.env.state(),
+      listener,
+      address,
+      port,
+      datagram,
+      started: process.hrtime.bigint(),
+    };
+    try {
+      this.lookupClient(req);
+      this.checkHeader(req);
+      this.decodeAndVerify(req);
+      const duplicate = this.checkDuplicate(req);
+      if (duplicate) {
+        this.resend(req, duplicate);
+        return;
+      }
+      const outcome = this.process(req);
+      const reply = this.encodeReply(req, outcome);
+      this.sendReply(req, outcome, reply);
+    } catch (err) {
+      this.drop(req, err);
+    }
+  }
+
+  // 1
+  private lookupClient(req: Request): void {
+    const client = req.state.snapshot.clients.lookup(req.address);
+    if (!client) {
+      throw new Drop('unknown_client', `Ignoring request to ${req.listener.type} address ${req.listener.local.address} port ${req.listener.local.port} from unknown client ${req.address} port ${req.port}`);
+    }
+    req.client = client;
+    const { limiter } = req.state;
+    if (!limiter.unlimited) {
+      const r = limiter.admit(client.name, Date.now());
+      if (r !== 'ok') throw new Drop('rate_limited', `Dropping packet from client ${client.name}: ${r === 'client_limit' ? 'max_pps_per_client' : 'max_pps'} exceeded`);
+    }
+  }
+
+  // 2
+  private checkHeader(req: Request): void {
+    const h = peekHeader(req.datagram);
+    req.code = h.code;
+    req.identifier = h.identifier;
+    req.length = h.length;
+    const type = req.listener.type;
+    if (h.code === Code.StatusServer) {
+      if (!req.state.snapshot.config.security.statusServer) {
+        throw new Drop('status_server_disabled', 'Ignoring Status-Server request due to security configuration');
+      }
+      return;
+    }
+    const allowed = type === 'auth' ? h.code === Code.AccessRequest : h.code === Code.AccountingRequest;
+    if (!allowed) {
+      throw new Drop('wrong_port', `Invalid packet code ${h.code} sent to ${type === 'auth' ? 'authentication' : 'accounting'} port from client ${req.client!.name} port ${req.port}`);
+    }
+  }
+
+  // 3
+  private decodeAndVerify(req: Request): void {
+    const { snapshot } = req.state;
+    const client = req.client!;
+    const datagram = req.length! < req.datagram.length ? req.datagram.subarray(0, req.length) : req.datagram;
+    req.datagram = datagram;
+    // with the secret the decoder reveals User-Password (RFC 2865 5.2) into the Avp value
+    const packet = decodePacket(datagram, snapshot.dictionary, { maxAttributes: snapshot.config.security.maxAttributes, secret: client.secret });
+    req.packet = packet;
+    const isAccess = packet.code === Code.AccessRequest;
+    const requireMa = isAccess && this.env.maPolicy.required(client);
+    const { hadMessageAuthenticator } = verifyRequest(datagram, packet, client.secret, { requireMessageAuthenticator: requireMa });
+    if (isAccess) {
+      const hasEap = packet.attributes.some((a) => a.def.vendorId === 0 && a.def.type === Attr.EapMessage);
+      const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, hasEap);
+      if (learnt === 'no') {
+        this.env.log.error({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
+      } else if (learnt === 'yes') {
+        this.env.log.info({ client: client.name }, `client ${client.name} sends Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes)`);
+      }
+    }
+    if (this.env.trace) this.traceRequest(req, packet);
+  }
+
+  // 4
+  private checkDuplicate(req: Request): Buffer | undefined {
+    const packet = req.packet!;
+    const key = DuplicateCache.key(req.listener.index, req.address, req.port, packet.identifier);
+    const verdict = req.state.duplicates.begin(key, packet.authenticator, req.length!);
+    if (verdict.kind === 'replay') return verdict.reply;
+    if (verdict.kind === 'in_progress') {
+      throw new Drop('duplicate_in_progress', `Ignoring duplicate packet from client ${req.client!.name} port ${req.port} - ID: ${packet.identifier} due to unfinished request`);
+    }
+    req.dupKey = key;
+    return undefined;
+  }
+
+  private resend(req: Request, reply: Buffer): void {
+    this.env.log.debug({ client: req.client!.name, id: req.packet!.identifier }, `Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
+    this.env.trace?.(`(${req.n}) Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
+    req.listener.send(reply, req.port, req.address);
+    this.env.observe?.({ kind: 'reply', code: reply[0]!, client: req.client!, duplicate: true, latencyNs: process.hrtime.bigint() - req.started });
+  }
+
+  // 5
+  private process(req: Request): Outcome {
+    const packet = req.packet!;
+    switch (packet.code) {
+      case Code.StatusServer:
+        return { code: req.listener.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse, attributes: EMPTY };
+      case Code.AccountingRequest:
+        this.recordAccounting(req);
+        return { code: Code.AccountingResponse, attributes: EMPTY };
+      default: {
+        const trace = this.env.trace;
+        const decision = decideAccess(packet, req.state.snapshot.sources, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined);
+        return { code: decision.accept ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
+      }
+    }
+  }
+
+  // 6
+  private encodeReply(req: Request, outcome: Outcome): Buffer {
+    const packet = req.packet!;
+    const proxyState = packet.attributes.filter((a) => a.def.vendorId === 0 && a.def.type === Attr.ProxyState).map((a) => a.value);
+    return encodeResponse({
+      code: outcome.code,
+      identifier: packet.identifier,
+      requestAuthenticator: packet.authenticator,
+      attributes: outcome.attributes,
+      secret: req.client!.secret,
+      ...(proxyState.length > 0 ? { proxyState } : {}),
+    });
+  }
+
+  // 7
+  private sendReply(req: Request, outcome: Outcome, reply: Buffer): void {
+    const { state, listener } = req;
+    const client = req.client!;
+    const packet = req.packet!;
+    const send = () => {
+      listener.send(reply, req.port, req.address);
+      if (req.dupKey) state.duplicates.finish(req.dupKey, packet.authenticator, reply);
+      this.env.observe?.({ kind: 'reply', code: outcome.code, client, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
+    };
+    if (outcome.decision && !outcome.decision.accept) this.auditReject(req, outcome.decision);
+    if (this.env.trace) this.traceReply(req, outcome, reply.length);
+    if (this.env.log.isLevelEnabled('debug')) {
+      this.env.log.debug({ client: client.name, src: req.address, port: req.port, id: packet.identifier, code: codeName(outcome.code) }, `Sent ${codeName(outcome.code)} Id ${packet.identifier} to ${req.address}:${req.port}`);
+    }
+    if (outcome.code === Code.AccessReject && state.snapshot.config.security.rejectDelay > 0) {
+      if (!state.rejects.schedule(send)) {
+        if (req.dupKey) state.duplicates.abandon(req.dupKey, packet.authenticator);
+        throw new Drop('overloaded', 'reject_delay queue is full: Access-Reject dropped (the NAS will retransmit)');
+      }
+      return;
+    }
+    send();
+  }
+
+  private recordAccounting(req: Request): void {
+    const file = req.state.accounting;
+    if (!file) return;
+    const packet = req.packet!;
+    file.write({
+      time: new Date().toISOString(),
+      client: req.client!.name,
+      src: req.address,
+      src_port: req.port,
+      id: packet.identifier,
+      attributes: attributesRecord(packet.attributes),
+    });
+  }
+
+  private auditReject(req: Request, d: AccessDecision): void {
+    const { authFail } = req.state;
+    if (!authFail.enabled) return;
+    const packet = req.packet!;
+    authFail.write({
+      src: req.address,
+      src_port: req.port,
+      client: req.client!.name,
+      ...nasAndUser(packet),
+      reason: d.reason ?? 'rejected',
+      ...(d.detail ? { detail: d.detail } : {}),
+      ...(d.wrongPassword ? { password_fp: authFail.fingerprint(d.wrongPassword) } : {}),
+      action: 'reject',
+    });
+  }
+
+  private drop(req: Request, err: unknown): void {
+    let reason: string;
+    let message: string;
+    if (err instanceof Drop || err instanceof PacketError) {
+      reason = err.reason;
+      message = err.message;
+    } else {
+      reason = 'internal_error';
+      message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
+    }
+    if (req.dupKey && req.packet) req.state.duplicates.abandon(req.dupKey, req.packet.authenticator);
+    this.env.observe?.({ kind: 'drop', reason, client: req.client });
+    const fields = { reason, client: req.client?.name ?? null, src: req.address, src_port: req.port };
+    this.env.trace?.(`(${req.n}) Dropping packet from ${req.address}:${req.port}: ${reason}: ${message}`);
+    if (reason === 'duplicate_in_progress') {
+      this.env.log.debug(fields, message);
+      return;
+    }
+    if (reason === 'internal_error') this.env.log.error(fields, message);
+    else this.env.dropLog.log(reason, fields, message);
+
+    const { authFail } = req.state;
+    if (!authFail.enabled) return;
+    const record = {
+      src: req.address,
+      src_port: req.port,
+      client: req.client?.name ?? null,
+      ...(req.packet ? nasAndUser(req.packet) : { nas_ip: null, nas_id: null, user: null }),
+      reason: auditReason(reason),
+      ...(auditReason(reason) !== reason ? { detail: reason } : {}),
+      action: 'drop' as const,
+    };
+    this.env.dropAuditLog.log(reason, record, '');
+  }
+
+  private traceRequest(req: Request, packet: Packet): void {
+    const trace = this.env.trace!;
+    const l = req.listener.local;
+    trace(`(${req.n}) Received ${codeName(packet.code)} Id ${packet.identifier} from ${req.address}:${req.port} to ${l.address}:${l.port} length ${req.length} (client ${req.client!.name})`);
+    for (const a of packet.attributes) trace(`(${req.n})   ${printAttribute(a)}`);
+  }
+
+  private traceReply(req: Request, outcome: Outcome, length: number): void {
+    const trace = this.env.trace!;
+    const packet = req.packet!;
+    const delay = outcome.code === Code.AccessReject ? req.state.snapshot.config.security.rejectDelay : 0;
+    if (outcome.decision?.scheme) trace(`(${req.n})   password scheme: ${outcome.decision.scheme}`);
+    if (outcome.decision && !outcome.decision.accept) trace(`(${req.n})   reject reason: ${outcome.decision.reason ?? 'rejected'}${outcome.decision.detail ? ` (${outcome.decision.detail})` : ''}`);
+    trace(`(${req.n}) Sent ${codeName(outcome.code)} Id ${packet.identifier} from ${req.listener.local.address}:${req.listener.local.port} to ${req.address}:${req.port} length ${length}${delay > 0 ? ` (delayed ${delay} s by reject_delay)` : ''}`);
+    trace(`(${req.n})   Message-Authenticator = <first attribute>`);
+    for (const a of outcome.attributes) trace(`(${req.n})   ${printAttribute(a)}`);
+  }
+}
+
+interface Outcome {
+  code: number;
+  attributes: readonly Avp[];
+  decision?: AccessDecision;
+}
+
+function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | null; user: string | null } {
+  let nasIp: string | null = null;
+  let nasId: string | null = null;
+  let user: string | null = null;
+  for (const a of packet.attributes) {
+    if (a.def.vendorId !== 0) continue;
+    if (a.def.type === Attr.UserName) user = a.value.toString('utf8');
+    else if (a.def.type === 4 && a.value.length === 4) nasIp = `${a.value[0]}.${a.value[1]}.${a.value[2]}.${a.value[3]}`;
+    else if (a.def.type === 32) nasId = a.value.toString('utf8');
+  }
+  return { nas_ip: nasIp, nas_id: nasId, user };
+}
+
+const MALFORMED = new Set([
+  'too_short', 'bad_length', 'attribute_too_short', 'attribute_overflow', 'attribute_type_zero',
+  'too_many_attributes', 'bad_message_authenticator_length', 'eap_with_password',
+]);
+
+function auditReason(reason: string): AuthFailReason | string {
+  if (MALFORMED.has(reason)) return 'malformed';
+  if (reason === 'wrong_port') return 'bad_code';
+  return reason;
+}

@@ -1,0 +1,220 @@
+import type pino from 'pino';
+import { AuthFailLog } from './auth-fail-log.js';
+import type { ListenConfig, ListenerType } from './config.js';
+import { ConfigError, formatProblem } from './config-error.js';
+import { ConfigWatcher } from './config-watcher.js';
+import { DuplicateCache } from './duplicate-cache.js';
+import { JsonLinesFile } from './json-lines-file.js';
+import { createLogger } from './logger.js';
+import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
+import { RequestPipeline, type PipelineEvent, type ServerState } from './pipeline.js';
+import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
+import { closeSnapshot, loadSnapshot, type Snapshot } from './snapshot.js';
+import { UdpListener } from './udp-listener.js';
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** -X: print a readable per-request trace (to stdout, or to the given function). */
+  trace?: boolean | ((line: string) => void);
+  /** Use this logger instead of creating one from `log.level` / `log.pretty`. */
+  logger?: pino.Logger;
+  /** Reload when a loaded file changes (default true). */
+  watch?: boolean;
+  /** Observer of each datagram's outcome (metrics). */
+  observe?: (event: PipelineEvent) => void;
+}
+
+/** A started server. */
+export interface RunningServer {
+  /** The bound sockets (with the real port when the config said 0). */
+  addresses(): { type: ListenerType; address: string; port: number }[];
+  /**
+   * Loads the configuration again beside the running one and swaps it in atomically; on any
+   * problem the old one keeps serving and the errors (`file:line: message`) are returned and logged.
+   */
+  reload(): Promise<{ ok: boolean; errors?: string[] }>;
+  /** Stops receiving, sends what is in flight (held rejects), flushes logs, closes sockets. */
+  close(): Promise<void>;
+  /** The configuration now in use. */
+  snapshot(): Snapshot;
+  readonly logger: pino.Logger;
+}
+
+/**
+ * Loads `configPath` (throws `ConfigError` listing every problem when it is not usable), binds
+ * the listeners and starts answering. Signals are the caller's business (the CLI maps SIGHUP to
+ * `reload()` and SIGTERM/SIGINT to `close()`), so several servers can run in one process (tests).
+ */
+export async function startServer(configPath: string, opts: StartServerOptions = {}): Promise<RunningServer> {
+  const first = loadSnapshot(configPath);
+  const ownLogger = opts.logger === undefined;
+  const traceOn = opts.trace !== undefined && opts.trace !== false;
+  const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
+  for (const w of first.warnings) logger.warn(formatProblem(w));
+
+  const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
+  const senders = new Set<DelayedSender>();
+  let state = buildState(first, undefined, logger, senders);
+
+  const dropLog = new RateLimitedLogger((fields, msg) => logger.warn(fields, msg), 1, 1000);
+  const dropAuditLog = new RateLimitedLogger((fields) => {
+    const authFail = state.authFail;
+    if ('suppressed' in fields) {
+      authFail.write({ src: '', src_port: 0, client: null, nas_ip: null, nas_id: null, user: null, reason: 'malformed', detail: `${String(fields.key)}: ${String(fields.suppressed)} more drops not logged`, action: 'drop' });
+    } else {
+      authFail.write(fields as never);
+    }
+  }, 100, 1000);
+  const pipeline = new RequestPipeline({
+    state: () => state,
+    log: logger,
+    dropLog,
+    dropAuditLog,
+    maPolicy: new MessageAuthenticatorPolicy(),
+    ...(trace ? { trace } : {}),
+    ...(opts.observe ? { observe: opts.observe } : {}),
+  });
+  const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
+
+  let nextIndex = 0;
+  let listeners: UdpListener[];
+  try {
+    listeners = await openListeners(first.config.listen, () => nextIndex++, onMessage);
+  } catch (err) {
+    await disposeState(state, undefined);
+    closeSnapshot(first);
+    throw err;
+  }
+  logger.info({
+    listen: listeners.map((l) => `${l.type} ${l.local.address}:${l.local.port}`),
+    clients: first.counts.clients,
+    users_entries: first.counts.fileEntries,
+  }, 'vutlan-radius ready');
+
+  let closed = false;
+  let reloading: Promise<{ ok: boolean; errors?: string[] }> = Promise.resolve({ ok: true });
+
+  const doReload = async (): Promise<{ ok: boolean; errors?: string[] }> => {
+    if (closed) return { ok: false, errors: ['server is closed'] };
+    let next: Snapshot;
+    try {
+      next = loadSnapshot(configPath);
+    } catch (err) {
+      const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
+      logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);
+      return { ok: false, errors };
+    }
+    let newListeners: UdpListener[] | undefined;
+    if (!sameListen(state.snapshot.config.listen, next.config.listen)) {
+      try {
+        newListeners = await openListeners(next.config.listen, () => nextIndex++, onMessage);
+      } catch (err) {
+        closeSnapshot(next);
+        const errors = [(err as Error).message];
+        logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
+        return { ok: false, errors };
+      }
+    }
+    for (const w of next.warnings) logger.warn(formatProblem(w));
+    const old = state;
+    state = buildState(next, old, logger, senders);
+    if (ownLogger) logger.level = traceOn ? 'debug' : next.config.log.level;
+    if (newListeners) {
+      const oldListeners = listeners;
+      listeners = newListeners;
+      await Promise.all(oldListeners.map((l) => l.close()));
+    }
+    watcher?.setFiles(next.files);
+    // requests are handled synchronously, so nothing still runs on the old snapshot now
+    await disposeState(old, state);
+    closeSnapshot(old.snapshot);
+    logger.info({ clients: next.counts.clients, users_entries: next.counts.fileEntries }, 'configuration reloaded');
+    return { ok: true };
+  };
+
+  const reload = (): Promise<{ ok: boolean; errors?: string[] }> => {
+    reloading = reloading.then(doReload, doReload);
+    return reloading;
+  };
+
+  const watcher = opts.watch === false ? undefined : new ConfigWatcher(first.files, () => {
+    void reload();
+  });
+
+  return {
+    logger,
+    addresses: () => listeners.map((l) => ({ type: l.type, address: l.local.address, port: l.local.port })),
+    reload,
+    snapshot: () => state.snapshot,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      watcher?.close();
+      for (const l of listeners) l.stopReceiving();
+      await reloading.catch(() => undefined);
+      for (const s of senders) s.close(true);
+      await Promise.all(listeners.map((l) => l.close()));
+      dropLog.flush();
+      dropAuditLog.flush();
+      await disposeState(state, undefined);
+      closeSnapshot(state.snapshot);
+      if (ownLogger) await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    },
+  };
+}
+
+async function openListeners(
+  configs: readonly ListenConfig[],
+  nextIndex: () => number,
+  onMessage: (msg: Buffer, address: string, port: number, listener: UdpListener) => void,
+): Promise<UdpListener[]> {
+  const opened: UdpListener[] = [];
+  try {
+    for (const c of configs) opened.push(await UdpListener.open(nextIndex(), c, onMessage));
+    return opened;
+  } catch (err) {
+    await Promise.all(opened.map((l) => l.close()));
+    throw err;
+  }
+}
+
+function sameListen(a: readonly ListenConfig[], b: readonly ListenConfig[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.type === b[i]!.type && x.address === b[i]!.address && x.port === b[i]!.port);
+}
+
+/** Builds the per-configuration tools, carrying over what did not change (cache, files). */
+function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: pino.Logger, senders: Set<DelayedSender>): ServerState {
+  const sec = snapshot.config.security;
+  const prevSec = prev?.snapshot.config.security;
+  const duplicates = prev && prevSec && prevSec.duplicateCacheSeconds === sec.duplicateCacheSeconds && prevSec.duplicateCacheEntries === sec.duplicateCacheEntries
+    ? prev.duplicates
+    : new DuplicateCache(sec.duplicateCacheSeconds * 1000, sec.duplicateCacheEntries);
+  let rejects: DelayedSender;
+  if (prev && prevSec && prevSec.rejectDelay === sec.rejectDelay && prevSec.maxDelayedRejects === sec.maxDelayedRejects) {
+    rejects = prev.rejects;
+  } else {
+    rejects = new DelayedSender(sec.rejectDelay * 1000, sec.maxDelayedRejects);
+    senders.add(rejects);
+  }
+  const limiter = prev && prevSec && prevSec.maxPps === sec.maxPps && prevSec.maxPpsPerClient === sec.maxPpsPerClient
+    ? prev.limiter
+    : new PacketRateLimiter({ maxPps: sec.maxPps, maxPpsPerClient: sec.maxPpsPerClient });
+  const onError = (what: string) => (err: Error) => logger.error({ err: err.message }, `cannot write the ${what} log`);
+  const authFailPath = snapshot.config.log.authFail;
+  const authFailFile = authFailPath === undefined ? undefined
+    : prev?.authFail && prev.authFail.file?.path === authFailPath ? prev.authFail.file : new JsonLinesFile(authFailPath, onError('auth-fail'));
+  const accountingPath = snapshot.config.log.accounting;
+  const accounting = accountingPath === undefined ? undefined
+    : prev?.accounting && prev.accounting.path === accountingPath ? prev.accounting : new JsonLinesFile(accountingPath, onError('accounting'));
+  const authFail = new AuthFailLog(authFailFile);
+  return { snapshot, duplicates, rejects, limiter, authFail, accounting };
+}
+
+/** Closes the files of `old` that `next` does not use any more (all of them when next is undefined). */
+async function disposeState(old: ServerState, next: ServerState | undefined): Promise<void> {
+  const closing: Promise<void>[] = [];
+  const oldAuth = old.authFail.file;
+  if (oldAuth && oldAuth !== next?.authFail.file) closing.push(oldAuth.close());
+  if (old.accounting && old.accounting !== next?.accounting) closing.push(old.accounting.close());
+  await Promise.all(closing);
+}

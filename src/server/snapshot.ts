@@ -1,0 +1,159 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Dictionary } from '../protocol/dictionary.js';
+import { loadDictionary } from '../protocol/dictionary-loader.js';
+import { UsersFileSource } from '../store/files-source.js';
+import { SqliteUserSource } from '../store/sqlite/sqlite-source.js';
+import type { UserSource } from '../store/source.js';
+import { parseClientsConf } from './clients-conf.js';
+import { ClientTable } from './clients.js';
+import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+
+/**
+ * Everything a request needs, loaded and validated together from one config file: the config,
+ * the dictionary, the client table and the user sources. Immutable once built; a reload builds
+ * a new snapshot beside the old one and swaps one reference, so a request sees one whole
+ * configuration from start to end.
+ */
+export interface Snapshot {
+  config: ServerConfig;
+  dictionary: Dictionary;
+  clients: ClientTable;
+  /** User sources in the configured order (files first, then SQLite). */
+  sources: readonly UserSource[];
+  /** Every file read while loading (config, clients.conf, users files and includes, dictionaries). */
+  files: readonly string[];
+  warnings: readonly ConfigProblem[];
+  /** Figures for `check` and the startup log. */
+  counts: { clients: number; fileEntries: number; userFiles: number; sqlite: boolean };
+}
+
+/** Options: where file text comes from (tests). */
+export interface LoadSnapshotOptions {
+  readText?: (path: string) => string;
+}
+
+/**
+ * Loads a config file and everything it names. Throws `ConfigError` listing every problem
+ * (`file:line: message`); collects as many as it can in one pass so `check` shows them all.
+ */
+export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {}): Snapshot {
+  const baseRead = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
+  const files = new Set<string>();
+  const readText = (p: string): string => {
+    files.add(resolve(p));
+    return baseRead(p);
+  };
+  const config = loadConfig(configPath, { readText });
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+
+  let dictionary: Dictionary | undefined;
+  try {
+    dictionary = loadDictionary(config.dictionary, { readText });
+  } catch (err) {
+    problems.push(...problemsOf(err, config.dictionary));
+  }
+
+  const clientDefs: ClientConfig[] = [...config.clients];
+  if (config.clientsFile) {
+    const r = parseClientsConf(config.clientsFile, {
+      readText,
+      listDir: (p) => {
+        files.add(resolve(p));
+        return readdirSync(p);
+      },
+    });
+    problems.push(...r.errors);
+    warnings.push(...r.warnings);
+    clientDefs.push(...r.clients);
+  }
+  const built = ClientTable.build(clientDefs);
+  problems.push(...built.errors);
+  warnings.push(...built.warnings);
+  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0) {
+    problems.push({ file: config.clientsFile ?? config.file, line: 0, message: 'no RADIUS clients are defined: nothing could talk to the server' });
+  }
+
+  const sources: UserSource[] = [];
+  let fileEntries = 0;
+  if (dictionary) {
+    for (const file of config.users.files) {
+      try {
+        const source = UsersFileSource.load(file, dictionary, { readText });
+        fileEntries += source.entries.length;
+        sources.push(source);
+      } catch (err) {
+        problems.push(...problemsOf(err, file));
+      }
+    }
+    // not watched: the SQLite source sees commits by itself (PRAGMA data_version)
+    if (config.users.sqlite) {
+      const path = config.users.sqlite;
+      try {
+        const source = new SqliteUserSource(path, dictionary);
+        sources.push(source);
+        problems.push(...source.validate().map((message) => ({ file: path, line: 0, message })));
+      } catch (err) {
+        problems.push(...problemsOf(err, config.users.sqlite));
+      }
+    }
+  }
+  if (problems.length > 0) {
+    for (const s of sources) s.close();
+    throw new ConfigError(problems);
+  }
+  if (config.users.files.length === 0 && !config.users.sqlite) {
+    warnings.push({ file: config.file, line: 0, message: 'no user source (users.files / users.sqlite): every Access-Request will be rejected' });
+  }
+  return {
+    config,
+    dictionary: dictionary!,
+    clients: built.table,
+    sources,
+    files: [...files],
+    warnings,
+    counts: {
+      clients: built.table.size,
+      fileEntries,
+      userFiles: config.users.files.length,
+      sqlite: config.users.sqlite !== undefined,
+    },
+  };
+}
+
+/** Releases what a snapshot holds open (SQLite handles). */
+export function closeSnapshot(s: Snapshot): void {
+  for (const source of s.sources) {
+    try {
+      source.close();
+    } catch {
+      // closing twice or a handle already gone: nothing left to release
+    }
+  }
+}
+
+/** Turns a loader error (DictionaryError, UsersFileError, ConfigError, other) into problems. */
+function problemsOf(err: unknown, fallbackFile: string): ConfigProblem[] {
+  if (err instanceof ConfigError) return [...err.problems];
+  const e = err as { problems?: unknown; file?: unknown; line?: unknown; message?: unknown };
+  if (Array.isArray(e.problems) && e.problems.length > 0) {
+    return (e.problems as { file?: string; line?: number; message?: string }[]).map((p) => ({
+      file: p.file ?? fallbackFile,
+      line: p.line ?? 0,
+      message: stripPosition(p.message ?? String(p)),
+    }));
+  }
+  if (typeof e.file === 'string' && typeof e.line === 'number') {
+    return [{ file: e.file, line: e.line, message: stripPosition(String(e.message)) }];
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return [{ file: fallbackFile, line: 0, message }];
+}
+
+/** Loader messages already start with `file:line: `; keep only what follows. */
+function stripPosition(message: string): string {
+  const m = /^\S+?:\d+: ([\s\S]*)$/.exec(message);
+  return m ? m[1]! : message;
+}

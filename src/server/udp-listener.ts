@@ -1,0 +1,72 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import type { ListenConfig, ListenerType } from './config.js';
+import type { ListenerPort } from './pipeline.js';
+
+/** Kernel receive buffer asked for, so a burst of requests is queued rather than lost. */
+const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * One bound UDP socket (IPv4 or IPv6; an IPv6 socket is IPv6-only, so `::` and `0.0.0.0` can
+ * both be listed for dual stack). Datagrams go to `onMessage` until `stopReceiving()`.
+ */
+export class UdpListener implements ListenerPort {
+  private receiving = true;
+
+  private constructor(
+    readonly index: number,
+    readonly type: ListenerType,
+    readonly config: ListenConfig,
+    private readonly socket: Socket,
+    readonly local: { address: string; port: number },
+  ) {}
+
+  /** Binds a socket; rejects with a message naming the address when binding fails. */
+  static open(
+    index: number,
+    config: ListenConfig,
+    onMessage: (msg: Buffer, address: string, port: number, listener: UdpListener) => void,
+  ): Promise<UdpListener> {
+    const family = isIP(config.address) === 6 ? 'udp6' : 'udp4';
+    const socket = createSocket({ type: family, ipv6Only: family === 'udp6', recvBufferSize: RECV_BUFFER_BYTES });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        socket.close();
+        reject(new Error(`cannot listen on ${config.address} port ${config.port} (${config.type}): ${err.message}`));
+      };
+      socket.once('error', onError);
+      socket.bind({ address: config.address, port: config.port, exclusive: true }, () => {
+        socket.off('error', onError);
+        const a = socket.address();
+        const listener = new UdpListener(index, config.type, config, socket, { address: a.address, port: a.port });
+        socket.on('message', (msg, rinfo) => {
+          if (listener.receiving) onMessage(msg, rinfo.address, rinfo.port, listener);
+        });
+        // a send error (e.g. ICMP unreachable on some systems) must not kill the server
+        socket.on('error', () => {});
+        resolve(listener);
+      });
+    });
+  }
+
+  send(buf: Buffer, port: number, address: string): void {
+    this.socket.send(buf, port, address);
+  }
+
+  /** Ignores further datagrams (replies can still be sent). */
+  stopReceiving(): void {
+    this.receiving = false;
+  }
+
+  /** Closes the socket. */
+  close(): Promise<void> {
+    this.receiving = false;
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
