@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { writeAuthorizeFile } from '../bench/bench-users.js';
+import { compareWithFreeRadius, type CompareResult } from '../bench/compare.js';
+import { findFreeRadius } from '../bench/freeradius-bench-server.js';
+import { writeFreeRadiusSqlite } from '../bench/freeradius-sql-data.js';
+import { invalidCount, runLoad, type LoadResult } from '../bench/load-generator.js';
+import { ourDictionaryPath } from '../bench/our-server-process.js';
+import { writeOurSqliteUsers } from '../bench/our-sqlite-data.js';
+import { runRadload } from '../bench/radload-runner.js';
+import { loadDictionary } from '../protocol/dictionary-loader.js';
+
+function positiveInt(what: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+    return n;
+  };
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+function hostPort(v: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
+  if (m) return { host: m[1]!, port: Number(m[2]) };
+  if (/^[^:]+$/.test(v) || /^\[.+\]$/.test(v)) return { host: v.replace(/^\[|\]$/g, ''), port: 1812 };
+  throw new InvalidArgumentError('must be HOST, HOST:PORT or [IPv6]:PORT');
+}
+
+/** One result as the aligned line the command prints. */
+export function formatLoadResult(label: string, r: LoadResult): string {
+  const errors = invalidCount(r);
+  return `${label.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  ` +
+    `p99 ${r.p99.toFixed(2)} ms  max ${Number.isNaN(r.max) ? '-' : r.max.toFixed(2)} ms  ` +
+    `ok ${r.ok}  other-code ${r.unexpectedCode}  invalid ${errors}  timeouts ${r.timeouts}`;
+}
+
+function formatCompare(c: CompareResult): string {
+  const line = (name: string, s: CompareResult['ours']) =>
+    `${name.padEnd(12)} median of ${s.rounds}: ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  errors ${s.errors}`;
+  return [
+    line('vutlan', c.ours),
+    line('freeradius', c.freeradius),
+    `ratio        req/s ${c.rpsRatio.toFixed(2)}x  p99 ${c.p99Ratio.toFixed(2)}x (ours / FreeRADIUS)`,
+  ].join('\n');
+}
+
+interface BenchFlags {
+  server: { host: string; port: number };
+  secret: string;
+  users: number;
+  usersPrefix: string;
+  userScheme?: 'hex' | 'device';
+  duration: number;
+  warmup: number;
+  inflight: number;
+  sockets: number;
+  nasIp: string;
+  timeout: number;
+  expect: 'accept' | 'reject';
+  dictionary?: string;
+  json?: boolean;
+  requireMessageAuthenticator: boolean;
+  compare?: 'freeradius';
+  rounds: number;
+  source: 'files' | 'sqlite';
+  replyAttributes: number;
+  generator: 'ours' | 'radload';
+  radload?: string;
+  workDir?: string;
+  keepWorkDir?: boolean;
+  workers?: string;
+}
+
+/**
+ * Registers `vutlan-radius bench`: a closed-loop Access-Request load generator (fresh
+ * authenticators, Message-Authenticator on, every reply verified) that reports req/s and
+ * latency percentiles; with `--compare freeradius` it starts FreeRADIUS and our server on the
+ * same generated users and runs interleaved rounds. `bench generate` writes the users.
+ */
+export function registerBenchCommand(program: Command): void {
+  const bench = program
+    .command('bench')
+    .description('load-test a RADIUS server (req/s, p50/p90/p99/max latency), or compare with FreeRADIUS side by side')
+    .option('--server <host:port>', 'server to load', hostPort, { host: '127.0.0.1', port: 1812 })
+    .option('--secret <secret>', 'shared secret', 'testing123')
+    .option('--users <n>', 'users user0..user<n-1>, requested round-robin', positiveInt('--users'), 1000)
+    .option('--users-prefix <prefix>', 'User-Name prefix of the generated users', 'user')
+    .addOption(new Option('--user-scheme <scheme>', 'generated users: hex (user0.., radload-compatible) or device (user0000001.., SHA-1 hex passwords; default for --source sqlite)').choices(['hex', 'device']))
+    .option('--duration <s>', 'measured seconds (per round with --compare)', seconds, 10)
+    .option('--warmup <s>', 'warm-up seconds before measuring', seconds, 0.5)
+    .option('--inflight <n>', 'requests in flight (closed loop)', positiveInt('--inflight'), 64)
+    .option('--sockets <n>', 'UDP sockets to spread requests over', positiveInt('--sockets'), 4)
+    .option('--nas-ip <ip>', 'NAS-IP-Address to send', '10.0.0.5')
+    .option('--timeout <ms>', 'a request without reply after this long counts as a timeout', positiveInt('--timeout'), 1000)
+    .addOption(new Option('--expect <code>', 'expected reply').choices(['accept', 'reject']).default('accept'))
+    .option('--dictionary <file>', 'entry dictionary (default: the bundled one)')
+    .option('--json', 'print the result as JSON')
+    .option('--no-require-message-authenticator', 'accept replies without Message-Authenticator (FreeRADIUS 3.2.1 does not sign Access-Accept)')
+    .addOption(new Option('--compare <server>', 'start FreeRADIUS and our server on the same users, interleaved rounds').choices(['freeradius']))
+    .option('--rounds <n>', 'rounds per server with --compare', positiveInt('--rounds'), 3)
+    .addOption(new Option('--source <kind>', 'user store for --compare').choices(['files', 'sqlite']).default('files'))
+    .option('--reply-attributes <n>', 'Vutlan attributes per Accept in generated users (0..8)', positiveIntOrZero, 4)
+    .addOption(new Option('--generator <which>', 'load generator for --compare').choices(['ours', 'radload']).default('ours'))
+    .option('--radload <path>', 'radload binary (for --generator radload)')
+    .option('--work-dir <dir>', 'where --compare writes users, configs and logs (default: a fresh temp dir)')
+    .option('--keep-work-dir', 'keep the --compare work dir')
+    .option('--workers <n|auto>', 'our server\'s workers setting for --compare')
+    .action(async (flags: BenchFlags) => {
+      const dict = loadDictionary(flags.dictionary ?? ourDictionaryPath());
+      if (flags.compare === 'freeradius') {
+        if (!findFreeRadius()) {
+          console.error('bench: FreeRADIUS is not installed (apt-get install freeradius)');
+          process.exitCode = 2;
+          return;
+        }
+        const workDir = flags.workDir ?? mkdtempSync(join(tmpdir(), 'vutlan-bench-'));
+        try {
+          const result = await compareWithFreeRadius({
+            dict, workDir, users: flags.users, prefix: flags.usersPrefix, scheme: flags.userScheme, replyAttributes: flags.replyAttributes,
+            source: flags.source, rounds: flags.rounds, durationMs: flags.duration * 1000, warmupMs: flags.warmup * 1000,
+            inflight: flags.inflight, sockets: flags.sockets, secret: flags.secret, nasIp: flags.nasIp,
+            generator: flags.generator, radloadBinary: flags.radload,
+            workers: flags.workers === undefined ? undefined : flags.workers === 'auto' ? 'auto' : Number(flags.workers),
+            writeOurSqlite: flags.source === 'sqlite' ? ourSqliteWriter(flags) : undefined,
+            log: flags.json ? undefined : (l) => console.log(l),
+          });
+          console.log(flags.json ? JSON.stringify(result, null, 2) : formatCompare(result));
+          if (result.ours.errors > 0) process.exitCode = 1;
+        } finally {
+          if (!flags.keepWorkDir && !flags.workDir) rmSync(workDir, { recursive: true, force: true });
+        }
+        return;
+      }
+      const common = { host: flags.server.host, port: flags.server.port, secret: flags.secret, users: flags.users, prefix: flags.usersPrefix, scheme: flags.userScheme, nasIp: flags.nasIp, durationMs: flags.duration * 1000, inflight: flags.inflight };
+      const result = flags.generator === 'radload' && flags.radload
+        ? await runRadload({ ...common, binary: flags.radload })
+        : await runLoad({ ...common, dict, warmupMs: flags.warmup * 1000, sockets: flags.sockets, timeoutMs: flags.timeout, requireMessageAuthenticator: flags.requireMessageAuthenticator, expectCode: flags.expect === 'accept' ? 2 : 3 });
+      console.log(flags.json ? JSON.stringify(result, null, 2) : formatLoadResult(`${result.target}`, result));
+      if (invalidCount(result) > 0 || result.unexpectedCode > 0 || result.ok === 0) process.exitCode = 1;
+    });
+
+  bench
+    .command('generate')
+    .description('write the benchmark users: a FreeRADIUS authorize file and/or FreeRADIUS rlm_sql SQLite data')
+    .requiredOption('--users <n>', 'number of users', positiveInt('--users'))
+    .option('--users-prefix <prefix>', 'User-Name prefix', 'user')
+    .addOption(new Option('--user-scheme <scheme>', 'hex (user0.., radload-compatible) or device (user0000001.., SHA-1 hex)').choices(['hex', 'device']).default('hex'))
+    .option('--reply-attributes <n>', 'Vutlan attributes per Accept (0..8)', positiveIntOrZero, 4)
+    .option('--authorize <file>', 'write a FreeRADIUS-format authorize file')
+    .option('--freeradius-sqlite <file>', 'write an rlm_sql SQLite database (radcheck/radreply)')
+    .option('--sqlite <file>', 'write our SQLite store with the bulk import (device scheme)')
+    .action((o: { users: number; usersPrefix: string; userScheme: 'hex' | 'device'; replyAttributes: number; authorize?: string; freeradiusSqlite?: string; sqlite?: string }) => {
+      const data = { users: o.users, prefix: o.usersPrefix, scheme: o.userScheme, replyAttributes: o.replyAttributes };
+      if (!o.authorize && !o.freeradiusSqlite && !o.sqlite) throw new InvalidArgumentError('give --authorize, --freeradius-sqlite and/or --sqlite');
+      if (o.authorize) console.log(`${o.authorize}: ${o.users} users, ${writeAuthorizeFile(o.authorize, data)} bytes`);
+      if (o.freeradiusSqlite) console.log(`${o.freeradiusSqlite}: ${writeFreeRadiusSqlite(o.freeradiusSqlite, data)} users`);
+      if (o.sqlite) console.log(`${o.sqlite}: ${o.users} users in ${writeOurSqliteUsers(o.sqlite, { ...data, scheme: 'device' }).toFixed(0)} ms`);
+    });
+}
+
+function positiveIntOrZero(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
+}
+
+/** Our SQLite store writer (the SQLite helper's bulk import). */
+function ourSqliteWriter(flags: BenchFlags): (path: string) => void {
+  return (path) => { writeOurSqliteUsers(path, { users: flags.users, prefix: flags.usersPrefix, scheme: 'device', replyAttributes: flags.replyAttributes }); };
+}
