@@ -1,12 +1,393 @@
-import type { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Dictionary } from '../protocol/dictionary.js';
+import { loadDictionary } from '../protocol/dictionary-loader.js';
+import { parseUsersFile } from '../policy/users-parser.js';
+import { EntryDecoder } from '../store/sqlite/entry-decoder.js';
+import { deviceSha1Hex, passwordItemFor, type PasswordItem } from '../store/sqlite/password-hash.js';
+import {
+  LIST_ATTRIBUTES,
+  LIST_KEYS,
+  nasItem,
+  normalizeList,
+  ProfileError,
+  type EntrySpec,
+  type ListKey,
+  type ProfileEntryView,
+} from '../store/sqlite/profile.js';
+import { SqliteStoreError } from '../store/sqlite/schema.js';
+import { storedEntryFromEntry } from '../store/sqlite/stored-entry.js';
+import { exportUsersText } from '../store/sqlite/users-export.js';
+import { UserStore, type NasSpec, type UserProfileView } from '../store/sqlite/user-store.js';
 
 /**
- * Registers `vutlan-radius users --db FILE <sub>`: management of the SQLite user store.
- * Minimal first version; subcommands are added as the store lands.
+ * `vutlan-radius users --db FILE <sub>`: manage the SQLite user store.
+ *
+ * Exit codes: 0 done; 1 failure (database, file, import parse error); 2 invalid argument;
+ * 3 no such user / NAS entry; 4 user already exists. Errors go to stderr as `error: ...`.
+ */
+export const UsersExit = { ok: 0, failure: 1, invalidArgument: 2, notFound: 3, alreadyExists: 4 } as const;
+
+/** The bundled entry dictionary (`dictionaries/dictionary`), beside `src`/`dist`. */
+function defaultDictionaryPath(): string {
+  return fileURLToPath(new URL('../../dictionaries/dictionary', import.meta.url));
+}
+
+interface GlobalOpts {
+  db: string;
+  dictionary?: string;
+  json?: boolean;
+}
+
+/** Options of add/set, gathered in command-line order so each `--nas IP` owns the lists after it. */
+class ProfileArgs {
+  readonly general: { lists: Partial<Record<ListKey, string>>; unset: ListKey[] } = { lists: {}, unset: [] };
+  readonly overrides: Array<{ nas: string; lists: Partial<Record<ListKey, string>>; unset: ListKey[] }> = [];
+
+  private get current() {
+    return this.overrides[this.overrides.length - 1] ?? this.general;
+  }
+
+  setList(key: ListKey, value: string): void {
+    this.current.lists[key] = normalizeList(key, value);
+  }
+
+  unset(value: string): void {
+    for (const k of value.split(',').map((s) => s.trim().toLowerCase())) {
+      if (!(LIST_KEYS as readonly string[]).includes(k)) {
+        throw new ProfileError('invalid_argument', `--unset: "${k}" is not one of ${LIST_KEYS.join(', ')}`);
+      }
+      this.current.unset.push(k as ListKey);
+    }
+  }
+
+  startNas(ip: string): void {
+    nasItem(ip);
+    this.overrides.push({ nas: ip, lists: {}, unset: [] });
+  }
+}
+
+interface PasswordOpts {
+  password?: string;
+  passwordFile?: string;
+  passwordStdin?: boolean;
+  sha1Hex?: string;
+  device?: boolean;
+  cleartext?: boolean;
+}
+
+/** Reads the secret from exactly one source and turns it into the item to store (or none). */
+function passwordFromOptions(o: PasswordOpts): PasswordItem | undefined {
+  const sources = [o.password !== undefined, o.passwordFile !== undefined, !!o.passwordStdin, o.sha1Hex !== undefined];
+  const count = sources.filter(Boolean).length;
+  if (count === 0) {
+    if (o.device || o.cleartext) throw new ProfileError('invalid_argument', '--device / --cleartext need a password option');
+    return undefined;
+  }
+  if (count > 1) {
+    throw new ProfileError('invalid_argument', 'give only one of --password, --password-file, --password-stdin, --sha1-hex');
+  }
+  let credential: string;
+  if (o.sha1Hex !== undefined) {
+    if (!/^[0-9a-fA-F]{40}$/.test(o.sha1Hex)) {
+      throw new ProfileError('invalid_argument', '--sha1-hex: expected 40 hexadecimal digits (the SHA-1 of the password)');
+    }
+    if (o.device) throw new ProfileError('invalid_argument', '--sha1-hex is already the device form; drop --device');
+    // The device sends lower-case hex and PAP compares bytes exactly.
+    credential = o.sha1Hex.toLowerCase();
+  } else {
+    let secret = o.password;
+    if (secret === undefined) {
+      const text = readFileSync(o.passwordStdin ? 0 : o.passwordFile!, 'utf8');
+      secret = text.replace(/\r?\n$/, '');
+    }
+    if (secret === '') throw new ProfileError('invalid_argument', 'empty password');
+    credential = o.device ? deviceSha1Hex(secret) : secret;
+  }
+  if (o.cleartext) {
+    process.stderr.write(
+      'warning: storing Cleartext-Password: anyone who reads the database can use this credential (needed only for CHAP)\n',
+    );
+  }
+  return passwordItemFor(credential, !!o.cleartext);
+}
+
+/** Wraps an option handler so a ProfileError becomes commander's usage error (exit 2). */
+function parser(handle: (v: string) => void): (v: string) => string {
+  return (v: string) => {
+    try {
+      handle(v);
+    } catch (err) {
+      if (err instanceof ProfileError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
+    return v;
+  };
+}
+
+function addProfileOptions(cmd: Command, args: ProfileArgs, withUnset: boolean): Command {
+  cmd
+    .option('--password <password>', 'password as plain text (visible in the process list: prefer --password-file / --password-stdin)')
+    .option('--password-file <file>', 'read the password from the first line of FILE')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--sha1-hex <hex>', "the device's SHA-1 hex of the password (what a Vutlan device sends)")
+    .option('--device', 'the password is a Vutlan login password: store a hash of its SHA-1 hex, as the device sends it')
+    .option('--cleartext', 'store Cleartext-Password instead of a salted hash (needed for CHAP; warns)');
+  for (const key of LIST_KEYS) {
+    cmd.addOption(
+      new Option(`--${key} <list>`, `${LIST_ATTRIBUTES[key]} value (after --nas: for that NAS)`).argParser(parser((v) => args.setList(key, v))),
+    );
+  }
+  if (withUnset) {
+    cmd.addOption(
+      new Option('--unset <lists>', 'remove lists, e.g. rfu1,rfu2 (after --nas: for that NAS)').argParser(parser((v) => args.unset(v))),
+    );
+  }
+  cmd.addOption(
+    new Option('--nas <ip>', 'start a per-NAS override: the list options that follow apply when NAS-IP-Address == IP')
+      .argParser(parser((v) => args.startNas(v))),
+  );
+  return cmd;
+}
+
+function toSpecs(args: ProfileArgs, password: PasswordItem | undefined, inherit: boolean): { general: EntrySpec; overrides: NasSpec[] } {
+  const general: EntrySpec = { lists: { ...args.general.lists }, unset: args.general.unset };
+  if (password) general.password = password;
+  const overrides = args.overrides.map((o) => {
+    const lists = inherit ? { ...args.general.lists, ...o.lists } : { ...o.lists };
+    for (const k of o.unset) delete lists[k];
+    const spec: NasSpec = { nas: o.nas, lists, unset: o.unset };
+    if (password) spec.password = password;
+    return spec;
+  });
+  return { general, overrides };
+}
+
+function printProfile(p: UserProfileView): void {
+  const out: string[] = [`${p.name}  (${p.valid ? 'enabled' : 'disabled'})`];
+  for (const e of p.entries) {
+    out.push(`  entry #${e.id}${e.nas !== undefined ? `  NAS ${e.nas}` : '  any NAS'}${e.valid ? '' : '  DISABLED'}${e.fallThrough ? '  Fall-Through' : ''}`);
+    out.push(`    password  ${e.password ? e.password.attribute : '(none)'}`);
+    for (const k of LIST_KEYS) if (e.lists[k] !== undefined) out.push(`    ${k.padEnd(8)}  ${e.lists[k]}`);
+    for (const c of e.otherCheck) out.push(`    check     ${c}`);
+    for (const r of e.otherReply) out.push(`    reply     ${r}`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+/** The profile as printed: the password's attribute, never its value. */
+function publicEntry(e: ProfileEntryView): object {
+  const { password, ...rest } = e;
+  return { ...rest, password: password ? password.attribute : null };
+}
+
+function publicProfile(p: UserProfileView): object {
+  return { ...p, entries: p.entries.map(publicEntry) };
+}
+
+/** Runs one subcommand body and maps its errors to exit codes and `error:` lines. */
+function run(body: () => void): void {
+  try {
+    body();
+  } catch (err) {
+    let code: number = UsersExit.failure;
+    if (err instanceof ProfileError) {
+      code = err.code === 'not_found' ? UsersExit.notFound : err.code === 'already_exists' ? UsersExit.alreadyExists : UsersExit.invalidArgument;
+    } else if (err instanceof SqliteStoreError && err.code === 'bad_row') {
+      code = UsersExit.invalidArgument;
+    }
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exitCode = code;
+  }
+}
+
+/**
+ * Registers `users` and its subcommands (list, show, add, set, disable, enable, del, import,
+ * export) on the main program.
  */
 export function registerUsersCommand(program: Command): void {
-  program
+  const users = program
     .command('users')
-    .description('manage the SQLite user store (list, show, add, set, disable, enable, del, import, export)')
-    .requiredOption('--db <file>', 'SQLite database file');
+    .description('manage the SQLite user store')
+    .requiredOption('--db <file>', 'SQLite database file (created on first write)')
+    .option('--dictionary <file>', 'dictionary entry file (default: bundled FreeRADIUS dictionaries + dictionaries/dictionary)')
+    .option('--json', 'machine-readable output');
+  users.exitOverride((err: CommanderError) => {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
+    process.exit(UsersExit.invalidArgument);
+  });
+
+  const g = (): GlobalOpts => users.opts<GlobalOpts>();
+  let dictionary: Dictionary | undefined;
+  const dict = (): Dictionary => (dictionary ??= loadDictionary(g().dictionary ?? defaultDictionaryPath()));
+  const openRead = (): UserStore => new UserStore(g().db, { create: false });
+  const openWrite = (): UserStore => new UserStore(g().db);
+  /** Refuses a write whose entries the server could not decode (bad value for the attribute). */
+  const checkDecodes = (store: UserStore, name: string): void => {
+    const decoder = new EntryDecoder(dict(), `sqlite:${g().db}`);
+    for (const e of store.entries()) if (e.name === name) decoder.decode(e);
+  };
+  const out = (json: unknown, text: string): void => {
+    process.stdout.write(g().json ? JSON.stringify(json) + '\n' : text ? text + '\n' : '');
+  };
+
+  users
+    .command('list')
+    .description('list user profiles')
+    .action(() =>
+      run(() => {
+        const store = openRead();
+        try {
+          const profiles = store.list();
+          if (g().json) return out(profiles.map(publicProfile), '');
+          const lines = profiles.map((p) => {
+            const nas = p.entries.filter((e) => e.nas !== undefined).map((e) => e.nas);
+            const pw = [...new Set(p.entries.map((e) => e.password?.attribute ?? '-'))].join(',');
+            return `${p.name}\t${p.valid ? 'enabled' : 'disabled'}\t${pw}\t${nas.length ? `nas=${nas.join(',')}` : ''}`.trimEnd();
+          });
+          out(null, lines.join('\n'));
+        } finally {
+          store.close();
+        }
+      }),
+    );
+
+  users
+    .command('show')
+    .argument('<name>')
+    .description("show one user's entries: password kind, lists, NAS overrides, Valid flag")
+    .action((name: string) =>
+      run(() => {
+        const store = openRead();
+        try {
+          const p = store.show(name);
+          if (g().json) out(publicProfile(p), '');
+          else printProfile(p);
+        } finally {
+          store.close();
+        }
+      }),
+    );
+
+  const addArgs = new ProfileArgs();
+  addProfileOptions(
+    users.command('add').argument('<name>').description('create a user profile (salted password hash by default)'),
+    addArgs,
+    false,
+  ).action((name: string, o: PasswordOpts) =>
+    run(() => {
+      const password = passwordFromOptions(o);
+      if (!password) throw new ProfileError('invalid_argument', 'add needs a password (--password-file, --password-stdin, --password or --sha1-hex)');
+      const { general, overrides } = toSpecs(addArgs, password, true);
+      const store = openWrite();
+      try {
+        let warnings: string[] = [];
+        store.db.transaction(() => {
+          warnings = store.add(name, general, overrides);
+          checkDecodes(store, name);
+        }).immediate();
+        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+        out({ ok: true, name, entries: overrides.length + 1 }, `added ${name} (${overrides.length + 1} entr${overrides.length ? 'ies' : 'y'})`);
+      } finally {
+        store.close();
+      }
+    }),
+  );
+
+  const setArgs = new ProfileArgs();
+  addProfileOptions(
+    users.command('set').argument('<name>').description("change a user's password, lists or NAS overrides"),
+    setArgs,
+    true,
+  ).action((name: string, o: PasswordOpts) =>
+    run(() => {
+      const password = passwordFromOptions(o);
+      const { general, overrides } = toSpecs(setArgs, password, false);
+      const store = openWrite();
+      try {
+        store.db.transaction(() => {
+          store.set(name, general, overrides);
+          checkDecodes(store, name);
+        }).immediate();
+        out({ ok: true, name }, `updated ${name}`);
+      } finally {
+        store.close();
+      }
+    }),
+  );
+
+  for (const [sub, valid] of [['disable', false], ['enable', true]] as const) {
+    users
+      .command(sub)
+      .argument('<name>')
+      .option('--nas <ip>', 'only the override for this NAS')
+      .description(valid ? 'set Valid = 1 again' : 'set Valid = 0: the entries stay but no longer match')
+      .action((name: string, o: { nas?: string }) =>
+        run(() => {
+          const store = openWrite();
+          try {
+            const n = store.setValid(name, valid, o.nas);
+            out({ ok: true, name, entries: n }, `${sub}d ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
+          } finally {
+            store.close();
+          }
+        }),
+      );
+  }
+
+  users
+    .command('del')
+    .argument('<name>')
+    .option('--nas <ip>', 'only the override for this NAS')
+    .description("delete a user's entries")
+    .action((name: string, o: { nas?: string }) =>
+      run(() => {
+        const store = openWrite();
+        try {
+          const n = store.delete(name, o.nas);
+          out({ ok: true, name, entries: n }, `deleted ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
+        } finally {
+          store.close();
+        }
+      }),
+    );
+
+  users
+    .command('import')
+    .argument('<file>', 'FreeRADIUS users (authorize) file; $INCLUDE is followed')
+    .option('--replace', 'delete every existing entry first (same transaction)')
+    .description('append the entries of a users file, in file order')
+    .action((file: string, o: { replace?: boolean }) =>
+      run(() => {
+        const entries = parseUsersFile(file, dict()).map((e) => storedEntryFromEntry(dict(), e));
+        const store = openWrite();
+        try {
+          const n = store.importEntries(entries, !!o.replace);
+          out({ ok: true, entries: n }, `imported ${n} entr${n === 1 ? 'y' : 'ies'} from ${file}`);
+        } finally {
+          store.close();
+        }
+      }),
+    );
+
+  users
+    .command('export')
+    .option('-o, --output <file>', 'write to FILE instead of standard output')
+    .description('write the enabled entries as a FreeRADIUS users file (with --json: every entry as JSON)')
+    .action((o: { output?: string }) =>
+      run(() => {
+        const store = openRead();
+        try {
+          const entries = store.entries();
+          const text = g().json ? JSON.stringify(entries) + '\n' : exportUsersText(entries);
+          if (o.output) writeFileSync(o.output, text);
+          else process.stdout.write(text);
+          const disabled = entries.filter((e) => !e.valid).length;
+          if (disabled > 0 && !g().json) process.stderr.write(`note: ${disabled} disabled entr${disabled === 1 ? 'y' : 'ies'} left out\n`);
+        } finally {
+          store.close();
+        }
+      }),
+    );
 }

@@ -150,10 +150,10 @@ describe('SqliteUserSource.lookup', () => {
     const src = new SqliteUserSource(dbPath, dict);
     try {
       expect(src.lookup('bob')).toEqual([]);
-      expect(() => src.lookup('eve')).toThrow(`sqlite:${dbPath}#${badId}: entry eve: Unknown or invalid value "abc" for attribute Session-Timeout`);
+      expect(() => src.lookup('eve')).toThrow(`sqlite:${dbPath}#${badId}: Parse error (check) for entry eve: Unknown or invalid value "abc" for attribute Session-Timeout`);
       expect(src.validate()).toEqual([
-        expect.stringMatching(/#2: entry eve: Unknown or invalid value "abc"/),
-        expect.stringMatching(/#3: entry carl: .*Unknown name "Foo-Bar-Nope"/),
+        expect.stringMatching(/#2: Parse error \(check\) for entry eve: Unknown or invalid value "abc"/),
+        expect.stringMatching(/#3: Parse error \(check\) for entry carl: Unknown name "Foo-Bar-Nope"/),
       ]);
     } finally {
       src.close();

@@ -1,15 +1,24 @@
 import type { Dictionary } from '../../protocol/dictionary.js';
-import type { Entry, Item } from '../../policy/entry.js';
+import type { Entry, Item, Operator, Quote } from '../../policy/entry.js';
 import { buildItem } from './item-builder.js';
 import { SqliteStoreError } from './schema.js';
 import type { StoredEntry, StoredItem } from './stored-entry.js';
 
+/** One element of `entries.items_json`: [list, attribute, op, value_text, quote, tag]. */
+type JsonItem = [list: 'check' | 'reply', attribute: string, op: Operator, text: string, quote: Quote, tag: number | null];
+
+/** Most decoded items kept for reuse (shared reply items such as `SRead = "all,"`). */
+const ITEM_CACHE_SIZE = 20_000;
+
 /**
  * Turns stored entries into the evaluator's `Entry`, resolving attribute names against the
- * dictionary and converting values with the same function the users-file parser uses, so an
- * entry means the same thing whichever source it came from.
+ * dictionary and converting values with the users-file parser's own functions, so an entry means
+ * the same thing whichever source it came from. Decoded items are immutable and shared between
+ * entries that hold the same item text.
  */
 export class EntryDecoder {
+  private readonly items = new Map<string, Item>();
+
   constructor(
     private readonly dict: Dictionary,
     /** Label used in `Entry.origin` and error messages: `sqlite:<path>`. */
@@ -18,25 +27,48 @@ export class EntryDecoder {
 
   /** The evaluator's entry; throws SqliteStoreError('bad_row') naming the row on bad content. */
   decode(stored: StoredEntry): Entry {
-    const where = `${this.sourceName}#${stored.id}`;
+    return this.build(stored.id, stored.name, stored.fallThrough, () => ({
+      check: stored.check.map((it) => this.item(it, 'check', stored.name)),
+      reply: stored.reply.map((it) => this.item(it, 'reply', stored.name)),
+    }));
+  }
+
+  /** Same as `decode`, from an entries row and its `items_json`. */
+  decodeRow(id: number, name: string, fallThrough: boolean, itemsJson: string): Entry {
+    return this.build(id, name, fallThrough, () => {
+      const check: Item[] = [];
+      const reply: Item[] = [];
+      for (const [list, attribute, op, text, quote, tag] of JSON.parse(itemsJson) as JsonItem[]) {
+        const stored: StoredItem = { attribute, op, text, quote };
+        if (tag !== null) stored.tag = tag;
+        (list === 'check' ? check : reply).push(this.item(stored, list, name));
+      }
+      return { check, reply };
+    });
+  }
+
+  private build(id: number, name: string, fallThrough: boolean, lists: () => { check: Item[]; reply: Item[] }): Entry {
+    const where = `${this.sourceName}#${id}`;
     try {
-      return {
-        name: stored.name,
-        isDefault: stored.name === 'DEFAULT',
-        check: stored.check.map((it) => this.item(it, 'check')),
-        reply: stored.reply.map((it) => this.item(it, 'reply')),
-        fallThrough: stored.fallThrough,
-        origin: { file: where, line: 0 },
-      };
+      const { check, reply } = lists();
+      return { name, isDefault: name === 'DEFAULT', check, reply, fallThrough, origin: { file: where, line: 0 } };
     } catch (err) {
-      if (err instanceof SqliteStoreError) throw err;
-      throw new SqliteStoreError('bad_row', `${where}: entry ${stored.name}: ${(err as Error).message}`);
+      throw new SqliteStoreError('bad_row', `${where}: ${(err as Error).message}`);
     }
   }
 
-  private item(stored: StoredItem, list: 'check' | 'reply'): Item {
-    const def = this.dict.attributeByName(stored.attribute);
-    if (!def) throw new Error(`Parse error (${list}): Unknown name "${stored.attribute}"`);
-    return buildItem(def, stored.op, stored.text, stored.quote, stored.tag);
+  private item(stored: StoredItem, list: 'check' | 'reply', name: string): Item {
+    const key = `${stored.attribute}\u0000${stored.op}\u0000${stored.quote}\u0000${stored.tag ?? ''}\u0000${stored.text}`;
+    const hit = this.items.get(key);
+    if (hit) return hit;
+    let item: Item;
+    try {
+      item = buildItem(this.dict, stored);
+    } catch (err) {
+      throw new Error(`Parse error (${list}) for entry ${name}: ${(err as Error).message}`);
+    }
+    if (this.items.size >= ITEM_CACHE_SIZE) this.items.clear();
+    this.items.set(key, item);
+    return item;
   }
 }

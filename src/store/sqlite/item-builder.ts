@@ -1,30 +1,49 @@
-import type { AttributeDef } from '../../protocol/dictionary.js';
-import { parseValue } from '../../protocol/values.js';
-import type { Item, Operator, Quote } from '../../policy/entry.js';
+import type { Dictionary } from '../../protocol/dictionary.js';
+import { rawAttributeName } from '../../protocol/values.js';
+import type { Item } from '../../policy/entry.js';
+import { makeItem } from '../../policy/users-item.js';
+import { getThing } from '../../policy/users-lexer.js';
+import type { StoredItem } from './stored-entry.js';
+
+/** Longest value the users-file lexer reads (its C buffer). */
+const VALUE_MAX = 1024;
 
 /**
- * Builds an evaluator `Item` from its written parts (attribute, operator, value text as written,
- * quote, tag), applying the FreeRADIUS 3.2.1 rules the users-file parser applies: value conversion
- * by type, `%{` expansion only in double-quoted values whose first `%` opens `{`, regex patterns
- * compiled at load, presence operators (`=*`, `!*`) ignore their value.
+ * Builds the evaluator `Item` of a stored item with the users-file parser's own functions (the
+ * lexer for the quoted text, then `makeItem`), so a value means exactly what it means in a file:
+ * same escapes, `%{` expansion marks, regex translation, tags and raw `Attr-N` forms.
  */
-export function buildItem(def: AttributeDef, op: Operator, text: string, quote: Quote, tag?: number): Item {
-  const item: Item = { attr: def, op, value: Buffer.alloc(0), text, quote, expand: false };
-  if (tag !== undefined) item.tag = tag;
-  if (op === '=*' || op === '!*') return item;
-  if (op === '=~' || op === '!~') {
-    item.value = Buffer.from(text, 'utf8');
-    item.regex = new RegExp(text);
-    return item;
-  }
-  const pct = text.indexOf('%');
-  item.expand = quote === '"' && pct >= 0 && text[pct + 1] === '{';
-  item.value = parseValue(def, lexed(text, quote), quote);
-  return item;
+export function buildItem(dict: Dictionary, stored: StoredItem): Item {
+  const token = stored.quote === ''
+    ? { text: stored.text }
+    : getThing(`${stored.quote}${stored.text}${stored.quote}`, 0, false, VALUE_MAX);
+  return makeItem(dict, writtenName(dict, stored, token.text), stored.op, token.text, stored.text, stored.quote);
 }
 
-/** The lexer stage of a quoted value: `\<quote>` becomes the quote; other pairs stay as written. */
-function lexed(text: string, quote: Quote): string {
-  if (quote === '' || !text.includes('\\')) return text;
-  return text.replace(/\\([\s\S])/g, (pair, c: string) => (c === quote ? quote : pair));
+/** `Attr:tag` unless the tag travels Merit-style at the start of the value (`":1:100"`). */
+function writtenName(dict: Dictionary, stored: StoredItem, lexed: string): string {
+  if (stored.tag === undefined) return stored.attribute;
+  const def = dict.attributeByName(stored.attribute);
+  if (def?.flags.hasTag && lexed.startsWith(':')) return stored.attribute;
+  return `${stored.attribute}:${stored.tag}`;
+}
+
+/**
+ * The stored form of a parsed item: the attribute's dictionary name, the value text as written.
+ * When the dictionary name would not give back the same value (an item written in a raw form,
+ * `Attr-26.9.1 = 0x4142`, whose value is hex), the raw name is kept instead, so import and export
+ * stay lossless.
+ */
+export function storedItemOf(dict: Dictionary, item: Item): StoredItem {
+  const s: StoredItem = { attribute: item.attr.name, op: item.op, text: item.text, quote: item.quote };
+  if (item.tag !== undefined) s.tag = item.tag;
+  let same = false;
+  try {
+    const again = buildItem(dict, s);
+    same = again.attr === item.attr && again.value.equals(item.value) && again.tag === item.tag;
+  } catch {
+    same = false;
+  }
+  if (!same) s.attribute = rawAttributeName(item.attr.vendorId, item.attr.type);
+  return s;
 }

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { hashSsha2_512 } from '../../policy/passwords/index.js';
 
 /**
  * How the `users` CLI turns a secret into the stored password item.
@@ -24,23 +25,9 @@ export function deviceSha1Hex(password: string): string {
   return createHash('sha1').update(password, 'utf8').digest('hex');
 }
 
-/** Salted SHA-512 in FreeRADIUS SSHA2-512-Password form (base64 of digest ‖ salt). */
-export function hashSsha2_512(credential: string | Buffer, salt: Buffer = randomBytes(16)): string {
-  const secret = typeof credential === 'string' ? Buffer.from(credential, 'utf8') : credential;
-  const digest = createHash('sha512').update(secret).update(salt).digest();
-  return Buffer.concat([digest, salt]).toString('base64');
-}
-
-/** True when `credential` matches an SSHA2-512 value made by `hashSsha2_512` (tests, `show`). */
-export function verifySsha2_512(credential: string, stored: string): boolean {
-  const raw = Buffer.from(stored, 'base64');
-  if (raw.length <= 64) return false;
-  return hashSsha2_512(credential, raw.subarray(64)) === stored;
-}
-
 /** The password item for a credential: salted hash by default, clear text when asked. */
 export function passwordItemFor(credential: string, cleartext: boolean): PasswordItem {
   return cleartext
     ? { attribute: 'Cleartext-Password', value: credential }
-    : { attribute: 'SSHA2-512-Password', value: hashSsha2_512(credential) };
+    : { attribute: 'SSHA2-512-Password', value: hashSsha2_512(Buffer.from(credential, 'utf8')) };
 }

@@ -56,6 +56,31 @@ FROM entries e
 WHERE e.is_default = 0
 `;
 
+/** SQL that recomputes `entries.items_json` of entry `idExpr` from its items. */
+export function itemsJsonUpdate(idExpr: string): string {
+  return `UPDATE entries SET items_json = (
+      SELECT coalesce(json_group_array(json_array(list, attribute, op, value_text, quote, tag) ORDER BY list, idx), '[]')
+      FROM items WHERE entry_id = ${idExpr})
+    WHERE id = ${idExpr};`;
+}
+
+/**
+ * Triggers that keep `entries.items_json` equal to the entry's items whoever writes them (the
+ * CLI, a migration, the sqlite3 shell). Bulk loads drop and re-create them (see bulk.ts).
+ */
+export const ITEMS_JSON_TRIGGERS = `
+  CREATE TRIGGER items_json_after_insert AFTER INSERT ON items BEGIN
+    ${itemsJsonUpdate('NEW.entry_id')}
+  END;
+  CREATE TRIGGER items_json_after_delete AFTER DELETE ON items BEGIN
+    ${itemsJsonUpdate('OLD.entry_id')}
+  END;
+  CREATE TRIGGER items_json_after_update AFTER UPDATE ON items BEGIN
+    ${itemsJsonUpdate('OLD.entry_id')}
+    ${itemsJsonUpdate('NEW.entry_id')}
+  END;
+`;
+
 /** Migration i takes the database from user_version i to i + 1. Never edit a released step. */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -67,6 +92,9 @@ export const MIGRATIONS: readonly string[] = [
     fall_through INTEGER NOT NULL DEFAULT 0 CHECK (fall_through IN (0, 1)),
     valid        INTEGER NOT NULL DEFAULT 1 CHECK (valid IN (0, 1)),
     origin       TEXT,
+    -- every item of the entry as JSON [[list, attribute, op, value_text, quote, tag], ...] in
+    -- (list, idx) order, kept by the triggers below, so a lookup reads one row per entry
+    items_json   TEXT    NOT NULL DEFAULT '[]',
     created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     updated_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
   );
@@ -83,6 +111,7 @@ export const MIGRATIONS: readonly string[] = [
     tag        INTEGER CHECK (tag BETWEEN 0 AND 31),
     PRIMARY KEY (entry_id, list, idx)
   ) WITHOUT ROWID;
+  ${ITEMS_JSON_TRIGGERS}
   ${USERS_VIEW};
   `,
 ];

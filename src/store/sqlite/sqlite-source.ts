@@ -3,18 +3,25 @@ import type { Entry } from '../../policy/entry.js';
 import type { UserSource } from '../source.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { openStoreDatabase, type SqliteDatabase } from './schema.js';
-import {
-  ENTRY_ITEM_COLUMNS,
-  ENTRY_ITEM_ORDER,
-  groupRows,
-  type EntryItemRow,
-} from './stored-entry.js';
+
+/** Columns of an entries row as the request path reads it. */
+interface EntryRow {
+  id: number;
+  position: number;
+  name: string;
+  fall_through: number;
+  items_json: string;
+}
+
+const ENTRY_COLUMNS = 'id, position, name, fall_through, items_json';
 
 export interface SqliteSourceOptions {
   /** Most user names whose decoded entries are kept (default 100,000). */
   cacheSize?: number;
   /** Milliseconds to wait when a writer holds the lock (default 5000). */
   busyTimeoutMs?: number;
+  /** Bytes of the file to memory-map for reads (default 256 MiB; 0 = off). */
+  mmapBytes?: number;
 }
 
 /**
@@ -36,6 +43,7 @@ export class SqliteUserSource implements UserSource {
   private readonly dataVersionStmt;
   private readonly byNameStmt;
   private readonly defaultsStmt;
+  private readonly allStmt;
   private readonly beginStmt;
   private readonly commitStmt;
   private readonly rollbackStmt;
@@ -51,9 +59,13 @@ export class SqliteUserSource implements UserSource {
     this.decoder = new EntryDecoder(dict, this.name);
     this.cacheSize = opts.cacheSize ?? 100_000;
     this.dataVersionStmt = this.db.prepare('PRAGMA data_version').pluck();
-    const select = `SELECT ${ENTRY_ITEM_COLUMNS} FROM entries e LEFT JOIN items i ON i.entry_id = e.id`;
-    this.byNameStmt = this.db.prepare(`${select} WHERE e.name = ? AND e.valid = 1 ${ENTRY_ITEM_ORDER}`);
-    this.defaultsStmt = this.db.prepare(`${select} WHERE e.name = 'DEFAULT' AND e.valid = 1 ${ENTRY_ITEM_ORDER}`);
+    // Readers may map the file and keep more pages: lookups then cost no system call.
+    this.db.pragma(`mmap_size = ${opts.mmapBytes ?? 256 * 1024 * 1024}`);
+    this.db.pragma('cache_size = -65536');
+    const select = `SELECT ${ENTRY_COLUMNS} FROM entries`;
+    this.byNameStmt = this.db.prepare(`${select} WHERE name = ? AND valid = 1 ORDER BY position, id`);
+    this.defaultsStmt = this.db.prepare(`${select} WHERE name = 'DEFAULT' AND valid = 1 ORDER BY position, id`);
+    this.allStmt = this.db.prepare(`${select} WHERE valid = 1 ORDER BY position, id`);
     this.beginStmt = this.db.prepare('BEGIN');
     this.commitStmt = this.db.prepare('COMMIT');
     this.rollbackStmt = this.db.prepare('ROLLBACK');
@@ -75,12 +87,9 @@ export class SqliteUserSource implements UserSource {
    */
   validate(): string[] {
     const problems: string[] = [];
-    const rows = this.db
-      .prepare(`SELECT ${ENTRY_ITEM_COLUMNS} FROM entries e LEFT JOIN items i ON i.entry_id = e.id WHERE e.valid = 1 ${ENTRY_ITEM_ORDER}`)
-      .iterate() as Iterable<EntryItemRow>;
-    for (const stored of groupRows(rows)) {
+    for (const row of this.allStmt.iterate() as Iterable<EntryRow>) {
       try {
-        this.decoder.decode(stored);
+        this.decoder.decodeRow(row.id, row.name, row.fall_through === 1, row.items_json);
       } catch (err) {
         problems.push((err as Error).message);
       }
@@ -94,34 +103,51 @@ export class SqliteUserSource implements UserSource {
     if (this.db.open) this.db.close();
   }
 
+  /**
+   * Reads the user's rows (and the DEFAULT rows when not cached) from one snapshot. Fast path: one
+   * autocommit statement between two data_version reads; if they differ, another connection
+   * committed meanwhile and the read is redone inside an explicit read transaction.
+   */
   private readThrough(userName: string): readonly Entry[] {
+    const before = this.dataVersionStmt.get() as number;
+    this.syncVersion(before);
+    if (this.defaults !== undefined) {
+      const rows = this.byNameStmt.all(userName) as EntryRow[];
+      if ((this.dataVersionStmt.get() as number) === before) return this.finish(userName, rows);
+    }
     this.beginStmt.run();
     try {
-      // Inside the read transaction: the version of the snapshot the reads below will see.
-      const version = this.dataVersionStmt.get() as number;
-      if (version !== this.cachedVersion) {
-        this.byName.clear();
-        this.defaults = undefined;
-        this.cachedVersion = version;
-      }
-      const own = this.readDecoded(this.byNameStmt.all(userName) as EntryItemRow[]);
-      if (this.defaults === undefined) this.defaults = this.readDecoded(this.defaultsStmt.all() as EntryItemRow[]);
+      // Inside the read transaction: the version of the snapshot the reads below see.
+      this.syncVersion(this.dataVersionStmt.get() as number);
+      const rows = this.byNameStmt.all(userName) as EntryRow[];
+      if (this.defaults === undefined) this.defaults = this.decodeRows(this.defaultsStmt.all() as EntryRow[]);
       this.commitStmt.run();
-      const merged = mergeByPosition(own, this.defaults);
-      this.remember(userName, merged);
-      return merged;
+      return this.finish(userName, rows);
     } catch (err) {
       if (this.db.inTransaction) this.rollbackStmt.run();
       throw err;
     }
   }
 
-  private readDecoded(rows: EntryItemRow[]): Ordered {
-    const stored = groupRows(rows);
+  private syncVersion(version: number): void {
+    if (version !== this.cachedVersion) {
+      this.byName.clear();
+      this.defaults = undefined;
+      this.cachedVersion = version;
+    }
+  }
+
+  private finish(userName: string, rows: EntryRow[]): readonly Entry[] {
+    const merged = mergeByPosition(this.decodeRows(rows), this.defaults!);
+    this.remember(userName, merged);
+    return merged;
+  }
+
+  private decodeRows(rows: EntryRow[]): Ordered {
     return {
-      entries: stored.map((e) => this.decoder.decode(e)),
-      positions: stored.map((e) => e.position),
-      ids: stored.map((e) => e.id),
+      entries: rows.map((r) => this.decoder.decodeRow(r.id, r.name, r.fall_through === 1, r.items_json)),
+      positions: rows.map((r) => r.position),
+      ids: rows.map((r) => r.id),
     };
   }
 

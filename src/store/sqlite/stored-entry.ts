@@ -1,4 +1,6 @@
-import type { Entry, Item, Operator, Quote } from '../../policy/entry.js';
+import type { Dictionary } from '../../protocol/dictionary.js';
+import type { Entry, Operator, Quote } from '../../policy/entry.js';
+import { storedItemOf } from './item-builder.js';
 import type { SqliteDatabase } from './schema.js';
 
 /**
@@ -29,15 +31,8 @@ export interface StoredEntry {
   reply: StoredItem[];
 }
 
-/** The stored form of a parsed item: canonical attribute name, value text as written. */
-export function storedItemFromItem(item: Item): StoredItem {
-  const s: StoredItem = { attribute: item.attr.name, op: item.op, text: item.text, quote: item.quote };
-  if (item.tag !== undefined) s.tag = item.tag;
-  return s;
-}
-
 /** The stored form of a parsed entry (from a users file), valid, not yet positioned. */
-export function storedEntryFromEntry(entry: Entry): StoredEntry {
+export function storedEntryFromEntry(dict: Dictionary, entry: Entry): StoredEntry {
   return {
     id: 0,
     position: 0,
@@ -45,8 +40,8 @@ export function storedEntryFromEntry(entry: Entry): StoredEntry {
     fallThrough: entry.fallThrough,
     valid: true,
     origin: entry.origin.line > 0 ? `${entry.origin.file}:${entry.origin.line}` : entry.origin.file,
-    check: entry.check.map(storedItemFromItem),
-    reply: entry.reply.map(storedItemFromItem),
+    check: entry.check.map((it) => storedItemOf(dict, it)),
+    reply: entry.reply.map((it) => storedItemOf(dict, it)),
   };
 }
 
