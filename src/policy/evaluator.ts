@@ -1,0 +1,537 @@
+import type { Avp } from '../protocol/attribute.js';
+import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
+import { ValueError, formatValue, ipv6ToBytes, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
+import type { Entry, Item } from './entry.js';
+import { compareValues, regexSubject, sameAttr } from './compare.js';
+import { type ExpandContext, type Template, compileExpansion, expandTemplate } from './expand.js';
+import { type MergeItem, mergeControl, mergeReply } from './merge.js';
+import { compileRegex } from './regex.js';
+import { ensureAuthTypeValues } from './auth-type-values.js';
+import { filterRejectReply } from './reject-filter.js';
+import { USER_NAME_PROBLEM_TEXT, filterUserName } from './username-filter.js';
+import {
+  type PasswordCheck, type PasswordFailure, isKnownGoodPasswordAttr, normalizeControl, verifyChap, verifyPap,
+} from './passwords/index.js';
+
+/**
+ * Decides an Access-Request the way FreeRADIUS 3.2.1 does with its default site and the
+ * `files` module (reference: freeradius-semantics.md sections 2 and 3):
+ *
+ *   authorize:    filter_username -> preprocess -> chap -> files -> pap
+ *   authenticate: Auth-Type (Reject wins, else the last one): Accept | PAP | CHAP
+ *   post-auth:    Access-Reject keeps only the attributes attr_filter.access_reject allows
+ *   finish:       control Response-Packet-Type (Do-Not-Respond: no reply at all)
+ *
+ * `files` is the users-file algorithm: the user's entries and the DEFAULT entries in file
+ * order; check items are compared with the REQUEST list only; the first match wins unless its
+ * reply has Fall-Through = Yes; each match merges its reply items into the reply (mergeReply)
+ * and its check items into the control list (mergeControl).
+ *
+ * Not modelled (documented differences): realms (suffix), EAP, MS-CHAP, digest, the hints and
+ * huntgroups files, expiration / logintime and module comparison functions (Huntgroup-Name,
+ * Group, Current-Time, ...): check items on those attributes compare against the request, which
+ * never has them, so they do not match.
+ *
+ * The hot path allocates little: entries without expansions keep ready-made reply and control
+ * items (cached per entry), no trace text is built unless a trace sink is given.
+ */
+
+/** What the evaluator needs from a received Access-Request. */
+export interface AuthRequest {
+  /** Request attributes in wire order (User-Password may still be hidden; see userPassword). */
+  attributes: readonly Avp[];
+  /** Source address of the packet (IPv4 or IPv6 text); preprocess adds it as NAS-IP-Address. */
+  srcAddress: string;
+  /** The revealed User-Password, when the request has one. Never logged. */
+  userPassword?: Buffer;
+  /** Request Authenticator: the CHAP challenge when there is no CHAP-Challenge. */
+  requestAuthenticator: Buffer;
+}
+
+/** Where entries come from: for a user name, that user's entries and DEFAULTs in order. */
+export type EntrySource = (userName: string) => Iterable<Entry>;
+
+/** Stable reasons, for logs, metrics and tests. */
+export type DecisionReason =
+  | 'accepted'               // password verified (PAP or CHAP)
+  | 'auth_type_accept'       // Auth-Type := Accept
+  | 'no_matching_entry'      // no users entry matched (so no password, no Auth-Type)
+  | 'no_password'            // matched, but no usable known-good password / no password in the request
+  | 'wrong_password'         // the password check failed
+  | 'auth_type_reject'       // Auth-Type := Reject
+  | 'invalid_user_name'      // filter_username rejected the User-Name
+  | 'unsupported_auth_type'  // Auth-Type names a method this server does not implement
+  | 'do_not_respond';        // Response-Packet-Type := Do-Not-Respond
+
+/** The answer to send. */
+export interface Decision {
+  code: 'accept' | 'reject' | 'no-response';
+  /** Reply attributes in order (for a reject, already filtered). May hold internal attributes
+   *  (vendor 0, number > 255), which the encoder never sends. Proxy-State is the encoder's job. */
+  reply: Avp[];
+  reason: DecisionReason;
+  /** Password scheme used (`Cleartext-Password`, `CHAP`, ...), when one was tried. */
+  scheme?: string;
+  /** Why the password check failed (passwords module code), when it did. */
+  passwordFailure?: PasswordFailure;
+  /** One line in FreeRADIUS's words explaining a reject; never contains secrets. */
+  detail?: string;
+  /** Entries that matched, in order. */
+  matched: Entry[];
+  /** The final control list (holds password attributes: never log values). */
+  control: Avp[];
+}
+
+/** Receives trace lines (serve -X). Only called when given. */
+export type TraceSink = (line: string) => void;
+
+/** Result of the users-file step alone. */
+export interface AuthorizeResult {
+  matched: Entry[];
+  control: Avp[];
+  reply: Avp[];
+}
+
+// Standard attribute numbers used below (vendor 0).
+const USER_NAME = 1;
+const USER_PASSWORD = 2;
+const CHAP_PASSWORD = 3;
+const NAS_IP_ADDRESS = 4;
+const SERVICE_TYPE = 6;
+const FRAMED_PROTOCOL = 7;
+const CHAP_CHALLENGE = 60;
+const NAS_IPV6_ADDRESS = 95;
+const AUTH_TYPE = 1000;
+const CRYPT_PASSWORD = 1006;
+const AUTZ_TYPE = 1011;
+const ACCT_TYPE = 1012;
+const SESSION_TYPE = 1013;
+const STRIP_USER_NAME = 1035;
+const RESPONSE_PACKET_TYPE = 1080;
+const FRAMED_USER = 2;
+const AUTH_TYPE_REJECT = 4;
+const AUTH_TYPE_ACCEPT = 254;
+const DO_NOT_RESPOND = 256;
+
+/** Server-side check items skipped by paircompare whatever their operator. */
+function skippedInCompare(def: AttributeDef): boolean {
+  if (def.vendorId !== 0) return false;
+  const t = def.type;
+  return t === CRYPT_PASSWORD || t === AUTH_TYPE || t === AUTZ_TYPE || t === ACCT_TYPE || t === SESSION_TYPE ||
+    t === STRIP_USER_NAME;
+}
+
+function isStd(def: AttributeDef, type: number): boolean {
+  return def.vendorId === 0 && def.type === type;
+}
+
+function findStd(list: readonly Avp[], type: number): Avp | undefined {
+  for (const a of list) if (a.def.vendorId === 0 && a.def.type === type) return a;
+  return undefined;
+}
+
+/** Attributes whose values never appear in a trace. */
+function isSecret(def: AttributeDef): boolean {
+  return def.flags.encrypt !== 0 || def.flags.secret || isKnownGoodPasswordAttr(def) ||
+    (def.vendorId === 0 && (def.type === USER_PASSWORD || def.type === CHAP_PASSWORD || def.type === 1101));
+}
+
+function show(def: AttributeDef, value: Buffer): string {
+  if (isSecret(def)) return '<hidden>';
+  const text = formatValue(def, value);
+  return def.dataType === 'string' ? JSON.stringify(text) : text;
+}
+
+function showItem(item: Item): string {
+  const tag = item.tag !== undefined ? `:${item.tag}` : '';
+  const value = item.op === '=*' || item.op === '!*' ? 'ANY'
+    : isSecret(item.attr) ? '<hidden>'
+    : item.quote ? `${item.quote}${item.text}${item.quote}` : item.text;
+  return `${item.attr.name}${tag} ${item.op} ${value}`;
+}
+
+function where(e: Entry): string {
+  return `${e.origin.file}:${e.origin.line}`;
+}
+
+/** Per-entry work done once: merge items of entries that need no expansion. */
+interface Prepared {
+  staticReply?: MergeItem[];
+  staticControl?: MergeItem[];
+}
+
+const prepared = new WeakMap<Entry, Prepared>();
+const templates = new WeakMap<Item, Template>();
+
+function itemAvp(item: Item): Avp {
+  return item.tag !== undefined ? { def: item.attr, value: item.value, tag: item.tag } : { def: item.attr, value: item.value };
+}
+
+function prepare(entry: Entry): Prepared {
+  let p = prepared.get(entry);
+  if (p) return p;
+  p = {};
+  if (!entry.reply.some((i) => i.expand)) p.staticReply = entry.reply.map((i) => ({ op: i.op, avp: itemAvp(i) }));
+  if (!entry.check.some((i) => i.expand)) {
+    p.staticControl = entry.check
+      .filter((i) => i.op === '=' || i.op === ':=' || i.op === '+=' || i.op === '^=')
+      .map((i) => ({ op: i.op, avp: itemAvp(i) }));
+  }
+  prepared.set(entry, p);
+  return p;
+}
+
+/** The state one request carries through the users file. */
+interface Run {
+  dict: Dictionary;
+  request: Avp[];
+  reply: Avp[];
+  control: Avp[];
+  captures: (string | undefined)[];
+  trace?: TraceSink;
+}
+
+function ctxOf(run: Run): ExpandContext {
+  return { request: run.request, reply: run.reply, control: run.control, captures: run.captures };
+}
+
+/**
+ * Expands an item marked for expansion and converts the result like `radius_xlat_do`
+ * (fr_pair_value_from_str: double-quote escapes again, then the type). Undefined when the
+ * result does not convert (FreeRADIUS then skips the item).
+ */
+function expandItem(run: Run, item: Item): Buffer | undefined {
+  let t = templates.get(item);
+  if (!t) {
+    t = compileExpansion(item.value.toString('utf8'), run.dict);
+    templates.set(item, t);
+  }
+  const text = expandTemplate(t, ctxOf(run));
+  if (item.op === '=~' || item.op === '!~') return Buffer.from(text, 'utf8');
+  try {
+    return parseValue(item.attr, text, '"');
+  } catch (e) {
+    if (e instanceof ValueError) {
+      run.trace?.(`    expansion of ${item.attr.name} gave "${isSecret(item.attr) ? '<hidden>' : text}": ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** `paircompare`: does every check item hold for the request? Returns the failing item, or undefined. */
+function checkFails(run: Run, entry: Entry, values: (Buffer | undefined)[]): { item: Item; why: string } | undefined {
+  const { request } = run;
+  for (let k = 0; k < entry.check.length; k++) {
+    const item = entry.check[k]!;
+    const op = item.op;
+    if (op === ':=' || op === '+=') continue;
+    const def = item.attr;
+    if (skippedInCompare(def)) continue;
+    if (isStd(def, USER_PASSWORD) && !findStd(request, USER_PASSWORD)) continue;
+
+    let any = false;
+    let ok = false;
+    for (const avp of request) {
+      if (!sameAttr(avp.def, def)) continue;
+      any = true;
+      if (op === '!*') break;
+      if (op === '=*') { ok = true; break; }
+      if (op === '=~' || op === '!~') {
+        const re = item.regex ?? regexOf(run, item, values[k]);
+        if (!re) return { item, why: 'pattern does not compile' };
+        const m = re.exec(regexSubject(avp));
+        if (op === '=~') {
+          if (m) {
+            for (let g = 0; g <= 8; g++) run.captures[g] = m[g];
+            ok = true;
+            break;
+          }
+        } else if (!m) { ok = true; break; }
+        continue;
+      }
+      const value = values[k] ?? item.value;
+      const rc = compareValues(def, avp.value, avp.tag, value, item.tag);
+      let holds: boolean;
+      switch (op) {
+        case '!=': holds = rc !== 0; break;
+        case '<': holds = rc < 0; break;
+        case '>': holds = rc > 0; break;
+        case '<=': holds = rc <= 0; break;
+        case '>=': holds = rc >= 0; break;
+        default: holds = rc === 0; // '==', and '=' '-=' '^=' revert to '=='
+      }
+      if (holds) { ok = true; break; }
+    }
+    if (!any) {
+      if (op === '!*') continue;
+      return { item, why: 'the request has no such attribute' };
+    }
+    if (op === '!*') return { item, why: 'the request has the attribute' };
+    if (!ok) {
+      if (!run.trace) return { item, why: '' };
+      const have = request.filter((a) => sameAttr(a.def, def)).map((a) => show(a.def, a.value)).join(', ');
+      return { item, why: `the request has ${have}` };
+    }
+  }
+  return undefined;
+}
+
+function regexOf(run: Run, item: Item, expanded: Buffer | undefined): RegExp | undefined {
+  try {
+    return compileRegex((expanded ?? item.value).toString('utf8'));
+  } catch (e) {
+    run.trace?.(`    ${item.attr.name} ${item.op}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * The users-file step (rlm_files `file_common`) over `entries` (that user's entries and DEFAULTs
+ * in file order). Updates run.reply / run.control; returns the matched entries.
+ */
+function runFiles(run: Run, entries: Iterable<Entry>): Entry[] {
+  const matched: Entry[] = [];
+  for (const entry of entries) {
+    const prep = prepare(entry);
+    // Check items are expanded before comparing (and are what moves to the control list).
+    let values: (Buffer | undefined)[] = [];
+    let skip = false;
+    if (!prep.staticControl) {
+      values = entry.check.map((i) => (i.expand ? expandItem(run, i) : undefined));
+      skip = entry.check.some((i, k) => i.expand && values[k] === undefined);
+    }
+    if (skip) {
+      run.trace?.(`  ${where(entry)} ${entry.name}: skipped, a check item did not expand to a valid value`);
+      continue;
+    }
+    const fail = checkFails(run, entry, values);
+    if (fail) {
+      run.trace?.(`  ${where(entry)} ${entry.name}: no match, ${showItem(fail.item)} fails: ${fail.why}`);
+      continue;
+    }
+    matched.push(entry);
+    run.trace?.(`  ${where(entry)} ${entry.name}: matched${entry.fallThrough ? ', Fall-Through = Yes' : ''}`);
+
+    let replyItems = prep.staticReply;
+    if (!replyItems) {
+      replyItems = [];
+      for (const item of entry.reply) {
+        // Items expand in order during the merge; each sees the reply as it was before the entry.
+        const value = item.expand ? expandItem(run, item) : item.value;
+        if (value === undefined) continue;
+        replyItems.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
+      }
+    }
+    run.reply = mergeReply(run.reply, replyItems);
+
+    let controlItems = prep.staticControl;
+    if (!controlItems) {
+      controlItems = [];
+      entry.check.forEach((item, k) => {
+        if (item.op !== '=' && item.op !== ':=' && item.op !== '+=' && item.op !== '^=') return;
+        const value = values[k] ?? item.value;
+        controlItems!.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
+      });
+    }
+    run.control = mergeControl(run.control, controlItems);
+    if (!entry.fallThrough) break;
+  }
+  return matched;
+}
+
+function cString(b: Buffer): string {
+  const z = b.indexOf(0);
+  return (z < 0 ? b : b.subarray(0, z)).toString('utf8');
+}
+
+function* concatSources(sources: EntrySource | readonly EntrySource[], key: string): Iterable<Entry> {
+  if (typeof sources === 'function') { yield* sources(key); return; }
+  for (const s of sources) yield* s(key);
+}
+
+/**
+ * The users-file step alone: runs `entries` against the request list `request` (as given, no
+ * preprocess) with an empty reply and the given control list.
+ */
+export function authorize(
+  request: readonly Avp[], entries: Iterable<Entry>, dict: Dictionary, trace?: TraceSink, control: readonly Avp[] = [],
+): AuthorizeResult {
+  const run: Run = { dict, request: request as Avp[], reply: [], control: control as Avp[], captures: [], ...(trace ? { trace } : {}) };
+  const matched = runFiles(run, entries);
+  return { matched, control: run.control, reply: run.reply };
+}
+
+function stdDef(dict: Dictionary, type: number, name: string): AttributeDef {
+  const def = dict.attributeByCode(0, type);
+  if (!def) throw new Error(`dictionary has no ${name} (attribute ${type})`);
+  return def;
+}
+
+/** preprocess (rlm_preprocess authorize with the default configuration) on the request list. */
+function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: TraceSink): void {
+  const userName = findStd(request, USER_NAME);
+  if (userName && userName.value.length > 0 && findStd(request, FRAMED_PROTOCOL) && !findStd(request, SERVICE_TYPE)) {
+    const v = Buffer.alloc(4);
+    v.writeUInt32BE(FRAMED_USER, 0);
+    request.push({ def: stdDef(dict, SERVICE_TYPE, 'Service-Type'), value: v });
+    trace?.('preprocess: added Service-Type = Framed-User (Framed-Protocol without Service-Type)');
+  }
+  const src = req.srcAddress.startsWith('::ffff:') && req.srcAddress.includes('.') ? req.srcAddress.slice(7) : req.srcAddress;
+  if (src.includes(':')) {
+    if (!findStd(request, NAS_IPV6_ADDRESS)) {
+      const v = ipv6ToBytes(src.replace(/%.*$/, ''));
+      if (v) {
+        request.push({ def: stdDef(dict, NAS_IPV6_ADDRESS, 'NAS-IPv6-Address'), value: v });
+        trace?.(`preprocess: added NAS-IPv6-Address = ${src} (packet source)`);
+      }
+    }
+  } else if (!findStd(request, NAS_IP_ADDRESS)) {
+    const n = inetAton(src);
+    if (n !== undefined) {
+      const v = Buffer.alloc(4);
+      v.writeUInt32BE(n, 0);
+      request.push({ def: stdDef(dict, NAS_IP_ADDRESS, 'NAS-IP-Address'), value: v });
+      trace?.(`preprocess: added NAS-IP-Address = ${src} (packet source)`);
+    }
+  }
+  if (findStd(request, CHAP_PASSWORD) && !findStd(request, CHAP_CHALLENGE)) {
+    request.push({ def: stdDef(dict, CHAP_CHALLENGE, 'CHAP-Challenge'), value: req.requestAuthenticator });
+  }
+}
+
+function authTypeAvp(dict: Dictionary, name: string): Avp {
+  const def = stdDef(dict, AUTH_TYPE, 'Auth-Type');
+  ensureAuthTypeValues(dict);
+  const v = Buffer.alloc(4);
+  v.writeUInt32BE(def.valuesByName.get(name.toLowerCase())!, 0);
+  return { def, value: v };
+}
+
+function authTypeName(avp: Avp): string {
+  const n = readUnsigned(avp.def, avp.value) ?? -1;
+  return avp.def.namesByValue.get(n) ?? String(n);
+}
+
+/**
+ * Decides one Access-Request: authorize (filter_username, preprocess, chap, files, pap), then
+ * authenticate by Auth-Type, then the reject filter and Response-Packet-Type. `sources` are asked
+ * in order with the lookup key (User-Name up to its first NUL, or "NONE"); their entries are
+ * treated as one list. `trace`, when given, receives readable lines for `serve -X`.
+ */
+export function authorizeAndAuthenticate(
+  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
+): Decision {
+  const request: Avp[] = [];
+  for (const a of req.attributes) {
+    if (req.userPassword && isStd(a.def, USER_PASSWORD)) request.push({ def: a.def, value: req.userPassword });
+    else request.push(a);
+  }
+
+  const decide = (code: Decision['code'], reason: DecisionReason, reply: Avp[], matched: Entry[], control: Avp[], extra: Partial<Decision> = {}): Decision => {
+    const d: Decision = { code, reply, reason, matched, control, ...extra };
+    if (trace) {
+      const what = code === 'accept' ? 'Access-Accept' : code === 'reject' ? 'Access-Reject' : 'no reply';
+      trace(`result: ${what} (${reason}${d.detail ? `: ${d.detail}` : ''})`);
+      for (const a of reply) trace(`  reply: ${a.def.name}${a.tag !== undefined ? `:${a.tag}` : ''} = ${show(a.def, a.value)}`);
+    }
+    return d;
+  };
+
+  // filter_username
+  const userName = findStd(request, USER_NAME);
+  if (userName) {
+    const problem = filterUserName(cString(userName.value));
+    if (problem) {
+      const detail = USER_NAME_PROBLEM_TEXT[problem];
+      trace?.(`filter_username: ${detail}`);
+      return decide('reject', 'invalid_user_name', [], [], [], { detail });
+    }
+  }
+
+  preprocess(dict, request, req, trace);
+
+  // chap authorize
+  let control: Avp[] = [];
+  const chapPassword = findStd(request, CHAP_PASSWORD);
+  if (chapPassword) {
+    control.push(authTypeAvp(dict, 'CHAP'));
+    trace?.('chap: CHAP-Password present, Auth-Type = CHAP');
+  }
+
+  // files
+  const key = userName ? cString(userName.value) : 'NONE';
+  trace?.(`files: looking up "${key}"`);
+  const run: Run = { dict, request, reply: [], control, captures: [], ...(trace ? { trace } : {}) };
+  const matched = runFiles(run, concatSources(sources, key));
+  if (matched.length === 0) trace?.('files: no entry matched');
+  let reply = run.reply;
+  control = run.control;
+
+  // pap authorize
+  control = normalizeControl(control, dict);
+  const hasKnownGood = control.some((a) => isKnownGoodPasswordAttr(a.def));
+  const userPassword = findStd(request, USER_PASSWORD);
+  if (hasKnownGood && !findStd(control, AUTH_TYPE) && userPassword) {
+    control.push(authTypeAvp(dict, 'PAP'));
+    trace?.('pap: known good password found, Auth-Type = PAP');
+  } else if (trace && !hasKnownGood) {
+    trace('pap: no "known good" password found for the user');
+  }
+
+  // Response-Packet-Type overrides the outcome at the end.
+  const finish = (code: 'accept' | 'reject', reason: DecisionReason, extra: Partial<Decision> = {}): Decision => {
+    const rpt = findStd(control, RESPONSE_PACKET_TYPE);
+    if (rpt) {
+      const n = readUnsigned(rpt.def, rpt.value);
+      if (n === DO_NOT_RESPOND) return decide('no-response', 'do_not_respond', [], matched, control, extra);
+      if (n === 2) code = 'accept';
+      else if (n === 3) code = 'reject';
+      return decide(code, reason, reply, matched, control, extra);
+    }
+    return decide(code, reason, code === 'reject' ? filterRejectReply(reply) : reply, matched, control, extra);
+  };
+
+  // rad_check_password
+  let last: Avp | undefined;
+  for (const a of control) {
+    if (!isStd(a.def, AUTH_TYPE)) continue;
+    last = a;
+    if (readUnsigned(a.def, a.value) === AUTH_TYPE_REJECT) {
+      trace?.('auth: Auth-Type = Reject, rejecting the user');
+      return finish('reject', 'auth_type_reject');
+    }
+  }
+  if (!last) {
+    const detail = 'No Auth-Type found: rejecting the user via Post-Auth-Type = Reject';
+    return finish('reject', matched.length === 0 ? 'no_matching_entry' : 'no_password', { detail });
+  }
+  const authType = readUnsigned(last.def, last.value);
+  if (authType === AUTH_TYPE_ACCEPT) {
+    trace?.('auth: Auth-Type = Accept, accepting the user');
+    return finish('accept', 'auth_type_accept');
+  }
+  const method = authTypeName(last);
+  let check: PasswordCheck;
+  if (method === 'PAP') {
+    if (!userPassword) {
+      return finish('reject', 'no_password', { detail: "Auth-Type = PAP for a request that does not contain a User-Password attribute" });
+    }
+    check = verifyPap(control, userPassword.value);
+  } else if (method === 'CHAP') {
+    if (!chapPassword) return finish('reject', 'no_password', { detail: 'Auth-Type = CHAP for a request without CHAP-Password' });
+    if (!userName) return finish('reject', 'no_password', { detail: '&request:User-Name attribute is required for authentication' });
+    const challenge = findStd(request, CHAP_CHALLENGE)?.value ?? req.requestAuthenticator;
+    check = verifyChap(control, chapPassword.value, challenge);
+  } else {
+    return finish('reject', 'unsupported_auth_type', { detail: `Auth-Type ${method} is not supported by vutlan-radius` });
+  }
+  trace?.(`auth: ${method} with ${check.scheme}: ${check.ok ? 'ok' : `failed (${check.detail ?? check.reason})`}`);
+  if (check.ok) return finish('accept', 'accepted', { scheme: check.scheme });
+  const reason: DecisionReason = check.reason === 'no_password' ? 'no_password' : 'wrong_password';
+  return finish('reject', reason, {
+    scheme: check.scheme,
+    ...(check.reason ? { passwordFailure: check.reason } : {}),
+    ...(check.detail ? { detail: check.detail } : {}),
+  });
+}
