@@ -13,44 +13,43 @@ const B64_VALUES: Int8Array = (() => {
 
 const EQUALS = 0x3d;
 
+function isBase64(c: number | undefined): boolean {
+  return c !== undefined && B64_VALUES[c]! >= 0;
+}
+
 /**
- * `fr_base64_decode`: standard alphabet only, input length a multiple of 4, `=` padding only in
- * the last group. `outLength` is the caller's buffer size: FreeRADIUS refuses inputs whose
- * worst-case output (`3 * (len / 4) + 2`) would not fit. Returns undefined where FreeRADIUS
- * returns -1.
+ * `fr_base64_decode` as in FreeRADIUS 3.2.1 (measured): standard alphabet; padding optional
+ * and any number of trailing `=` accepted; a final group of 2 or 3 characters decodes to 1 or 2
+ * bytes, a lone character is an error; anything but `=` after the data is an error.
+ * `outLength` is the caller's buffer size; a full 3-byte group needs MORE than 3 bytes of room
+ * (FreeRADIUS's off-by-one), a partial group exactly its size. Returns undefined where
+ * FreeRADIUS returns an error.
  */
-export function base64DecodeStrict(input: Buffer, outLength = Number.MAX_SAFE_INTEGER): Buffer | undefined {
-  let inLen = input.length;
-  if (outLength < 3 * Math.floor(inLen / 4) + 2) return undefined;
+export function base64DecodeFreeRadius(input: Buffer, outLength = Number.MAX_SAFE_INTEGER): Buffer | undefined {
   const out: number[] = [];
-  let i = 0;
-  while (inLen >= 2) {
-    const a = B64_VALUES[input[i]!]!;
-    const b = B64_VALUES[input[i + 1]!]!;
-    if (a < 0 || b < 0) break;
-    out.push(((a << 2) | (b >> 4)) & 0xff);
-    if (inLen === 2) break;
-    const c2 = input[i + 2]!;
-    if (c2 === EQUALS) {
-      if (inLen !== 4 || input[i + 3] !== EQUALS) break;
-    } else {
-      const c = B64_VALUES[c2]!;
-      if (c < 0) break;
-      out.push(((b << 4) & 0xf0) | (c >> 2));
-      if (inLen === 3) break;
-      const c3 = input[i + 3]!;
-      if (c3 === EQUALS) {
-        if (inLen !== 4) break;
-      } else {
-        const d = B64_VALUES[c3]!;
-        if (d < 0) break;
-        out.push(((c << 6) & 0xc0) | d);
-      }
-    }
-    i += 4;
-    inLen -= 4;
+  const end = input.length;
+  let p = 0;
+  while (end - p >= 4) {
+    if (!isBase64(input[p]) || !isBase64(input[p + 1]) || !isBase64(input[p + 2]) || !isBase64(input[p + 3])) break;
+    if (outLength - out.length <= 3) return undefined;
+    const a = B64_VALUES[input[p]!]!, b = B64_VALUES[input[p + 1]!]!;
+    const c = B64_VALUES[input[p + 2]!]!, d = B64_VALUES[input[p + 3]!]!;
+    out.push(((a << 2) | (b >> 4)) & 0xff, ((b << 4) & 0xf0) | (c >> 2), ((c << 6) & 0xc0) | d);
+    p += 4;
   }
-  if (inLen !== 0) return undefined;
+  let q = p;
+  while (q < end && isBase64(input[q])) q++;
+  const tail = q - p;
+  if (tail === 2 || tail === 3) {
+    if (outLength - out.length < tail - 1) return undefined;
+    const a = B64_VALUES[input[p]!]!, b = B64_VALUES[input[p + 1]!]!;
+    out.push(((a << 2) | (b >> 4)) & 0xff);
+    if (tail === 3) out.push(((b << 4) & 0xf0) | (B64_VALUES[input[p + 2]!]! >> 2));
+    p += tail;
+  } else if (tail !== 0) {
+    return undefined;
+  }
+  for (; p < end; p++) if (input[p] !== EQUALS) return undefined;
   return Buffer.from(out);
 }
 

@@ -1,15 +1,16 @@
 /**
  * Password checking as FreeRADIUS 3.2.1's rlm_pap and rlm_chap do it, in pure TypeScript.
  *
- * Use: after the users entries have built the control list, call {@link normalizeControl}
- * (rlm_pap's authorize step: Password-With-Header conversion, hex/base64 decoding of hashes),
- * then {@link verifyPap} for a User-Password or {@link verifyChap} for a CHAP-Password.
- * {@link knownGoodPassword} tells whether a usable password exists (pap sets Auth-Type PAP
- * only then). {@link hashSsha2_512} and {@link hashPbkdf2} produce values to store.
+ * Use: after the users entries have built the control list, call {@link papAuthorize}
+ * (rlm_pap's authorize step: Password-With-Header conversion, hex/base64 decoding of hashes,
+ * and whether pap would set Auth-Type PAP), then {@link verifyPap} for a User-Password or
+ * {@link verifyChap} for a CHAP-Password on the returned control list.
+ * {@link knownGoodPassword} is the attribute that decides the method (the first one).
+ * {@link hashSsha2_512} and {@link hashPbkdf2} produce values to store.
  */
 export { PasswordAttr, isKnownGoodPasswordAttr } from './attributes.js';
-export { normalizeControl, normify, convertPasswordWithHeader, passwordAttrDef } from './normalize.js';
-export type { NormalizeOptions, HeaderConversion } from './normalize.js';
+export { normalizeControl, papAuthorize, normify, convertPasswordWithHeader, passwordAttrDef } from './normalize.js';
+export type { NormalizeOptions, HeaderConversion, PapAuthorizeResult } from './normalize.js';
 export { verifyPap, knownGoodPassword, checkKnownGood } from './pap.js';
 export type { PasswordCheck, PasswordFailure } from './pap.js';
 export { verifyChap, chapChallenge } from './chap.js';

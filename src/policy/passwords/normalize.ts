@@ -1,7 +1,7 @@
 import type { Avp } from '../../protocol/attribute.js';
 import { noFlags, type AttributeDef, type DataType, type Dictionary } from '../../protocol/dictionary.js';
 import { PASSWORD_ATTR_NAMES, PasswordAttr, isInternalAttr } from './attributes.js';
-import { base64DecodeStrict, cString, hexDecodePrefix } from './encoding.js';
+import { base64DecodeFreeRadius, cString, hexDecodePrefix } from './encoding.js';
 
 /** rlm_pap's scratch buffers are 256 bytes; decodes that would not fit are refused. */
 const DECODE_BUFFER = 256;
@@ -79,7 +79,7 @@ export function normify(value: Buffer, minLength: number): Buffer {
     if (decoded.length === len >> 1) return decoded;
   }
   if (len * 3 >= minLength * 4) {
-    const decoded = base64DecodeStrict(value, DECODE_BUFFER);
+    const decoded = base64DecodeFreeRadius(value, DECODE_BUFFER);
     if (decoded === undefined) return value;
     if (decoded.length >= minLength) return decoded;
   }
@@ -114,7 +114,7 @@ export function convertPasswordWithHeader(original: Buffer): HeaderConversion | 
       const rest = value.subarray(headerLength);
       return { type, value: Buffer.from(STRING_TYPED.has(type) ? cString(rest) : rest) };
     }
-    const decoded = base64DecodeStrict(value, DECODE_BUFFER);
+    const decoded = base64DecodeFreeRadius(value, DECODE_BUFFER);
     if (decoded !== undefined && decoded.length > 0 && decoded[0] === OPEN_BRACE && decoded.includes(CLOSE_BRACE)) {
       value = decoded;
       continue;
@@ -187,4 +187,60 @@ export function normalizeControl(control: readonly Avp[], dict?: Dictionary, opt
     i++;
   }
   return list;
+}
+
+/**
+ * Attributes whose presence makes rlm_pap 3.2.1's authorize step say it found a "known good"
+ * password (and so set Auth-Type PAP). PBKDF2-Password is NOT among them in 3.2.1 (measured: a
+ * user with only PBKDF2-Password is rejected with "No known good password found"; the same
+ * value behind Password-With-Header `{X-PBKDF2}` is accepted).
+ */
+const AUTHORIZE_FINDS: ReadonlySet<number> = new Set([
+  PasswordAttr.PasswordWithHeader,
+  PasswordAttr.CleartextPassword,
+  PasswordAttr.CryptPassword,
+  PasswordAttr.NsMtaMd5Password,
+  PasswordAttr.Md5Password,
+  PasswordAttr.Smd5Password,
+  PasswordAttr.NtPassword,
+  PasswordAttr.LmPassword,
+  PasswordAttr.Sha2Password,
+  PasswordAttr.Ssha2_224Password,
+  PasswordAttr.Ssha2_256Password,
+  PasswordAttr.Ssha2_384Password,
+  PasswordAttr.Ssha2_512Password,
+  PasswordAttr.ShaPassword,
+  PasswordAttr.SshaPassword,
+]);
+
+const AUTH_TYPE_ACCEPT = 254;
+const AUTH_TYPE_REJECT = 4;
+
+/** Result of {@link papAuthorize}. */
+export interface PapAuthorizeResult {
+  /** The control list after Password-With-Header conversion and normalisation. */
+  control: Avp[];
+  /**
+   * rlm_pap's `found_pw`: true when the ORIGINAL control list holds a password attribute pap's
+   * authorize step recognises, or `Auth-Type` Accept/Reject. When false pap does not set
+   * Auth-Type PAP, so (without another Auth-Type) the request is rejected.
+   */
+  foundPassword: boolean;
+}
+
+/**
+ * rlm_pap 3.2.1's whole authorize step over the control list: {@link normalizeControl} plus
+ * the "known good password found" decision pap uses to set `Auth-Type = PAP` (the caller adds
+ * Auth-Type PAP when `foundPassword` is true, no Auth-Type is set yet and the request has a
+ * User-Password).
+ */
+export function papAuthorize(control: readonly Avp[], dict?: Dictionary, opts: NormalizeOptions = {}): PapAuthorizeResult {
+  const foundPassword = control.some((avp) => {
+    if (avp.def.vendorId !== 0) return false;
+    if (AUTHORIZE_FINDS.has(avp.def.type)) return true;
+    if (avp.def.type !== PasswordAttr.AuthType || avp.value.length !== 4) return false;
+    const authType = avp.value.readUInt32BE(0);
+    return authType === AUTH_TYPE_ACCEPT || authType === AUTH_TYPE_REJECT;
+  });
+  return { control: normalizeControl(control, dict, opts), foundPassword };
 }

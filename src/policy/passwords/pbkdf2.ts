@@ -1,5 +1,5 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { base64DecodeStrict } from './encoding.js';
+import { base64DecodeFreeRadius } from './encoding.js';
 import { digestEqual } from './digest-equal.js';
 
 /**
@@ -8,8 +8,13 @@ import { digestEqual } from './digest-equal.js';
  *   (the `{...}` header optional);
  * - Crypt::PBKDF2 crypt: `$PBKDF2$HMACSHA2+256:<rounds>:<b64 salt>$<b64 hash>`;
  * - passlib: `$pbkdf2-sha256$<rounds>$<b64 salt>$<b64 hash>`.
- * Digest names are compared case-insensitively. The 389-ds `{PBKDF2-SHA256}` headers arrived in
- * 3.2.3 and are not part of 3.2.1.
+ * Digest names are compared case-insensitively; base64 is FreeRADIUS's (standard alphabet,
+ * padding optional), so passlib's own "ab64" (`.` for `+`) values are refused, as 3.2.1 refuses
+ * them (measured). The 389-ds `{PBKDF2-SHA256}` headers arrived after 3.2.1 and are not read.
+ *
+ * Measured quirk of 3.2.1: pap's authorize step does not count PBKDF2-Password as a known good
+ * password, so a user with only `PBKDF2-Password` is rejected unless Auth-Type is set otherwise;
+ * `Password-With-Header := "{X-PBKDF2}..."` works (see `papAuthorize`).
  */
 
 /** Outcome of checking a password against a stored PBKDF2 value. */
@@ -89,7 +94,7 @@ function parse(body: string, rules: FormatRules, password: Buffer): Pbkdf2Check 
   const iterToken = body.slice(p, iterEnd);
   let iterations: number | undefined;
   if (rules.iterationsBase64) {
-    const decoded = base64DecodeStrict(Buffer.from(iterToken, 'latin1'), 4);
+    const decoded = base64DecodeFreeRadius(Buffer.from(iterToken, 'latin1'), 4);
     if (!decoded) return invalid('Failed decoding PBKDF2-Password iterations component');
     // FreeRADIUS only logs a wrong size and reads the 4-byte buffer anyway; short values are
     // left-aligned in it (the rest is whatever was on the stack, here zero).
@@ -107,10 +112,10 @@ function parse(body: string, rules: FormatRules, password: Buffer): Pbkdf2Check 
   if (p >= body.length || saltEnd < 0) return invalid('PBKDF2-Password missing salt component');
   if (saltEnd === p) return invalid('PBKDF2-Password salt component too short');
   const saltText = Buffer.from(body.slice(p, saltEnd), 'latin1');
-  const salt = base64DecodeStrict(saltText, 3 * Math.floor(saltText.length / 4) + 2);
+  const salt = base64DecodeFreeRadius(saltText, 3 * Math.floor(saltText.length / 4) + 2);
   if (!salt) return invalid('Failed decoding PBKDF2-Password salt component');
 
-  const hash = base64DecodeStrict(Buffer.from(body.slice(saltEnd + 1), 'latin1'), MAX_DIGEST);
+  const hash = base64DecodeFreeRadius(Buffer.from(body.slice(saltEnd + 1), 'latin1'), MAX_DIGEST);
   if (!hash) return invalid('Failed decoding PBKDF2-Password hash component');
   if (hash.length !== spec.length) {
     return invalid(`PBKDF2-Password hash component length is incorrect for hash type, expected ${spec.length}, got ${hash.length}`);
@@ -154,10 +159,11 @@ const CRYPT_LABEL: Readonly<Record<NonNullable<Pbkdf2HashOptions['digest']>, str
 };
 
 /**
- * A new PBKDF2-Password value for `plain`, in Crypt::PBKDF2's crypt format
- * `$PBKDF2$HMACSHA2+256:<rounds>:<b64 salt>$<b64 hash>` with a random salt: the format FreeRADIUS
- * 3.2.1 parses with standard, padded base64 (which its decoder requires), so FreeRADIUS and this
- * server both accept it.
+ * A new value for `plain` in Crypt::PBKDF2's LDAP format with its header,
+ * `{X-PBKDF2}HMACSHA2+256:<b64 BE uint32 rounds>:<b64 salt>:<b64 hash>`, random salt. Store it
+ * as `Password-With-Header`: FreeRADIUS 3.2.1 then converts it to PBKDF2-Password AND sets
+ * Auth-Type PAP (a bare PBKDF2-Password does not, see the module comment); this server does the
+ * same. It is also a valid PBKDF2-Password value (the header is skipped).
  */
 export function hashPbkdf2(plain: Buffer, opts: Pbkdf2HashOptions = {}): string {
   const digest = opts.digest ?? 'sha256';
@@ -172,5 +178,7 @@ export function hashPbkdf2(plain: Buffer, opts: Pbkdf2HashOptions = {}): string 
   const length = digest === 'sha1' ? 20 : digest === 'sha256' ? 32 : 64;
   const salt = randomBytes(saltLength);
   const hash = pbkdf2Sync(plain, salt, iterations, length, digest);
-  return `$PBKDF2$${CRYPT_LABEL[digest]}:${iterations}:${salt.toString('base64')}$${hash.toString('base64')}`;
+  const rounds = Buffer.alloc(4);
+  rounds.writeUInt32BE(iterations, 0);
+  return `{X-PBKDF2}${CRYPT_LABEL[digest]}:${rounds.toString('base64')}:${salt.toString('base64')}:${hash.toString('base64')}`;
 }
