@@ -5,6 +5,7 @@ import { writeAuthorizeFile } from './bench-users.js';
 import { startFreeRadius, type RunningFreeRadius } from './freeradius-bench-server.js';
 import { writeFreeRadiusSqlite } from './freeradius-sql-data.js';
 import { findFreeUdpPorts } from './free-ports.js';
+import { processTreeCpuSeconds } from './process-cpu.js';
 import { runLoad, type LoadResult } from './load-generator.js';
 import { ourDictionaryPath, startOurServer, type RunningOurServer } from './our-server-process.js';
 import { waitForReply } from './probe.js';
@@ -51,10 +52,12 @@ export interface ServerSummary {
   p50: number;
   p99: number;
   errors: number;
+  /** Server CPU (user + system, all threads and workers) per answered request, in microseconds. */
+  cpuUsPerRequest: number;
 }
 
 export interface CompareResult {
-  rounds: { server: 'ours' | 'freeradius'; result: LoadResult }[];
+  rounds: { server: 'ours' | 'freeradius'; result: LoadResult; cpuUsPerRequest: number }[];
   ours: ServerSummary;
   freeradius: ServerSummary;
   /** ours.rps / freeradius.rps (medians). */
@@ -63,8 +66,10 @@ export interface CompareResult {
   p99Ratio: number;
 }
 
-function summarize(results: LoadResult[]): ServerSummary {
+function summarize(rounds: CompareResult['rounds']): ServerSummary {
+  const results = rounds.map((r) => r.result);
   return {
+    cpuUsPerRequest: median(rounds.map((r) => r.cpuUsPerRequest)),
     rounds: results.length,
     rps: median(results.map((r) => r.rps)),
     p50: median(results.map((r) => r.p50)),
@@ -129,6 +134,8 @@ export async function compareWithFreeRadius(opts: CompareOptions): Promise<Compa
     for (let i = 0; i < opts.rounds; i++) {
       for (const server of ['ours', 'freeradius'] as const) {
         const port = server === 'ours' ? ourPort : frPort;
+        const pid = server === 'ours' ? ours.pid : fr.pid;
+        const cpuBefore = processTreeCpuSeconds(pid);
         const result = opts.generator === 'radload'
           ? await runRadload({ binary: opts.radloadBinary ?? 'radload', host: '127.0.0.1', port, secret: opts.secret, users: opts.users, prefix, nasIp: opts.nasIp, durationMs: opts.durationMs, inflight: opts.inflight })
           : await runLoad({
@@ -137,12 +144,16 @@ export async function compareWithFreeRadius(opts: CompareOptions): Promise<Compa
             // FreeRADIUS 3.2.1 does not put Message-Authenticator in Access-Accept; ours always does.
             requireMessageAuthenticator: server === 'ours',
           });
-        log(`round ${i + 1} ${server.padEnd(10)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  errors ${result.timeouts + result.unexpectedCode}`);
-        rounds.push({ server, result });
+        // CPU over warm-up + window + drain, divided by every reply in that time.
+        const answered = result.ok + result.unexpectedCode + (result.warmupReplies ?? 0);
+        const cpuUsPerRequest = answered > 0 ? ((processTreeCpuSeconds(pid) - cpuBefore) * 1e6) / answered : Number.NaN;
+        log(`round ${i + 1} ${server.padEnd(10)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  ` +
+          `cpu ${cpuUsPerRequest.toFixed(1)} us/req  errors ${result.timeouts + result.unexpectedCode}`);
+        rounds.push({ server, result, cpuUsPerRequest });
       }
     }
-    const oursSummary = summarize(rounds.filter((r) => r.server === 'ours').map((r) => r.result));
-    const frSummary = summarize(rounds.filter((r) => r.server === 'freeradius').map((r) => r.result));
+    const oursSummary = summarize(rounds.filter((r) => r.server === 'ours'));
+    const frSummary = summarize(rounds.filter((r) => r.server === 'freeradius'));
     return {
       rounds,
       ours: oursSummary,

@@ -56,6 +56,8 @@ export interface LoadResult {
   /** Replies whose identifier matched nothing outstanding (late or stray). */
   stray: number;
   timeouts: number;
+  /** Replies received during warm-up (not in the figures; for CPU-per-request accounting). */
+  warmupReplies?: number;
   /** Verified replies with the expected code per second of window. */
   rps: number;
   p50: number;
@@ -105,7 +107,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let sending = true;
   let outstanding = 0;
   let seq = 0;
-  let sent = 0, ok = 0, unexpectedCode = 0, stray = 0, timeouts = 0;
+  let sent = 0, ok = 0, unexpectedCode = 0, stray = 0, timeouts = 0, warmupReplies = 0;
   const invalid: LoadResult['invalid'] = {};
 
   const lanes: Lane[] = [];
@@ -149,7 +151,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       // A reply that fails verification still answers this identifier (a wrong secret, say).
       const verdict = verifier.verify(msg, lane.buffers[id]!, 4);
       lane.busy[id] = 0;
-      if (measuring) {
+      if (!measuring) warmupReplies++;
+      else {
         if (verdict !== 'ok') invalid[verdict] = (invalid[verdict] ?? 0) + 1;
         else if (msg[0] !== expectCode) unexpectedCode++;
         else { ok++; hist.record(now - lane.sentAt[id]!); }
@@ -199,6 +202,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     invalid,
     stray,
     timeouts,
+    warmupReplies,
     rps: okInWindow / (elapsedMs / 1000),
     p50: hist.quantile(0.5),
     p90: hist.quantile(0.9),

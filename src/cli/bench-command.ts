@@ -43,11 +43,12 @@ export function formatLoadResult(label: string, r: LoadResult): string {
 
 function formatCompare(c: CompareResult): string {
   const line = (name: string, s: CompareResult['ours']) =>
-    `${name.padEnd(12)} median of ${s.rounds}: ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  errors ${s.errors}`;
+    `${name.padEnd(12)} median of ${s.rounds}: ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  ` +
+    `cpu ${s.cpuUsPerRequest.toFixed(1)} us/req  errors ${s.errors}`;
   return [
     line('vutlan', c.ours),
     line('freeradius', c.freeradius),
-    `ratio        req/s ${c.rpsRatio.toFixed(2)}x  p99 ${c.p99Ratio.toFixed(2)}x (ours / FreeRADIUS)`,
+    `ratio        req/s ${c.rpsRatio.toFixed(2)}x  p99 ${c.p99Ratio.toFixed(2)}x  cpu/req ${(c.ours.cpuUsPerRequest / c.freeradius.cpuUsPerRequest).toFixed(2)}x (ours / FreeRADIUS)`,
   ].join('\n');
 }
 

@@ -1,0 +1,220 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Runs the real FreeRADIUS 3.2.1 (Debian `freeradius`) beside our server, for differential
+ * tests and benchmarks: a private copy of the packaged raddb (/etc/freeradius/3.0) with the
+ * default site's authorize / authenticate / post-auth sections untouched, changed only where
+ * a side-by-side run must:
+ * - one auth listener on 127.0.0.1:<free port>; no acct, no IPv6, no inner-tunnel listeners;
+ * - `reject_delay = 0` (tests would otherwise wait a second per reject);
+ * - the given users file as `files` module's authorize file, the given clients, and our
+ *   dictionary $INCLUDEd from raddb/dictionary (as an admin would);
+ * - log, pid and run files inside the private directory; no user/group switch (the raddb copy
+ *   lives in a root-only temp dir when run as root).
+ */
+
+/** The packaged FreeRADIUS configuration on Debian. */
+export const DEBIAN_RADDB = '/etc/freeradius/3.0';
+
+export interface FreeRadiusRunOptions {
+  /** Users (authorize) file to load, absolute or relative to cwd. */
+  usersFile: string;
+  /** Shared secret for the client 127.0.0.0/8. */
+  secret: string;
+  /** Local dictionary entry file to $INCLUDE from raddb/dictionary (e.g. dictionaries/dictionary). */
+  dictionary?: string;
+  /** Extra clients.conf text appended after the loopback client. */
+  extraClients?: string;
+  /** Source raddb (default DEBIAN_RADDB). */
+  sourceRaddb?: string;
+  /** Run with -X (debug log to the log file); default true, so failures can be diagnosed. */
+  debug?: boolean;
+}
+
+/** A running FreeRADIUS. */
+export interface RunningFreeRadius {
+  port: number;
+  address: string;
+  /** The private raddb directory. */
+  raddb: string;
+  /** Path of the log file (debug output with -X). */
+  logFile: string;
+  /** Stops the server and removes the private directory. */
+  stop(): Promise<void>;
+}
+
+/** The FreeRADIUS binary, or undefined when it is not installed. */
+export function findFreeRadius(): string | undefined {
+  for (const name of ['freeradius', 'radiusd']) {
+    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    const path = r.stdout.trim();
+    if (r.status === 0 && path) return path;
+  }
+  return undefined;
+}
+
+/** A UDP port on 127.0.0.1 that was free a moment ago. */
+export async function freeUdpPort(): Promise<number> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((res, rej) => { sock.once('error', rej); sock.bind(0, '127.0.0.1', () => res()); });
+  const port = sock.address().port;
+  await new Promise<void>((res) => sock.close(() => res()));
+  return port;
+}
+
+/** Removes every top-level `listen { ... }` block (comments ignored when counting braces). */
+function removeListenBlocks(site: string): string {
+  const lines = site.split('\n');
+  const out: string[] = [];
+  let depth = 0;
+  let skipping = false;
+  let skipDepth = 0;
+  for (const line of lines) {
+    const code = line.replace(/#.*$/, '');
+    if (!skipping && /^\s*listen\s*\{/.test(code) && depth === 1) { skipping = true; skipDepth = depth; }
+    for (const c of code) {
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+    }
+    if (skipping) {
+      if (depth === skipDepth) skipping = false;
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+function replaceOrFail(text: string, pattern: RegExp, replacement: string, what: string): string {
+  if (!pattern.test(text)) throw new Error(`FreeRADIUS config: cannot find ${what}`);
+  return text.replace(pattern, replacement);
+}
+
+/**
+ * Builds the private raddb for `opts` on `port` and returns its directory (caller removes it).
+ */
+export function prepareRaddb(opts: FreeRadiusRunOptions, port: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fr-diff-'));
+  const raddb = join(dir, 'raddb');
+  cpSync(opts.sourceRaddb ?? DEBIAN_RADDB, raddb, { recursive: true, verbatimSymlinks: true });
+
+  let conf = readFileSync(join(raddb, 'radiusd.conf'), 'utf8');
+  conf = replaceOrFail(conf, /^logdir = .*$/m, `logdir = ${dir}`, 'logdir');
+  conf = replaceOrFail(conf, /^run_dir = .*$/m, `run_dir = ${dir}`, 'run_dir');
+  conf = replaceOrFail(conf, /^\s*user = freerad\s*$/m, '', 'user');
+  conf = replaceOrFail(conf, /^\s*group = freerad\s*$/m, '', 'group');
+  conf = replaceOrFail(conf, /reject_delay = \d+/, 'reject_delay = 0', 'reject_delay');
+  writeFileSync(join(raddb, 'radiusd.conf'), conf);
+
+  for (const site of ['inner-tunnel', 'default']) {
+    const p = join(raddb, 'sites-enabled', site);
+    if (existsSync(p) || isSymlink(p)) unlinkSync(p);
+  }
+  let site = readFileSync(join(raddb, 'sites-available', 'default'), 'utf8');
+  site = removeListenBlocks(site);
+  site = replaceOrFail(site, /^server default \{\s*$/m,
+    `server default {\nlisten {\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = ${port}\n}\n`, 'server default');
+  writeFileSync(join(raddb, 'sites-enabled', 'default'), site);
+
+  writeFileSync(join(raddb, 'clients.conf'),
+    `client loopback {\n\tipaddr = 127.0.0.0/8\n\tsecret = ${JSON.stringify(opts.secret)}\n}\n${opts.extraClients ?? ''}\n`);
+
+  let files = readFileSync(join(raddb, 'mods-available', 'files'), 'utf8');
+  files = replaceOrFail(files, /^\s*filename = .*$/m, `\tfilename = ${resolve(opts.usersFile)}`, 'files filename');
+  const filesPath = join(raddb, 'mods-enabled', 'files');
+  unlinkSync(filesPath);
+  writeFileSync(filesPath, files);
+
+  if (opts.dictionary) writeFileSync(join(raddb, 'dictionary'), `$INCLUDE ${resolve(opts.dictionary)}\n`);
+  return raddb;
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return spawnSync('test', ['-L', p]).status === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts FreeRADIUS on a free loopback port and resolves once it reports "Ready to process
+ * requests" (rejects with the log tail when it exits or takes longer than 20 s).
+ */
+export async function startFreeRadius(opts: FreeRadiusRunOptions): Promise<RunningFreeRadius> {
+  const bin = findFreeRadius();
+  if (!bin) throw new Error('FreeRADIUS (freeradius / radiusd) is not installed');
+  const port = await freeUdpPort();
+  const raddb = prepareRaddb(opts, port);
+  const dir = resolve(raddb, '..');
+  const logFile = join(dir, 'freeradius.log');
+  const args = opts.debug === false ? ['-f', '-d', raddb, '-l', logFile] : ['-X', '-d', raddb];
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const onData = (b: Buffer): void => {
+    output += b.toString('utf8');
+    if (output.length > 4_000_000) output = output.slice(-1_000_000);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+
+  const ready = await new Promise<boolean>((res) => {
+    const deadline = setTimeout(() => res(false), 20_000);
+    const tick = setInterval(() => {
+      const text = opts.debug === false && existsSync(logFile) ? readFileSync(logFile, 'utf8') : output;
+      if (text.includes('Ready to process requests')) { clearTimeout(deadline); clearInterval(tick); res(true); }
+    }, 50);
+    child.once('exit', () => { clearTimeout(deadline); clearInterval(tick); res(false); });
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((res) => child.once('exit', () => res()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    writeFileSync(logFile, output, { flag: 'a' });
+    if (!process.env.KEEP_FREERADIUS_DIR) rmSync(dir, { recursive: true, force: true });
+  };
+  if (!ready) {
+    await stop();
+    throw new Error(`FreeRADIUS did not start:\n${output.slice(-3000)}`);
+  }
+  return { port, address: '127.0.0.1', raddb, logFile, stop, get output() { return output; } } as RunningFreeRadius;
+}
+
+/** Result of `freeradius -XC` on a configuration. */
+export interface FreeRadiusCheck {
+  ok: boolean;
+  exitCode: number | null;
+  output: string;
+  /** `<file>[<line>]: <message>` lines about the users file, parsed. */
+  errors: { file: string; line: number; message: string }[];
+}
+
+/**
+ * Runs `freeradius -XC` with the given users file (and dictionary) and returns whether it
+ * loads, with the `file[line]: message` errors FreeRADIUS printed.
+ */
+export async function checkWithFreeRadius(opts: FreeRadiusRunOptions): Promise<FreeRadiusCheck> {
+  const bin = findFreeRadius();
+  if (!bin) throw new Error('FreeRADIUS (freeradius / radiusd) is not installed');
+  const port = await freeUdpPort();
+  const raddb = prepareRaddb(opts, port);
+  try {
+    const r = spawnSync(bin, ['-XC', '-d', raddb], { encoding: 'utf8', timeout: 30_000 });
+    const output = `${r.stdout}${r.stderr}`;
+    const errors: FreeRadiusCheck['errors'] = [];
+    for (const m of output.matchAll(/^(?:[^\n]*?\s)?(\/[^\s[]+)\[(\d+)\]: ([^\n]*)$/gm)) {
+      errors.push({ file: m[1]!, line: Number(m[2]), message: m[3]! });
+    }
+    return { ok: r.status === 0, exitCode: r.status, output, errors };
+  } finally {
+    rmSync(resolve(raddb, '..'), { recursive: true, force: true });
+  }
+}
