@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { startServer, type RunningServer } from '../server/server.js';
+import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
 
@@ -90,5 +91,6 @@ program
 
 registerTestCommand(program);
 registerUsersCommand(program);
+registerBenchCommand(program);
 
 await program.parseAsync(process.argv);

@@ -12,6 +12,9 @@ const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
  */
 export class UdpListener implements ListenerPort {
   private receiving = true;
+  /** Sends handed to the socket and not yet completed (close waits for them). */
+  private pending = 0;
+  private drained: (() => void) | undefined;
 
   private constructor(
     readonly index: number,
@@ -50,7 +53,11 @@ export class UdpListener implements ListenerPort {
   }
 
   send(buf: Buffer, port: number, address: string): void {
-    this.socket.send(buf, port, address);
+    this.pending++;
+    this.socket.send(buf, port, address, () => {
+      this.pending--;
+      if (this.pending === 0 && this.drained) this.drained();
+    });
   }
 
   /** Ignores further datagrams (replies can still be sent). */
@@ -58,9 +65,18 @@ export class UdpListener implements ListenerPort {
     this.receiving = false;
   }
 
-  /** Closes the socket. */
-  close(): Promise<void> {
+  /** Closes the socket once the replies already handed to it are sent (at most 2 s). */
+  async close(): Promise<void> {
     this.receiving = false;
+    if (this.pending > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     return new Promise((resolve) => {
       try {
         this.socket.close(() => resolve());
