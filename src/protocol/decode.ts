@@ -129,7 +129,8 @@ function special(def: AttributeDef, value: Buffer, authenticator: Buffer, secret
   if (def.flags.hasTag) {
     if (def.dataType === 'integer') {
       if (v.length === 4) {
-        if (v[0] !== 0) tag = v[0];
+        // The first octet is the tag field; only 0x01..0x1F are tags (RFC 2868 section 3.1).
+        if (v[0]! > 0 && v[0]! < 0x20) tag = v[0];
         v = Buffer.from(v);
         v[0] = 0;
       }
