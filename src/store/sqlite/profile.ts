@@ -216,8 +216,11 @@ export function viewEntry(entry: StoredEntry): ProfileEntryView {
   return view;
 }
 
-/** One item in users-file form: `Attr[:tag] op <quote>text<quote>`. */
+/**
+ * One item in users-file form: `Attr[:tag] op <quote>text<quote>`. A tag written Merit-style at
+ * the start of the value (`":1:100"`) stays there and is not repeated after the name.
+ */
 export function formatStoredItem(it: StoredItem): string {
-  const tag = it.tag !== undefined ? `:${it.tag}` : '';
+  const tag = it.tag !== undefined && !it.text.startsWith(':') ? `:${it.tag}` : '';
   return `${it.attribute}${tag} ${it.op} ${it.quote}${it.text}${it.quote}`;
 }

@@ -138,6 +138,8 @@ export class SqliteUserSource implements UserSource {
   }
 
   private finish(userName: string, rows: EntryRow[]): readonly Entry[] {
+    // A user called DEFAULT gets the DEFAULT entries once, as from the files source.
+    if (userName === 'DEFAULT') rows = [];
     const merged = mergeByPosition(this.decodeRows(rows), this.defaults!);
     this.remember(userName, merged);
     return merged;
