@@ -489,7 +489,10 @@ export function authorizeAndAuthenticate(
       else if (n === 3) code = 'reject';
       return decide(code, reason, reply, matched, control, extra);
     }
-    return decide(code, reason, code === 'reject' ? filterRejectReply(reply) : reply, matched, control, extra);
+    // attr_filter.access_reject is keyed on %{User-Name}: with no (or an empty) User-Name the
+    // key is empty and the module does nothing, so the reply goes out unfiltered.
+    const filtered = code === 'reject' && userName !== undefined && userName.value.length > 0;
+    return decide(code, reason, filtered ? filterRejectReply(reply) : reply, matched, control, extra);
   };
 
   // rad_check_password
