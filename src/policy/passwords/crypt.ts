@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { desCrypt } from './des-crypt.js';
 
 /**
  * crypt(3) for the formats FreeRADIUS users store in Crypt-Password, computed in TypeScript:
- * `$1$` (MD5-crypt, Poul-Henning Kamp's algorithm) and `$5$` / `$6$` (SHA-crypt, Ulrich
- * Drepper's published specification, `rounds=` supported). Setting-string rules follow
+ * traditional DES (2-character salt, see des-crypt.ts), `$1$` (MD5-crypt, Poul-Henning Kamp's
+ * algorithm) and `$5$` / `$6$` (SHA-crypt, Ulrich Drepper's published specification,
+ * `rounds=` supported). bcrypt, yescrypt and the other libxcrypt formats are not computed. Setting-string rules follow
  * libxcrypt (Debian 12's libcrypt.so.1, which FreeRADIUS 3.2.1 calls): salts stop at `$`, are cut
  * to 8 / 16 characters, must be printable ASCII without `! * : ; \`; `rounds=` must be
  * 1000..999999999 without leading zeros. Anything else yields undefined ("*0" in libxcrypt).
@@ -12,20 +14,21 @@ import { createHash } from 'node:crypto';
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Crypt formats this module computes, by prefix. */
-export type CryptFormat = '$1$' | '$5$' | '$6$' | 'unsupported';
+export type CryptFormat = 'des' | '$1$' | '$5$' | '$6$' | 'unsupported';
 
 /** The format of a crypt string, from its prefix. */
 export function cryptFormat(setting: string): CryptFormat {
   if (setting.startsWith('$1$')) return '$1$';
   if (setting.startsWith('$5$')) return '$5$';
   if (setting.startsWith('$6$')) return '$6$';
+  if (/^[./0-9A-Za-z]{2}/.test(setting)) return 'des';
   return 'unsupported';
 }
 
 /**
  * crypt(password, setting): the full crypt string for `password` with the salt (and rounds)
  * taken from `setting`, which may be a complete stored hash. Undefined when the setting is
- * invalid or the format unsupported (DES, bcrypt, yescrypt, ...).
+ * invalid or the format unsupported (bcrypt, yescrypt, BSDi `_`, ...).
  */
 export function crypt(password: Buffer, setting: string): string | undefined {
   switch (cryptFormat(setting)) {
@@ -35,6 +38,8 @@ export function crypt(password: Buffer, setting: string): string | undefined {
       return shaCrypt('sha256', password, setting);
     case '$6$':
       return shaCrypt('sha512', password, setting);
+    case 'des':
+      return desCrypt(password, setting);
     default:
       return undefined;
   }

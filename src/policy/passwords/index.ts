@@ -19,3 +19,4 @@ export { hashPbkdf2, checkPbkdf2 } from './pbkdf2.js';
 export type { Pbkdf2HashOptions } from './pbkdf2.js';
 export { crypt } from './crypt.js';
 export { ntHash } from './nt-hash.js';
+export { lmHash } from './lm-hash.js';

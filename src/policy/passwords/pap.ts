@@ -5,6 +5,7 @@ import { crypt, cryptFormat } from './crypt.js';
 import { digestEqual } from './digest-equal.js';
 import { cString, hexDecodePrefix } from './encoding.js';
 import { normify } from './normalize.js';
+import { lmHash } from './lm-hash.js';
 import { ntHash } from './nt-hash.js';
 import { checkPbkdf2 } from './pbkdf2.js';
 
@@ -16,7 +17,7 @@ import { checkPbkdf2 } from './pbkdf2.js';
  * - `invalid_hash`: the stored value cannot be used (wrong length, bad format);
  * - `invalid_password`: the request's password cannot be used by the scheme (NT: not UTF-8);
  * - `unsupported_scheme`: a scheme FreeRADIUS 3.2.1 supports but this server does not compute
- *   (crypt formats other than $1$/$5$/$6$, LM-Password);
+ *   (crypt formats other than DES/$1$/$5$/$6$, e.g. bcrypt and yescrypt);
  * - `invalid_chap_password`: CHAP-Password is not 17 octets.
  */
 export type PasswordFailure =
@@ -80,7 +81,7 @@ const SSHA2: ReadonlyMap<number, [string, number]> = new Map([
 
 /** `$6$`-style prefix of a crypt string for the scheme name (`des` for traditional crypt). */
 function cryptLabel(stored: string): string {
-  if (!stored.startsWith('$')) return 'des';
+  if (!stored.startsWith('$')) return cryptFormat(stored) === 'des' ? 'des' : stored.slice(0, 1);
   const end = stored.indexOf('$', 1);
   return end < 0 ? stored : stored.slice(0, end + 1);
 }
@@ -116,7 +117,7 @@ export function checkKnownGood(avp: Avp, password: Buffer): PasswordCheck {
       const setting = cString(stored).toString('latin1');
       const scheme = `${name}(${cryptLabel(setting)})`;
       if (cryptFormat(setting) === 'unsupported') {
-        return fail(scheme, 'unsupported_scheme', `crypt format ${cryptLabel(setting)} is not supported (only $1$, $5$, $6$)`);
+        return fail(scheme, 'unsupported_scheme', `crypt format ${cryptLabel(setting)} is not supported (only DES, $1$, $5$, $6$)`);
       }
       const out = crypt(cString(password), setting);
       if (out === undefined) return fail(scheme, 'invalid_hash', 'Crypt-Password has an invalid salt or rounds');
@@ -187,7 +188,7 @@ export function checkKnownGood(avp: Avp, password: Buffer): PasswordCheck {
     case PasswordAttr.LmPassword: {
       const value = normify(stored, 16);
       if (value.length !== 16) return fail(name, 'invalid_hash', '"known good" LM-Password has incorrect length');
-      return fail(name, 'unsupported_scheme', 'LM-Password is not supported (LM hashes are DES-based and obsolete)');
+      return compared(name, digestEqual(lmHash(password), value), 'LM digest');
     }
 
     case PasswordAttr.NsMtaMd5Password:

@@ -113,8 +113,12 @@ describe('verifyPap', () => {
     expect(verifyPap([avp(NT, '066DDFD4EF0E9CD7C256FE77191EF43C')], Buffer.from([0x68, 0xc3]))).toMatchObject({ reason: 'invalid_password' });
   });
 
-  it('LM-Password is recognised but not computed (documented as unsupported)', () => {
-    expect(pap([avp(LM, 'FDA95FBECA288D44AAD3B435B51404EE')], hello)).toMatchObject({ ok: false, scheme: 'LM-Password', reason: 'unsupported_scheme' });
+  it('LM-Password: DES-based LAN Manager hash, case-insensitive, 14 characters (smbencrypt vectors)', () => {
+    expect(pap([avp(LM, 'FDA95FBECA288D44AAD3B435B51404EE')], hello)).toEqual({ ok: true, scheme: 'LM-Password' });
+    expect(pap([avp(LM, 'FDA95FBECA288D44AAD3B435B51404EE')], Buffer.from('HeLLo')).ok).toBe(true);
+    expect(pap([avp(LM, 'FDA95FBECA288D44AAD3B435B51404EE')], hellx)).toMatchObject({ ok: false, reason: 'mismatch' });
+    expect(pap([avp(LM, 'E52CAC67419A9A22C17EC4FE2A5374CB')], Buffer.from('Password123!')).ok).toBe(true);
+    expect(pap([avp(LM, '479AC31CC7C4525AB6026FA2CB1BA7FA')], Buffer.from('averyverylongpassword')).ok).toBe(true);
   });
 
   it('NS-MTA-MD5-Password requires 64 characters of which the first 32 are the hex digest', () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Avp } from '../../../src/protocol/attribute.js';
 import { checkPbkdf2, crypt, hashPbkdf2, hashSsha2_512, papAuthorize, passwordAttrDef, verifyPap } from '../../../src/policy/passwords/index.js';
+import { desEncryptBlock } from '../../../src/policy/passwords/des-crypt.js';
 import { md4Pure } from '../../../src/policy/passwords/md4.js';
 
 const hello = Buffer.from('hello');
@@ -48,6 +49,17 @@ describe('crypt (vectors from openssl passwd and python3 crypt / libxcrypt)', ()
 
   it('a stored crypt string with anything after the hash does not match (strcmp of the whole string)', () => {
     expect(pap([avp(1006, '$1$abc$jWy0FsfCoVBK.I85XpXf30x')], hello).ok).toBe(false);
+  });
+
+  it('traditional DES crypt (python3 crypt vectors): 2-character salt, first 8 characters count', () => {
+    expect(crypt(hello, 'ab')).toBe('abl0JrMf6tlhw');
+    expect(crypt(hello, './')).toBe('./3EFEosN1X5c');
+    expect(crypt(Buffer.from('password123'), 'zZ')).toBe('zZDDIZ0NOlPzw');
+    expect(crypt(Buffer.alloc(0), 'AA')).toBe('AA0iBY3PDwjYo');
+    expect(crypt(Buffer.from('password123'), 'zZDDIZ0NOlPzw')).toBe(crypt(Buffer.from('password'), 'zZ'));
+    expect(pap([avp(1006, 'abl0JrMf6tlhw')], hello)).toEqual({ ok: true, scheme: 'Crypt-Password(des)' });
+    expect(pap([avp(1006, 'abl0JrMf6tlhw')], hellx)).toMatchObject({ ok: false, reason: 'mismatch' });
+    expect(crypt(hello, 'a')).toBeUndefined();
   });
 
   it('formats FreeRADIUS accepts through libxcrypt but this server does not compute are reported as unsupported', () => {
@@ -132,4 +144,10 @@ describe('MD4 (RFC 1320 test suite)', () => {
   for (const [input, digest] of suite) {
     it(`MD4("${input.slice(0, 20)}")`, () => expect(md4Pure(Buffer.from(input)).toString('hex')).toBe(digest));
   }
+});
+
+describe('DES core', () => {
+  it('matches the classic published vector (key 133457799BBCDFF1)', () => {
+    expect(desEncryptBlock(Buffer.from('133457799BBCDFF1', 'hex'), Buffer.from('0123456789ABCDEF', 'hex')).toString('hex')).toBe('85e813540f0ab405');
+  });
 });
