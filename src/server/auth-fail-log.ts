@@ -21,6 +21,8 @@ export type AuthFailReason =
   | 'wrong_password'
   | 'no_password'
   | 'auth_type_reject'
+  | 'invalid_user_name'
+  | 'unsupported_auth_type'
   | 'rejected'
   | 'internal_error';
 

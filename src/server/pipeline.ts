@@ -33,7 +33,7 @@ import type { Snapshot } from './snapshot.js';
  */
 
 /** Drop codes raised here in addition to the codec's (same names as the metrics use). */
-export type ServerDrop = 'wrong_port' | 'status_server_disabled' | 'overloaded' | 'internal_error';
+export type ServerDrop = 'wrong_port' | 'status_server_disabled' | 'overloaded' | 'no_response' | 'internal_error';
 
 /** What the pipeline needs of a listening socket. */
 export interface ListenerPort {
@@ -222,8 +222,10 @@ export class RequestPipeline {
         return { code: Code.AccountingResponse, attributes: EMPTY };
       default: {
         const trace = this.env.trace;
-        const decision = decideAccess(packet, req.state.snapshot.sources, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined);
-        return { code: decision.accept ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
+        const { snapshot } = req.state;
+        const decision = decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined);
+        if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
+        return { code: decision.code === 'accept' ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
       }
     }
   }
@@ -252,7 +254,7 @@ export class RequestPipeline {
       if (req.dupKey) state.duplicates.finish(req.dupKey, packet.authenticator, reply);
       this.env.observe?.({ kind: 'reply', code: outcome.code, client, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
     };
-    if (outcome.decision && !outcome.decision.accept) this.auditReject(req, outcome.decision);
+    if (outcome.decision?.code === 'reject') this.auditReject(req, outcome.decision);
     if (this.env.trace) this.traceReply(req, outcome, reply.length);
     if (this.env.log.isLevelEnabled('debug')) {
       this.env.log.debug({ client: client.name, src: req.address, port: req.port, id: packet.identifier, code: codeName(outcome.code) }, `Sent ${codeName(outcome.code)} Id ${packet.identifier} to ${req.address}:${req.port}`);
@@ -344,7 +346,7 @@ export class RequestPipeline {
     const packet = req.packet!;
     const delay = outcome.code === Code.AccessReject ? req.state.snapshot.config.security.rejectDelay : 0;
     if (outcome.decision?.scheme) trace(`(${req.n})   password scheme: ${outcome.decision.scheme}`);
-    if (outcome.decision && !outcome.decision.accept) trace(`(${req.n})   reject reason: ${outcome.decision.reason ?? 'rejected'}${outcome.decision.detail ? ` (${outcome.decision.detail})` : ''}`);
+    if (outcome.decision?.code === 'reject') trace(`(${req.n})   reject reason: ${outcome.decision.reason ?? 'rejected'}${outcome.decision.detail ? ` (${outcome.decision.detail})` : ''}`);
     trace(`(${req.n}) Sent ${codeName(outcome.code)} Id ${packet.identifier} from ${req.listener.local.address}:${req.listener.local.port} to ${req.address}:${req.port} length ${length}${delay > 0 ? ` (delayed ${delay} s by reject_delay)` : ''}`);
     trace(`(${req.n})   Message-Authenticator = <first attribute>`);
     for (const a of outcome.attributes) trace(`(${req.n})   ${printAttribute(a)}`);

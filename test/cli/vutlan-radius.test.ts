@@ -125,12 +125,13 @@ describe('vutlan-radius serve', () => {
     const test = spawn(process.execPath, [CLI, 'test', 'username01', 'wrong', '--server', `127.0.0.1:${port}`, '--timeout', '5', '--retries', '1'], { cwd: d });
     let testOut = '';
     test.stdout.on('data', (b: Buffer) => { testOut += b.toString(); });
+    const testExited = new Promise((r) => test.on('exit', r));
     while (!out.includes('Sent Access-Reject') && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
     expect(out).toContain('(delayed 1 s by reject_delay)');
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    await new Promise((r) => test.on('exit', r));
+    await testExited;
     expect(testOut).toContain('Received Access-Reject');
     const audit = readFileSync(join(d, 'auth-fail.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(audit.at(-1)).toMatchObject({ reason: 'wrong_password', user: 'username01' });
