@@ -1,0 +1,132 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { A, UdpClient, buildRequest, parseReply, vutlan } from './raw-radius.js';
+import { startTestServer, type TestServer } from './test-server.js';
+
+const SECRET = 'testing123';
+const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
+
+let ts: TestServer | undefined;
+afterEach(async () => {
+  await ts?.stop();
+  ts = undefined;
+});
+
+async function ask(c: UdpClient, port: number, user = 'username01', nas = '192.168.1.88') {
+  const req = buildRequest({ secret: SECRET, ma: true, attrs: [A.userName(user), A.nasIp(nas)], password: HASH });
+  const raw = await c.request(req.buf, port, '127.0.0.1', 2000);
+  return raw ? parseReply(raw, req.authenticator, SECRET) : undefined;
+}
+
+describe('reload', () => {
+  it('applies a valid change, keeps serving the old config on an invalid one (with file:line)', async () => {
+    ts = await startTestServer();
+    const c = await UdpClient.open();
+    try {
+      const users = join(ts.dir, 'authorize');
+      const original = readFileSync(users, 'utf8');
+      expect((await ask(c, ts.auth, 'carol'))?.code).toBe(3);
+
+      writeFileSync(users, `${original}\ncarol Cleartext-Password := "${HASH}"\n\tSRead = "view,"\n`);
+      expect(await ts.server.reload()).toEqual({ ok: true });
+      const r = await ask(c, ts.auth, 'carol');
+      expect(r?.code).toBe(2);
+      expect(vutlan(r!)).toEqual({ SRead: 'view,' });
+
+      writeFileSync(users, `${original}\ncarol Cleartext-Password := "${HASH}"\n\tSRead = ""\n`);
+      const bad = await ts.server.reload();
+      expect(bad.ok).toBe(false);
+      expect(bad.errors!.join('\n')).toMatch(new RegExp(`${users.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: `));
+      // still the previous (valid) configuration
+      expect(vutlan((await ask(c, ts.auth, 'carol'))!)).toEqual({ SRead: 'view,' });
+    } finally {
+      c.close();
+    }
+  });
+
+  it('50 reloads, half of them invalid, under a bounded request stream: every request answered correctly', async () => {
+    ts = await startTestServer();
+    const yaml = join(ts.dir, 'radiusd.yaml');
+    const good = readFileSync(yaml, 'utf8');
+    const badYaml = `${good}\nsecurity_typo: 1\n`;
+    const users = join(ts.dir, 'authorize');
+    const goodUsers = readFileSync(users, 'utf8');
+    const badUsers = `${goodUsers}\nbroken Cleartext-Password := "x",\n`;
+
+    const c = await UdpClient.open();
+    let stop = false;
+    let sent = 0;
+    const failures: string[] = [];
+    const stream = (async () => {
+      while (!stop && sent < 5000) {
+        const nas = sent % 2 === 0 ? '192.168.1.88' : '10.0.0.1';
+        sent++;
+        const r = await ask(c, ts!.auth, 'username01', nas);
+        if (!r) { failures.push(`request ${sent}: no answer`); continue; }
+        const lists = vutlan(r);
+        const expected = nas === '192.168.1.88' ? 'all,' : '3001,3002,';
+        if (r.code !== 2 || !r.responseAuthenticatorOk || !r.maFirstAndValid || lists.GWrite !== expected) {
+          failures.push(`request ${sent}: code ${r.code} GWrite ${lists.GWrite}`);
+        }
+      }
+    })();
+    const results: boolean[] = [];
+    for (let i = 0; i < 50; i++) {
+      const invalid = i % 2 === 1;
+      if (i % 4 === 1) writeFileSync(yaml, badYaml);
+      else if (i % 4 === 3) writeFileSync(users, badUsers);
+      else {
+        writeFileSync(yaml, good);
+        writeFileSync(users, goodUsers);
+      }
+      const r = await ts.server.reload();
+      results.push(r.ok);
+      expect(r.ok).toBe(!invalid);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    stop = true;
+    await stream;
+    c.close();
+    expect(results.filter(Boolean)).toHaveLength(25);
+    expect(sent).toBeGreaterThan(50);
+    expect(failures).toEqual([]);
+  });
+
+  it('watches the loaded files and reloads by itself (debounced)', async () => {
+    ts = await startTestServer('', { watch: true });
+    const c = await UdpClient.open();
+    try {
+      const users = join(ts.dir, 'authorize');
+      writeFileSync(users, `${readFileSync(users, 'utf8')}\ndave Cleartext-Password := "${HASH}"\n\tGRead = "none"\n`);
+      let code: number | undefined;
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        code = (await ask(c, ts.auth, 'dave'))?.code;
+        if (code === 2) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(code).toBe(2);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('rebinds listeners only when listen changed', async () => {
+    ts = await startTestServer();
+    const before = ts.server.addresses();
+    expect((await ts.server.reload()).ok).toBe(true);
+    expect(ts.server.addresses()).toEqual(before);
+    const yaml = join(ts.dir, 'radiusd.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('  - { type: auth, address: "::1", port: 0 }\n', ''));
+    expect((await ts.server.reload()).ok).toBe(true);
+    const after = ts.server.addresses();
+    expect(after).toHaveLength(2);
+    const c = await UdpClient.open();
+    try {
+      expect((await ask(c, after.find((a) => a.type === 'auth')!.port))?.code).toBe(2);
+    } finally {
+      c.close();
+    }
+  });
+});
