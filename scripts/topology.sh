@@ -38,6 +38,7 @@ wait_for() { # wait_for WHAT TRIES COMMAND...
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done
+  [ -f "$state/$what.log" ] && tail -n 20 "$state/$what.log" >&2
   die "$what did not become ready (logs in $state)"
 }
 
@@ -80,8 +81,8 @@ radius:
   addr: 127.0.0.1
   port: $radius_port
   secret: $device_secret
-  timeout_ms: 1000
-  retries: 2
+  timeout_ms: 700
+  retries: 1
   bind_address: 127.0.0.$host
 log: { level: info }
 YAML
@@ -112,7 +113,7 @@ check() {
   local status=0
   if command -v radclient >/dev/null 2>&1; then
     RADIUS_SERVER="127.0.0.1:$radius_port" RADIUS_SECRET="$admin_secret" REQUESTS="$repo/docker/config/radclient" \
-      DICTIONARIES="$repo/dictionaries" sh "$repo/docker/radclient-check.sh" || status=1
+      DICTIONARIES="$repo/dictionaries" RADCLIENT_TRIES=2 RADCLIENT_TIMEOUT=1 sh "$repo/docker/radclient-check.sh" || status=1
   else
     echo "FAIL radclient not installed (apt-get install freeradius-utils)"
     status=1
@@ -129,11 +130,16 @@ check() {
   login "device-a (192.168.1.88) RADIUS username01" "$url_a" username01 guest '"swrite":"all,"'
   login "device-b (192.168.1.99) RADIUS username01" "$url_b" username01 guest '"swrite":"devvirt,elements,log,logics,modules,notify,relays,sdcard,system,view,","cread":"all,","cwrite":"all,","gread":"all,","gwrite":"3001,3002,"'
   login "device-a local guest" "$url_a" guest guest '"id":1,"name":"guest"'
-  local refused
+  local refused before seen=no
+  before=$(grep -c '"src":"127.0.0.3".*"client":"device-b".*"reason":"wrong_password"' "$state/auth-fail.log" 2>/dev/null || true)
   refused=$(node "$repo/dist/cli/vutlan-device.js" login "$url_b" username01 wrong 2>&1 || true)
   if [ "$refused" = "refused: authorization error" ]; then echo "PASS device-b wrong password: authorization error"; else echo "FAIL device-b wrong password: $refused"; status=1; fi
   # The server must have seen that reject come from device-b's own address (127.0.0.3).
-  if grep -q '"src":"127.0.0.3".*"client":"device-b".*"reason":"wrong_password"' "$state/auth-fail.log" 2>/dev/null; then
+  for ((i = 0; i < 20; i++)); do # the audit file is written asynchronously
+    if [ "$(grep -c '"src":"127.0.0.3".*"client":"device-b".*"reason":"wrong_password"' "$state/auth-fail.log" 2>/dev/null || true)" -gt "${before:-0}" ]; then seen=yes; break; fi
+    sleep 0.1
+  done
+  if [ $seen = yes ]; then
     echo "PASS server audit line: wrong_password from 127.0.0.3 (client device-b)"
   else
     echo "FAIL server audit line for device-b's wrong password not found in $state/auth-fail.log"
