@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { startServer, type RunningServer } from '../server/server.js';
+import { reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed } from '../server/workers.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
@@ -25,14 +26,15 @@ function printLoadError(err: unknown): void {
 async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   let server: RunningServer;
   try {
-    server = await startServer(opts.config, opts.X ? { trace: true } : {});
+    // workers > 1: this process supervises worker processes, each of which runs the code below.
+    if (await runWorkersIfConfigured(opts.config, { trace: opts.X === true })) return;
+    server = await startServer(opts.config, { maPolicy: workerMessageAuthenticatorPolicy(), ...(opts.X ? { trace: true } : {}) });
   } catch (err) {
     printLoadError(err);
     process.exitCode = 1;
+    workerStartFailed();
     return;
   }
-  const workers = server.snapshot().config.workers;
-  if (workers !== 1) server.logger.warn(`workers: ${workers}: multi-process mode is not available in this build; running one process`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -48,6 +50,7 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  reportWorkerReady(server, () => stop('primary gone'));
   process.on('SIGHUP', () => {
     server.logger.info('SIGHUP: reloading the configuration');
     void server.reload();

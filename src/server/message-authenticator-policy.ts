@@ -11,6 +11,17 @@ import type { Client } from './clients.js';
 export class MessageAuthenticatorPolicy {
   private readonly learnt = new Map<string, boolean>();
 
+  /**
+   * Called when this process decides an `auto` client (key, MA required). With worker
+   * processes the primary relays the first decision to every worker (see workers.ts).
+   */
+  onLearnt: ((key: string, required: boolean) => void) | undefined;
+
+  /** Takes a decision made elsewhere (another worker); it replaces a local one. */
+  adopt(key: string, required: boolean): void {
+    this.learnt.set(key, required);
+  }
+
   private static key(c: Client): string {
     return `${c.name}|${c.cidr}|${c.requireMessageAuthenticator}|${c.secret.toString('hex')}`;
   }
@@ -32,6 +43,7 @@ export class MessageAuthenticatorPolicy {
     if (this.learnt.has(key)) return undefined;
     if (hadMessageAuthenticator && hasEapMessage) return undefined;
     this.learnt.set(key, hadMessageAuthenticator);
+    this.onLearnt?.(key, hadMessageAuthenticator);
     return hadMessageAuthenticator ? 'yes' : 'no';
   }
 }

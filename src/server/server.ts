@@ -22,6 +22,8 @@ export interface StartServerOptions {
   watch?: boolean;
   /** Observer of each datagram's outcome (metrics). */
   observe?: (event: PipelineEvent) => void;
+  /** The `auto` Message-Authenticator memory to use (worker processes share decisions through it). */
+  maPolicy?: MessageAuthenticatorPolicy;
 }
 
 /** A started server. */
@@ -70,7 +72,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     log: logger,
     dropLog,
     dropAuditLog,
-    maPolicy: new MessageAuthenticatorPolicy(),
+    maPolicy: opts.maPolicy ?? new MessageAuthenticatorPolicy(),
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
   });

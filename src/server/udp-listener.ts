@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { ListenConfig, ListenerType } from './config.js';
@@ -38,7 +39,9 @@ export class UdpListener implements ListenerPort {
         reject(new Error(`cannot listen on ${config.address} port ${config.port} (${config.type}): ${err.message}`));
       };
       socket.once('error', onError);
-      socket.bind({ address: config.address, port: config.port, exclusive: true }, () => {
+      // In a worker process (workers > 1) the primary owns the socket and shares it with every
+      // worker (Node 20 has no SO_REUSEPORT for dgram); the kernel hands each datagram to one.
+      socket.bind({ address: config.address, port: config.port, exclusive: !cluster.isWorker }, () => {
         socket.off('error', onError);
         const a = socket.address();
         const listener = new UdpListener(index, config.type, config, socket, { address: a.address, port: a.port });

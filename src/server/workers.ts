@@ -1,0 +1,199 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type pino from 'pino';
+import { createLogger } from './logger.js';
+import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
+import type { RunningServer } from './server.js';
+import { closeSnapshot, loadSnapshot } from './snapshot.js';
+
+/**
+ * Worker processes: one server uses every core (config `workers: N | auto`).
+ *
+ * The primary process validates the configuration, forks N workers running the same `serve`
+ * command and supervises them; it does not answer RADIUS itself. Each worker is a complete
+ * single-process server (startServer). Node 20's dgram has no SO_REUSEPORT, so the listening
+ * sockets are bound through node:cluster with `exclusive: false` (udp-listener.ts): the primary
+ * owns each socket and every worker reads from the same one; the kernel gives each datagram to
+ * one waiting worker, which balances load by itself.
+ *
+ * What is per worker, and what that means:
+ * - Duplicate cache (RFC 5080): per worker. A retransmission can reach another worker, which then
+ *   answers it again instead of replaying the cached reply. For Access-Request the answer is the
+ *   same (same entries, same reply items); an Accounting-Request would be logged twice. Run
+ *   `workers: 1` where exact duplicate suppression matters more than throughput.
+ * - `require_message_authenticator: auto`: learnt from the client's first Access-Request. A worker
+ *   that decides reports to the primary; the primary keeps the FIRST decision per client and sends
+ *   it to every worker (also to ones started later), so all workers enforce the same decision and
+ *   a worker that decided differently in the same instant is overruled.
+ * - Metrics counters, rate limits (max_pps) and reject_delay queues are per worker; limits
+ *   therefore apply per worker (N workers allow up to N x max_pps).
+ * - Reload: SIGHUP to the primary is forwarded to every worker; each also watches the files.
+ * - A worker that dies is restarted (at most 5 times a minute, then the primary gives up and
+ *   exits 1 so a supervisor notices). If the primary goes away, workers shut down.
+ */
+
+/** Messages between the primary and its workers (IPC; never logged: keys contain secrets). */
+type WorkerMessage =
+  | { type: 'vutlan:ready'; addresses: string[] }
+  | { type: 'vutlan:ma'; key: string; required: boolean };
+
+function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
+    && (m as { type: string }).type.startsWith('vutlan:');
+}
+
+/** Number of worker processes for a `workers` setting: `auto` = the cores Node may use. */
+export function workerCount(setting: number | 'auto'): number {
+  return setting === 'auto' ? Math.max(1, availableParallelism()) : setting;
+}
+
+/** True in a process forked by {@link runWorkersIfConfigured}. */
+export function isWorkerProcess(): boolean {
+  return cluster.isWorker;
+}
+
+const RESTART_WINDOW_MS = 60_000;
+const MAX_RESTARTS = 5;
+const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * In the primary: when the configuration asks for more than one worker (and no -X trace, which
+ * needs one process), forks and supervises the workers and returns true once they are all
+ * ready (the process then lives until SIGTERM/SIGINT). Returns false when the caller should
+ * serve in this process (workers: 1, -X, or already a worker). Throws the configuration error
+ * when the configuration is not usable (as startServer would).
+ */
+export async function runWorkersIfConfigured(configPath: string, opts: { trace?: boolean } = {}): Promise<boolean> {
+  if (cluster.isWorker || opts.trace) return false;
+  const snapshot = loadSnapshot(configPath);
+  const { workers, log } = snapshot.config;
+  closeSnapshot(snapshot);
+  const count = workerCount(workers);
+  if (count <= 1) return false;
+  const logger = createLogger(log.level, log.pretty);
+  await superviseWorkers(count, logger);
+  return true;
+}
+
+async function superviseWorkers(count: number, logger: pino.Logger): Promise<void> {
+  const decisions = new Map<string, boolean>();
+  const ready = new Set<Worker>();
+  const restarts: number[] = [];
+  let stopping = false;
+  let started = false;
+
+  const stopAll = (exitCode: number): void => {
+    if (stopping) return;
+    stopping = true;
+    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    if (alive.length === 0) process.exit(exitCode);
+    let left = alive.length;
+    const timer = setTimeout(() => {
+      for (const w of alive) if (!w.isDead()) w.process.kill('SIGKILL');
+    }, STOP_TIMEOUT_MS);
+    for (const w of alive) {
+      w.once('exit', () => {
+        if (--left === 0) {
+          clearTimeout(timer);
+          process.exit(exitCode);
+        }
+      });
+      w.process.kill('SIGTERM');
+    }
+  };
+
+  let resolveStarted!: () => void;
+  let rejectStarted!: (err: Error) => void;
+  const allReady = new Promise<void>((res, rej) => { resolveStarted = res; rejectStarted = rej; });
+
+  const fork = (): void => {
+    const w = cluster.fork();
+    w.on('message', (m: unknown) => {
+      if (!isWorkerMessage(m)) return;
+      if (m.type === 'vutlan:ready') {
+        ready.add(w);
+        for (const [key, required] of decisions) w.send({ type: 'vutlan:ma', key, required } satisfies WorkerMessage);
+        if (!started && ready.size === count) {
+          started = true;
+          logger.info({ workers: count, listen: m.addresses }, `vutlan-radius ready with ${count} worker processes`);
+          resolveStarted();
+        }
+      } else if (m.type === 'vutlan:ma') {
+        const known = decisions.get(m.key);
+        if (known === undefined) {
+          decisions.set(m.key, m.required);
+          for (const other of Object.values(cluster.workers ?? {})) {
+            if (other && ready.has(other)) other.send({ type: 'vutlan:ma', key: m.key, required: m.required } satisfies WorkerMessage);
+          }
+        } else if (known !== m.required) {
+          w.send({ type: 'vutlan:ma', key: m.key, required: known } satisfies WorkerMessage);
+        }
+      }
+    });
+    w.on('exit', (code, signal) => {
+      ready.delete(w);
+      if (stopping) return;
+      if (!started) {
+        // The worker printed why (bind error, ...); the configuration itself was valid.
+        rejectStarted(new Error(`worker ${w.process.pid} exited during start (${signal ?? code})`));
+        return;
+      }
+      const now = Date.now();
+      while (restarts.length && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length >= MAX_RESTARTS) {
+        logger.fatal({ pid: w.process.pid, code, signal }, `worker exited; ${MAX_RESTARTS} restarts within a minute, giving up`);
+        stopAll(1);
+        return;
+      }
+      restarts.push(now);
+      logger.error({ pid: w.process.pid, code, signal }, 'worker exited; starting a new one');
+      fork();
+    });
+  };
+
+  process.on('SIGTERM', () => { logger.info({ signal: 'SIGTERM' }, 'shutting down workers'); stopAll(0); });
+  process.on('SIGINT', () => { logger.info({ signal: 'SIGINT' }, 'shutting down workers'); stopAll(0); });
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading the configuration in every worker');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  });
+
+  for (let i = 0; i < count; i++) fork();
+  try {
+    await allReady;
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'workers could not start');
+    stopAll(1);
+    throw err;
+  }
+}
+
+/**
+ * In a worker: the Message-Authenticator memory to give `startServer`, wired to share `auto`
+ * decisions through the primary. Outside a worker: a plain one.
+ */
+export function workerMessageAuthenticatorPolicy(): MessageAuthenticatorPolicy {
+  const policy = new MessageAuthenticatorPolicy();
+  if (!cluster.isWorker) return policy;
+  policy.onLearnt = (key, required) => process.send?.({ type: 'vutlan:ma', key, required } satisfies WorkerMessage);
+  process.on('message', (m: unknown) => {
+    if (isWorkerMessage(m) && m.type === 'vutlan:ma') policy.adopt(m.key, m.required);
+  });
+  return policy;
+}
+
+/**
+ * In a worker, after startServer: tells the primary it is ready, and shuts the server down if the
+ * primary goes away. `stop` is the caller's graceful shutdown.
+ */
+export function reportWorkerReady(server: RunningServer, stop: () => void): void {
+  if (!cluster.isWorker) return;
+  process.once('disconnect', stop);
+  const addresses = server.addresses().map((a) => `${a.type} ${a.address}:${a.port}`);
+  process.send?.({ type: 'vutlan:ready', addresses } satisfies WorkerMessage);
+}
+
+/** In a worker whose server could not start: leave the primary so this process can exit. */
+export function workerStartFailed(): void {
+  if (cluster.isWorker) process.disconnect?.();
+}

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchPassword, writeAuthorizeFile } from '../../src/bench/bench-users.js';
+import { invalidCount, runLoad } from '../../src/bench/load-generator.js';
+import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
+import { A, buildRequest, UdpClient } from './raw-radius.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(repoRoot, 'dist', 'cli', 'vutlan-radius.js');
+const SECRET = 'workers-test-secret-42';
+
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const t = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    if (t) out.push(...t.split(' ').map(Number));
+  }
+  return out;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+function accessRequest(user: number, ma: boolean) {
+  return buildRequest({ secret: SECRET, attrs: [A.userName(`user${user}`), A.nasIp('10.0.0.5')], password: benchPassword(user), ma });
+}
+
+describe.runIf(process.platform === 'linux')('workers: 2 (one UDP port shared by two worker processes)', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let out = '';
+  let port = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vutlan-workers-'));
+    writeAuthorizeFile(join(dir, 'authorize'), { users: 20 });
+    writeFileSync(join(dir, 'radiusd.yaml'), [
+      'listen: [{ type: auth, address: 127.0.0.1, port: 0 }]',
+      `clients: [{ name: local, address: 127.0.0.1, secret: ${SECRET}, require_message_authenticator: auto }]`,
+      'users: { files: [ ./authorize ] }',
+      'log: { level: info, pretty: false }',
+      'security: { reject_delay: 0 }',
+      'workers: 2',
+    ].join('\n'));
+    child = spawn(process.execPath, [CLI, 'serve', '-c', join(dir, 'radiusd.yaml')], { cwd: dir });
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('ready with 2 worker processes') && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const m = /ready with 2 worker processes/.test(out) ? /"listen":\["auth 127\.0\.0\.1:(\d+)"\]/.exec(out.slice(out.indexOf('"workers":2') - 200)) : null;
+    if (!m) throw new Error(`server did not start:\n${out}`);
+    port = Number(m[1]);
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs two worker processes under the primary', () => {
+    expect(childPids(child.pid!)).toHaveLength(2);
+  });
+
+  it('shares an `auto` Message-Authenticator decision with every worker', async () => {
+    // The first Access-Request carries Message-Authenticator: the client is learnt as "required".
+    const first = await UdpClient.open();
+    const req = accessRequest(1, true);
+    const reply = await first.request(req.buf, port);
+    first.close();
+    expect(reply?.[0]).toBe(2);
+    await new Promise((r) => setTimeout(r, 200));
+    // Requests without it, from many source ports (spread over both workers), are all dropped.
+    const clients = await Promise.all(Array.from({ length: 24 }, () => UdpClient.open()));
+    for (const c of clients) c.send(accessRequest(2, false).buf, port);
+    const answers = await Promise.all(clients.map((c) => c.next(700)));
+    for (const c of clients) c.close();
+    expect(answers.filter((a) => a !== undefined)).toHaveLength(0);
+  });
+
+  it('answers verified Accepts from both workers under load', async () => {
+    const workers = childPids(child.pid!);
+    const before = workers.map(cpuTicks);
+    const dict = loadDictionary(join(repoRoot, 'dictionaries', 'dictionary'));
+    const r = await runLoad({ host: '127.0.0.1', port, secret: SECRET, dict, users: 20, durationMs: 1000, warmupMs: 100, inflight: 32, sockets: 8 });
+    expect(r.ok).toBeGreaterThan(100);
+    expect(invalidCount(r)).toBe(0);
+    expect(r.timeouts).toBe(0);
+    const used = workers.map((p, i) => cpuTicks(p) - before[i]!);
+    for (const u of used) expect(u).toBeGreaterThan(0);
+  });
+
+  it('stops every worker and exits 0 on SIGTERM', async () => {
+    const workers = childPids(child.pid!);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const w of workers) {
+      let alive = true;
+      try { process.kill(w, 0); } catch { alive = false; }
+      expect(alive).toBe(false);
+    }
+  });
+});
