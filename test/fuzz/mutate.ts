@@ -71,6 +71,10 @@ export type LineMutation =
   | { kind: 'truncate-text'; at: number }
   | { kind: 'insert-chars'; at: number; text: string };
 
+// Any UTF-16 code unit (control characters, NUL, lone surrogates). Built by hand: constructing
+// fc.string({ unit: 'binary' }) costs seconds the first time.
+const anyChars = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 8 });
+
 /** Line mutations whose inserted text is drawn from `tokens` (the grammar's vocabulary) or is random. */
 export function lineMutations(tokens: fc.Arbitrary<string>, lines: fc.Arbitrary<string>): fc.Arbitrary<LineMutation[]> {
   return fc.array(
@@ -81,7 +85,7 @@ export function lineMutations(tokens: fc.Arbitrary<string>, lines: fc.Arbitrary<
       fc.record({ kind: fc.constant('replace-token' as const), at: fc.nat(), token: fc.nat(), text: tokens }),
       fc.record({ kind: fc.constant('insert-line' as const), at: fc.nat(), text: lines }),
       fc.record({ kind: fc.constant('truncate-text' as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant('insert-chars' as const), at: fc.nat(), text: fc.string({ unit: 'binary', maxLength: 8 }) }),
+      fc.record({ kind: fc.constant('insert-chars' as const), at: fc.nat(), text: anyChars }),
     ),
     { minLength: 1, maxLength: 8 },
   );
