@@ -1,0 +1,127 @@
+/**
+ * The Docker files cannot be built here (no Docker engine in CI), so this checks what can be
+ * checked without one: compose.yaml parses and wires the services as documented, every file it
+ * and the Dockerfiles reference exists, the configs they run validate with the real loaders,
+ * and docker/healthcheck.mjs really detects a live / dead server.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadDeviceConfig } from '../../src/device/config.js';
+import { closeSnapshot, loadSnapshot } from '../../src/server/snapshot.js';
+import { startServer } from '../../src/server/server.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const docker = path.join(root, 'docker');
+
+interface Service {
+  build?: { context: string; dockerfile: string };
+  image?: string;
+  command?: string[];
+  networks?: Record<string, { ipv4_address: string }>;
+  depends_on?: Record<string, { condition: string }>;
+  ports?: string[];
+}
+
+const compose = parse(readFileSync(path.join(docker, 'compose.yaml'), 'utf8')) as {
+  services: Record<string, Service>;
+  networks: Record<string, { ipam: { config: { subnet: string }[] } }>;
+};
+
+describe('docker/compose.yaml', () => {
+  it('has the server, two device emulators and radclient on one network', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['device-a', 'device-b', 'radclient', 'server']);
+    expect(compose.networks['radius-net']!.ipam.config[0]!.subnet).toBe('172.28.88.0/24');
+    for (const s of Object.values(compose.services)) {
+      expect(Object.keys(s.networks ?? {})).toEqual(['radius-net']);
+      expect(s.networks!['radius-net']!.ipv4_address).toMatch(/^172\.28\.88\.\d+$/);
+    }
+    for (const name of ['device-a', 'device-b', 'radclient']) {
+      expect(compose.services[name]!.depends_on?.server?.condition).toBe('service_healthy');
+    }
+  });
+
+  it('builds from Dockerfiles that exist, relative to the repository root', () => {
+    for (const s of Object.values(compose.services)) {
+      if (!s.build) continue;
+      const context = path.resolve(docker, s.build.context);
+      expect(context).toBe(path.resolve(root));
+      expect(existsSync(path.join(context, s.build.dockerfile))).toBe(true);
+    }
+    // device-b reuses the image device-a builds.
+    expect(compose.services['device-b']!.image).toBe(compose.services['device-a']!.image);
+  });
+
+  it('runs device configs that validate and claim NAS 192.168.1.88 and 192.168.1.99, RADIUS at "server"', () => {
+    const nas: string[] = [];
+    for (const name of ['device-a', 'device-b']) {
+      const cmd = compose.services[name]!.command!;
+      expect(cmd.slice(0, 2)).toEqual(['serve', '-c']);
+      const c = loadDeviceConfig(path.join(root, cmd[2]!));
+      expect(c.radius).toMatchObject({ enable: true, addr: 'server', port: 1812, message_authenticator: true, require_message_authenticator: true });
+      expect(c.http).toEqual({ address: '0.0.0.0', port: 8080 });
+      nas.push(c.nas_ip);
+    }
+    expect(nas).toEqual(['192.168.1.88', '192.168.1.99']);
+  });
+
+  it('runs a server config that loads with the seed entries and admits the compose network', () => {
+    const s = loadSnapshot(path.join(docker, 'config/radiusd.yaml'));
+    try {
+      expect(s.counts.fileEntries).toBe(2);
+      expect(s.config.clients.map((c) => c.address)).toEqual(['172.28.88.0/24', '127.0.0.1']);
+      expect(s.config.listen.map((l) => `${l.type}:${l.port}`)).toEqual(['auth:1812', 'acct:1813']);
+    } finally {
+      closeSnapshot(s);
+    }
+  });
+});
+
+describe('Dockerfiles', () => {
+  const server = readFileSync(path.join(docker, 'server.Dockerfile'), 'utf8');
+  const device = readFileSync(path.join(docker, 'device.Dockerfile'), 'utf8');
+
+  it('are multi-stage, run as a non-root user, and copy only files that exist', () => {
+    for (const text of [server, device, readFileSync(path.join(docker, 'radclient.Dockerfile'), 'utf8')]) {
+      expect(text).toMatch(/^USER (node|nobody)$/m);
+      for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+        for (const src of m[1]!.split(/\s+/)) expect(existsSync(path.join(root, src)), src).toBe(true);
+      }
+    }
+    expect(server.match(/^FROM /gm)).toHaveLength(2);
+    expect(device.match(/^FROM /gm)).toHaveLength(2);
+  });
+
+  it('expose the RADIUS ports and health-check the server with Status-Server', () => {
+    expect(server).toMatch(/^EXPOSE 1812\/udp 1813\/udp$/m);
+    expect(server).toMatch(/HEALTHCHECK[\s\S]*docker\/healthcheck\.mjs/);
+    expect(server).toContain('"docker/config/radiusd.yaml"');
+  });
+});
+
+describe('docker/healthcheck.mjs', () => {
+  it('exits 0 against a live server and 1 when nothing answers', async () => {
+    const srv = await startServer(path.join(root, 'test/fixtures/device/radiusd.yaml'), { watch: false });
+    const port = srv.addresses()[0]!.port;
+    // Asynchronous: the server runs in this process and must keep answering meanwhile.
+    const run = () => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile('node', [path.join(docker, 'healthcheck.mjs')], {
+        encoding: 'utf8', timeout: 10_000,
+        env: { ...process.env, HEALTHCHECK_PORT: String(port), HEALTHCHECK_SECRET: 'password123', HEALTHCHECK_TIMEOUT_MS: '1000' },
+      }, (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+    });
+    try {
+      const ok = await run();
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('healthy');
+    } finally {
+      await srv.close();
+    }
+    const dead = await run();
+    expect(dead.status).toBe(1);
+    expect(dead.stderr).toContain('unhealthy');
+  });
+});
