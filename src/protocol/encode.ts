@@ -47,7 +47,7 @@ export interface EncodeResponseInput {
 export function encodeResponse(o: EncodeResponseInput): Buffer {
   const withMa = o.messageAuthenticator !== false;
   const proxyState = o.proxyState ?? [];
-  const plan = planAttributes(o.attributes, o.dictionary, withMa);
+  const plan = planAttributes(o.attributes, o.dictionary);
   let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
   for (const ps of proxyState) length += 2 + Math.min(ps.length, 253);
   const sizes = plan.sizes;
@@ -125,7 +125,7 @@ export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenti
   const computed = o.code === Code.AccountingRequest || o.code === Code.CoARequest || o.code === Code.DisconnectRequest;
   const withMa = o.messageAuthenticator ?? (o.code === Code.AccessRequest || o.code === Code.StatusServer);
   const authenticator = computed ? ZERO16 : (o.authenticator ?? randomBytes(16));
-  const plan = planAttributes(o.attributes, o.dictionary, withMa);
+  const plan = planAttributes(o.attributes, o.dictionary);
   let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
   for (const size of plan.sizes) length += size;
   if (length > MAX_PACKET_LENGTH) throw new RangeError(`request would be ${length} octets (more than 4096)`);
@@ -200,7 +200,7 @@ interface Plan {
 }
 
 /** Picks the attributes that go on the wire and their encoded sizes (values truncated). */
-function planAttributes(attributes: readonly Avp[], dict: Dictionary | undefined, withMa: boolean): Plan {
+function planAttributes(attributes: readonly Avp[], dict: Dictionary | undefined): Plan {
   const plan: Plan = { avps: [], vendors: [], sizes: [] };
   for (const avp of attributes) {
     const def = avp.def;
@@ -208,11 +208,11 @@ function planAttributes(attributes: readonly Avp[], dict: Dictionary | undefined
     if (vendorId === 0) {
       const type = def.type;
       if (type > 255 || type === 0 || def.flags.virtual) continue;
-      if (type === Attr.MessageAuthenticator && withMa) continue;
+      if (type === Attr.MessageAuthenticator) continue; // only ever the one computed here
       if (type === Attr.VendorSpecific && def.dataType === 'vsa') continue;
       const room = 253 - tagOctets(avp);
       const n = valueSize(avp, def, room);
-      if (n === 0 && type !== Attr.ChargeableUserIdentity && type !== Attr.MessageAuthenticator) continue;
+      if (n === 0 && type !== Attr.ChargeableUserIdentity) continue;
       plan.avps.push(avp);
       plan.vendors.push(undefined);
       plan.sizes.push(2 + tagOctets(avp) + n);

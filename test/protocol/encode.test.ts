@@ -152,6 +152,29 @@ describe('encodeResponse', () => {
     ]);
   });
 
+  it('never copies a Message-Authenticator from the attribute list (only the computed one, first)', () => {
+    const stale = avp('Message-Authenticator', Buffer.alloc(16, 7));
+    for (const messageAuthenticator of [true, false]) {
+      const reply = encodeResponse({
+        code: 2, identifier: 1, requestAuthenticator: AUTH, secret: KEY, messageAuthenticator,
+        attributes: [avp('Class', 'c'), stale],
+      });
+      const names = decodePacket(reply, dict).attributes.map((a) => a.def.name);
+      expect(names).toEqual(messageAuthenticator ? ['Message-Authenticator', 'Class'] : ['Class']);
+      expect(isAuthenticResponse(reply, AUTH, KEY)).toBe(true);
+    }
+  });
+
+  it('round-trips RFC 6929 extended and extended-vendor-specific attributes', () => {
+    const reply = encodeResponse({
+      code: 2, identifier: 1, requestAuthenticator: AUTH, secret: KEY, messageAuthenticator: false,
+      attributes: [avp('Frag-Status', u32(2)), avp('FreeRADIUS-802.1X-Anonce', Buffer.alloc(32, 0xaa))],
+    });
+    expect(reply.subarray(20, 27).toString('hex')).toBe('f10701' + '00000002');
+    const back = decodePacket(reply, dict).attributes.map((a) => [a.def.name, a.value.length]);
+    expect(back).toEqual([['Frag-Status', 4], ['FreeRADIUS-802.1X-Anonce', 32]]);
+  });
+
   it('does not mutate its inputs', () => {
     const list = [avp('SRead', 'all,')];
     const before = JSON.stringify(list);
