@@ -17,7 +17,7 @@ export interface MergeItem {
  * Reply merge, `radius_pairmove` (src/main/evaluate.c, 3.2.1). Every operator acts on the reply
  * as it stood BEFORE this entry (items of one entry do not see each other):
  * `=` add if absent; `:=` overwrite the first (not yet edited) instance, else add; `+=` add;
- * `^=` put in front; `-=` delete instances equal to the value; `==` delete instances that differ
+ * `^=` put in front (each in front of the previous one); `-=` delete instances equal to the value; `==` delete instances that differ
  * (never adds); `<=` / `>=` replace the first instance that is greater / smaller, else add;
  * `!*` delete every instance. Other operators are silently dropped (as in the NDEBUG build).
  * Added items go after the kept ones, in order. Returns a new list.
@@ -30,7 +30,7 @@ export function mergeReply(before: readonly Avp[], items: readonly MergeItem[]):
   const prepend: Avp[] = [];
   for (const { op, avp } of items) {
     if (op === '+=') { append.push(avp); continue; }
-    if (op === '^=') { prepend.push(avp); continue; }
+    if (op === '^=') { prepend.unshift(avp); continue; }
     let found = false;
     let consumed = false;
     for (let j = 0; j < to.length && !consumed; j++) {

@@ -209,7 +209,7 @@ class FileReader {
           break;
         }
         for (const item of r.items) {
-          if (item.attr.vendorId !== 0 && item.value.length === 0 && !item.expand && !isFallThrough(item.attr)) {
+          if (item.attr.vendorId !== 0 && item.value.length === 0 && !item.expand && item.op !== '!*' && item.op !== '=*') {
             problem(lineno, `Empty value for vendor attribute ${item.attr.name} in the reply of entry ${name}`,
               'vutlan-radius refuses empty vendor attributes because the Vutlan device mishandles them; remove the item or give it a value');
           }
