@@ -5,9 +5,11 @@
  * BEGIN-VENDOR / END-VENDOR blocks: the manual's form `ATTRIBUTE SRead 10 string Vutlan` (vendor
  * in the 5th column), which our `dictionaries/dictionary.vutlan` uses, would silently define a
  * *standard* attribute 10. So the file is rewritten into block form in a private temp directory
- * and added once, before the library loads its dictionaries.
+ * and added once, before the library loads its dictionaries. The rewritten file lives in the
+ * system temp directory under a name derived from its content.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,9 +57,17 @@ let installed = false;
  */
 export function installVutlanDictionary(file: string = vutlanDictionaryPath()): void {
   if (installed) return;
-  const dir = mkdtempSync(path.join(tmpdir(), 'vutlan-device-dict-'));
+  // One file per content, reused across processes (written to a unique name, then renamed).
+  const text = toBlockForm(readFileSync(file, 'utf8'));
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const dir = path.join(tmpdir(), `vutlan-device-dict-${digest}`);
   const out = path.join(dir, 'dictionary.vutlan');
-  writeFileSync(out, toBlockForm(readFileSync(file, 'utf8')));
+  if (!existsSync(out)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, out);
+  }
   radius.add_dictionary(out);
   radius.unload_dictionaries();
   installed = true;
