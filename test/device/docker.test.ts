@@ -51,7 +51,7 @@ describe('docker/compose.yaml', () => {
       expect(context).toBe(path.resolve(root));
       expect(existsSync(path.join(context, s.build.dockerfile))).toBe(true);
     }
-    // device-b reuses the image device-a builds.
+    // Both emulators run the same image.
     expect(compose.services['device-b']!.image).toBe(compose.services['device-a']!.image);
   });
 
