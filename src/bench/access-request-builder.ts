@@ -3,7 +3,7 @@ import type { Avp } from '../protocol/attribute.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { encodeRequest } from '../protocol/encode.js';
 import type { UserScheme } from './bench-users.js';
-import { HmacMd5, Md5 } from './fast-md5.js';
+import { HmacMd5, Md5 } from '../protocol/md5.js';
 
 const USER_NAME = 1;
 const USER_PASSWORD = 2;

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isAuthenticResponse } from '../protocol/encode.js';
-import { HmacMd5, Md5 } from './fast-md5.js';
+import { HmacMd5, Md5 } from '../protocol/md5.js';
 
 const MESSAGE_AUTHENTICATOR = 80;
 

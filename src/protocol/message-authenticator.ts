@@ -3,7 +3,7 @@
  * shared secret over the whole packet with the attribute's value taken as 16 zero octets.
  * These helpers hash slices of the datagram, so nothing is copied.
  */
-import { createHmac } from 'node:crypto';
+import { HmacMd5 } from './md5.js';
 import { Attr, HEADER_LENGTH } from './packet.js';
 
 const ZERO16 = Buffer.alloc(16);
@@ -35,11 +35,29 @@ export function computeMessageAuthenticator(
   secret: Buffer,
   authenticator?: Buffer,
 ): Buffer {
-  const hmac = createHmac('md5', secret);
+  const hmac = hmacFor(secret);
+  const m = hmac.begin();
   if (authenticator) {
-    hmac.update(buf.subarray(0, 4)).update(authenticator).update(buf.subarray(HEADER_LENGTH, valueOffset));
+    m.update(buf, 0, 4).update(authenticator).update(buf, HEADER_LENGTH, valueOffset);
   } else {
-    hmac.update(buf.subarray(0, valueOffset));
+    m.update(buf, 0, valueOffset);
   }
-  return hmac.update(ZERO16).update(buf.subarray(valueOffset + 16, length)).digest();
+  m.update(ZERO16).update(buf, valueOffset + 16, length);
+  const out = Buffer.allocUnsafe(16);
+  hmac.digestInto(out);
+  return out;
+}
+
+// Keyed by the secret Buffer object (a client's secret lives as long as its configuration), so
+// the ipad/opad midstates are computed once per client, not once per packet, and no copy of the
+// secret is kept anywhere else.
+const hmacs = new WeakMap<Buffer, { key: Buffer; hmac: HmacMd5 }>();
+
+function hmacFor(secret: Buffer): HmacMd5 {
+  const hit = hmacs.get(secret);
+  // The comparison guards against a caller reusing (mutating) one Buffer for another secret.
+  if (hit && hit.key.equals(secret)) return hit.hmac;
+  const hmac = new HmacMd5(secret);
+  hmacs.set(secret, { key: Buffer.from(secret), hmac });
+  return hmac;
 }

@@ -3,6 +3,11 @@
  * with FreeRADIUS 3.2.1's decoding rules.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { Md5 } from './md5.js';
+
+// One reusable MD5 for the per-packet hiding and revealing (synchronous, so never shared mid-use).
+const md5 = new Md5();
+const digest = Buffer.alloc(16);
 
 const BLOCK = 16;
 /** RFC 2865 5.2 (and FreeRADIUS MAX_PASS_LEN): the longest password hidden or revealed. */
@@ -17,12 +22,14 @@ export function hideUserPassword(plain: Buffer, secret: Buffer, authenticator: B
   const length = Math.min(MAX_PASSWORD_LENGTH, Math.max(BLOCK, Math.ceil(plain.length / BLOCK) * BLOCK));
   const out = Buffer.alloc(length);
   plain.copy(out, 0, 0, Math.min(plain.length, length));
-  let chain = authenticator;
   for (let off = 0; off < length; off += BLOCK) {
-    const digest = createHash('md5').update(secret).update(chain).digest();
+    md5.reset().update(secret);
+    if (off === 0) md5.update(authenticator);
+    else md5.update(out, off - BLOCK, off);
+    md5.digestInto(digest);
     for (let i = 0; i < BLOCK; i++) out[off + i]! ^= digest[i]!;
-    chain = out.subarray(off, off + BLOCK);
   }
+  digest.fill(0);
   return out;
 }
 
@@ -34,13 +41,15 @@ export function hideUserPassword(plain: Buffer, secret: Buffer, authenticator: B
 export function revealUserPassword(hidden: Buffer, secret: Buffer, authenticator: Buffer): Buffer {
   const out = Buffer.from(hidden);
   const length = Math.min(hidden.length, MAX_PASSWORD_LENGTH);
-  let chain = authenticator;
   for (let off = 0; off < length; off += BLOCK) {
-    const digest = createHash('md5').update(secret).update(chain).digest();
+    md5.reset().update(secret);
+    if (off === 0) md5.update(authenticator);
+    else md5.update(hidden, off - BLOCK, off);
+    md5.digestInto(digest);
     const end = Math.min(off + BLOCK, length);
     for (let i = off; i < end; i++) out[i]! ^= digest[i - off]!;
-    chain = hidden.subarray(off, end);
   }
+  digest.fill(0);
   let end = out.length;
   while (end > 0 && out[end - 1] === 0) end--;
   return out.subarray(0, end);

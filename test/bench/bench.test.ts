@@ -1,11 +1,9 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessRequestBuilder } from '../../src/bench/access-request-builder.js';
 import { userScheme, writeAuthorizeFile } from '../../src/bench/bench-users.js';
-import { HmacMd5, Md5 } from '../../src/bench/fast-md5.js';
 import { invalidCount, runLoad } from '../../src/bench/load-generator.js';
 import { ourDictionaryPath } from '../../src/bench/our-server-process.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
@@ -13,21 +11,6 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 
 const dict = loadDictionary(ourDictionaryPath());
 const SECRET = 'bench-secret-0123456789';
-
-describe('fast MD5 / HMAC-MD5', () => {
-  it('agrees with node:crypto for every length 0..300 and split updates', () => {
-    const m = new Md5();
-    const out = Buffer.alloc(16);
-    for (let n = 0; n <= 300; n++) {
-      const data = randomBytes(n);
-      m.reset().update(data, 0, n >> 1).update(data, n >> 1).digestInto(out);
-      expect(out.toString('hex')).toBe(createHash('md5').update(data).digest('hex'));
-      const key = randomBytes((n % 90) + 1);
-      new HmacMd5(key).macInto(data, 0, n, out);
-      expect(out.toString('hex')).toBe(createHmac('md5', key).update(data).digest('hex'));
-    }
-  });
-});
 
 describe('AccessRequestBuilder', () => {
   it('writes the same bytes as encodeRequest for both user schemes', () => {

@@ -1,5 +1,5 @@
 /**
- * MD5 and HMAC-MD5 in plain TypeScript for the RADIUS hot path.
+ * MD5 and HMAC-MD5 in plain TypeScript for the RADIUS hot path (codec, bench client).
  *
  * Why not node:crypto: every createHash/createHmac call crosses into C++ and allocates a hash
  * object and a result Buffer; for the 16..100-octet inputs RADIUS hashes that overhead dominates
@@ -182,6 +182,8 @@ export class Md5 {
       out[offset + k * 4 + 2] = v >>> 16;
       out[offset + k * 4 + 3] = v >>> 24;
     }
+    // Input (a shared secret, say) must not linger in the block buffer.
+    p.fill(0);
     this.pendingLength = 0;
   }
 
