@@ -138,7 +138,8 @@ export function makeItem(dict: Dictionary, name: string, op: Operator, value: st
   const expand = marksExpansion(value, quote);
   let def = dict.attributeByName(attrName);
   if (!def) return makeUnknownItem(dict, attrName, op, value, raw, quote, expand);
-  if (!def.flags.hasTag && foundTag) throw new ValueError(`Invalid tag for attribute ${name}`);
+  // Measured on 3.2.1: a tag on an attribute without has_tag (Reply-Message:1) loads; it is ignored.
+  if (!def.flags.hasTag) tag = undefined;
 
   // Merit-style tag in the value: ":1:value" (":*:" means any tag on the check side).
   let text = value;
@@ -169,7 +170,7 @@ export function makeItem(dict: Dictionary, name: string, op: Operator, value: st
         item.regex = compileRegex(text);
       } catch (e) {
         const r = e as { offset?: number; message: string };
-        throw new ValueError(`Error at offset ${r.offset ?? 0} compiling regex for ${name}: ${r.message}`);
+        throw new ValueError(`Error at offset ${r.offset ?? 0} compiling regex for ${name}: Pattern compilation failed: ${r.message}`);
       }
     } else {
       checkExpansion(text, dict);
@@ -212,7 +213,7 @@ function makeUnknownItem(
     try {
       item.regex = compileRegex(value);
     } catch (e) {
-      throw new ValueError(`Error at offset 0 compiling regex for ${name}: ${(e as Error).message}`);
+      throw new ValueError(`Error at offset 0 compiling regex for ${name}: Pattern compilation failed: ${(e as Error).message}`);
     }
   }
   return item;
