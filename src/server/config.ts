@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+import { parseAllowList, parseListen } from './metrics-http.js';
 
 /**
  * The server configuration file (`radiusd.yaml`): schema, defaults and validation. Everything
@@ -76,6 +77,8 @@ export interface ServerConfig {
   };
   /** Worker processes; 1 = this process only. */
   workers: number | 'auto';
+  /** HTTP endpoint for /metrics and /healthz, when configured. */
+  metrics?: { listen: string; allow?: string[] };
 }
 
 /** The package's own entry dictionary (`dictionaries/dictionary`, which includes Vutlan's). */
@@ -142,6 +145,10 @@ const schema = z.strictObject({
     reject_delay: 1, max_attributes: 200, duplicate_cache_seconds: 5, duplicate_cache_entries: 65536, status_server: true,
     max_pps: 0, max_pps_per_client: 0, max_delayed_rejects: 65_536,
   }),
+  metrics: z.strictObject({
+    listen: nonEmpty('metrics.listen'),
+    allow: z.array(nonEmpty('metrics.allow entry')).optional(),
+  }).optional(),
   workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
     message: 'must be a number of processes (1 = single process) or auto',
   }).default(1),
@@ -204,7 +211,7 @@ const KNOWN_KEYS = [
   'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'log', 'level', 'auth_fail',
   'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
-  'require_message_authenticator', 'nas_type',
+  'require_message_authenticator', 'nas_type', 'metrics', 'allow',
 ];
 
 function suggestion(key: string): string {
@@ -284,6 +291,19 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     origin: { file, line: nodeLine(doc, lc, ['clients', i]) },
   }));
 
+  if (raw.metrics) {
+    try {
+      parseListen(raw.metrics.listen);
+    } catch (err) {
+      problems.push({ file, line: nodeLine(doc, lc, ['metrics', 'listen']), message: (err as Error).message });
+    }
+    try {
+      parseAllowList(raw.metrics.allow ?? []);
+    } catch (err) {
+      problems.push({ file, line: nodeLine(doc, lc, ['metrics', 'allow']), message: (err as Error).message });
+    }
+  }
+
   if (clients.length === 0 && raw.clients_file === undefined) {
     problems.push({
       file,
@@ -320,5 +340,6 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       maxDelayedRejects: raw.security.max_delayed_rejects,
     },
     workers: raw.workers,
+    ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
   };
 }

@@ -9,10 +9,13 @@ import { decideAccess, type AccessDecision } from './access-decision.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog, AuthFailReason } from './auth-fail-log.js';
 import type { Client } from './clients.js';
+import { formatIp } from './ip-prefix.js';
 import type { ListenerType } from './config.js';
 import { DuplicateCache } from './duplicate-cache.js';
 import type { JsonLinesFile } from './json-lines-file.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
+import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.js';
+import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -53,6 +56,8 @@ export interface ServerState {
   limiter: PacketRateLimiter;
   authFail: AuthFailLog;
   accounting: JsonLinesFile | undefined;
+  /** FreeRADIUS statistics attributes for Status-Server replies (built for this dictionary). */
+  statusAttributes: StatusCounterAttributes;
 }
 
 /** Process-wide collaborators of the pipeline. */
@@ -67,11 +72,13 @@ export interface PipelineEnv {
   maPolicy: MessageAuthenticatorPolicy;
   /** -X: receives human-readable trace lines. */
   trace?: (line: string) => void;
-  /** Optional observer of outcomes (metrics). */
+  /** Counters (Prometheus and Status-Server statistics); kept across reloads. */
+  metrics: ServerMetrics;
+  /** Optional observer of each datagram's outcome (tests, soak runs). */
   observe?: (event: PipelineEvent) => void;
 }
 
-/** Outcome of one datagram, for metrics. */
+/** Outcome of one datagram. */
 export type PipelineEvent =
   | { kind: 'drop'; reason: string; client: Client | undefined }
   | { kind: 'reply'; code: number; client: Client; duplicate: boolean; latencyNs: bigint };
@@ -103,6 +110,7 @@ const EMPTY: readonly Avp[] = [];
 /** Runs datagrams through the stages above. */
 export class RequestPipeline {
   private counter = 0;
+  private readonly clientMetrics = new WeakMap<Client, ClientMetrics>();
 
   constructor(private readonly env: PipelineEnv) {}
 
@@ -126,6 +134,7 @@ export class RequestPipeline {
         this.resend(req, duplicate);
         return;
       }
+      this.metricsOf(req.client!).request(req.code!);
       const outcome = this.process(req);
       const reply = this.encodeReply(req, outcome);
       this.sendReply(req, outcome, reply);
@@ -208,6 +217,9 @@ export class RequestPipeline {
     this.env.log.debug({ client: req.client!.name, id: req.packet!.identifier }, `Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
     this.env.trace?.(`(${req.n}) Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
     req.listener.send(reply, req.port, req.address);
+    const m = this.metricsOf(req.client!);
+    m.duplicate(req.code!);
+    m.response(reply[0]!);
     this.env.observe?.({ kind: 'reply', code: reply[0]!, client: req.client!, duplicate: true, latencyNs: process.hrtime.bigint() - req.started });
   }
 
@@ -216,7 +228,10 @@ export class RequestPipeline {
     const packet = req.packet!;
     switch (packet.code) {
       case Code.StatusServer:
-        return { code: req.listener.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse, attributes: EMPTY };
+        return {
+          code: req.listener.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
+          attributes: req.state.statusAttributes.build(packet.attributes, this.env.metrics),
+        };
       case Code.AccountingRequest:
         this.recordAccounting(req);
         return { code: Code.AccountingResponse, attributes: EMPTY };
@@ -249,9 +264,13 @@ export class RequestPipeline {
     const { state, listener } = req;
     const client = req.client!;
     const packet = req.packet!;
+    // processing time, without the deliberate reject_delay
+    const seconds = Number(process.hrtime.bigint() - req.started) / 1e9;
+    const metrics = this.metricsOf(client);
     const send = () => {
       listener.send(reply, req.port, req.address);
       if (req.dupKey) state.duplicates.finish(req.dupKey, packet.authenticator, reply);
+      metrics.response(outcome.code, seconds);
       this.env.observe?.({ kind: 'reply', code: outcome.code, client, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
     };
     if (outcome.decision?.code === 'reject') this.auditReject(req, outcome.decision);
@@ -310,6 +329,8 @@ export class RequestPipeline {
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     }
     if (req.dupKey && req.packet) req.state.duplicates.abandon(req.dupKey, req.packet.authenticator);
+    if (req.client) this.metricsOf(req.client).drop(reason as ServerDropReason, req.code);
+    else this.env.metrics.drop(reason as ServerDropReason, req.code);
     this.env.observe?.({ kind: 'drop', reason, client: req.client });
     const fields = { reason, client: req.client?.name ?? null, src: req.address, src_port: req.port };
     this.env.trace?.(`(${req.n}) Dropping packet from ${req.address}:${req.port}: ${reason}: ${message}`);
@@ -332,6 +353,16 @@ export class RequestPipeline {
       action: 'drop' as const,
     };
     this.env.dropAuditLog.log(reason, record, '');
+  }
+
+  /** The client's counters, bound once per client object (a reload makes new ones). */
+  private metricsOf(client: Client): ClientMetrics {
+    let m = this.clientMetrics.get(client);
+    if (!m) {
+      m = this.env.metrics.client(client.name, formatIp(client.prefix.family, client.prefix.bytes), client.prefix.bits);
+      this.clientMetrics.set(client, m);
+    }
+    return m;
   }
 
   private traceRequest(req: Request, packet: Packet): void {

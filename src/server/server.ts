@@ -7,7 +7,10 @@ import { DuplicateCache } from './duplicate-cache.js';
 import { JsonLinesFile } from './json-lines-file.js';
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
+import { MetricsHttpServer } from './metrics-http.js';
+import { ServerMetrics } from './metrics.js';
 import { RequestPipeline, type PipelineEvent, type ServerState } from './pipeline.js';
+import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, type Snapshot } from './snapshot.js';
 import { UdpListener } from './udp-listener.js';
@@ -20,8 +23,10 @@ export interface StartServerOptions {
   logger?: pino.Logger;
   /** Reload when a loaded file changes (default true). */
   watch?: boolean;
-  /** Observer of each datagram's outcome (metrics). */
+  /** Observer of each datagram's outcome (tests, soak runs). */
   observe?: (event: PipelineEvent) => void;
+  /** Use these counters instead of new ones. */
+  metrics?: ServerMetrics;
   /** The `auto` Message-Authenticator memory to use (worker processes share decisions through it). */
   maPolicy?: MessageAuthenticatorPolicy;
 }
@@ -40,6 +45,10 @@ export interface RunningServer {
   /** The configuration now in use. */
   snapshot(): Snapshot;
   readonly logger: pino.Logger;
+  /** Counters of this server (Prometheus registry, Status-Server statistics). */
+  readonly metrics: ServerMetrics;
+  /** The /metrics endpoint, when `metrics.listen` is configured. */
+  metricsUrl(): string | undefined;
 }
 
 /**
@@ -56,6 +65,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
 
   const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   const senders = new Set<DelayedSender>();
+  const metrics = opts.metrics ?? new ServerMetrics({ processMetrics: first.config.metrics !== undefined });
+  let generation = 1;
+  metrics.configGeneration = generation;
   let state = buildState(first, undefined, logger, senders);
 
   const dropLog = new RateLimitedLogger((fields, msg) => logger.warn(fields, msg), 1, 1000);
@@ -73,9 +85,12 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     dropLog,
     dropAuditLog,
     maPolicy: opts.maPolicy ?? new MessageAuthenticatorPolicy(),
+    metrics,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
   });
+  metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
+  metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
 
   let nextIndex = 0;
@@ -87,7 +102,19 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     closeSnapshot(first);
     throw err;
   }
+  let metricsHttp: MetricsHttpServer | undefined;
+  if (first.config.metrics) {
+    try {
+      metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, { configGeneration: () => generation });
+    } catch (err) {
+      await Promise.all(listeners.map((l) => l.close()));
+      await disposeState(state, undefined);
+      closeSnapshot(first);
+      throw new Error(`cannot start the metrics endpoint on ${first.config.metrics.listen}: ${(err as Error).message}`);
+    }
+  }
   logger.info({
+    ...(metricsHttp ? { metrics: metricsHttp.url() } : {}),
     listen: listeners.map((l) => `${l.type} ${l.local.address}:${l.local.port}`),
     clients: first.counts.clients,
     users_entries: first.counts.fileEntries,
@@ -104,6 +131,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     } catch (err) {
       const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
       logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);
+      metrics.reload(false);
       return { ok: false, errors };
     }
     let newListeners: UdpListener[] | undefined;
@@ -114,6 +142,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         closeSnapshot(next);
         const errors = [(err as Error).message];
         logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
+        metrics.reload(false);
         return { ok: false, errors };
       }
     }
@@ -130,7 +159,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     // requests are handled synchronously, so nothing still runs on the old snapshot now
     await disposeState(old, state);
     closeSnapshot(old.snapshot);
-    logger.info({ clients: next.counts.clients, users_entries: next.counts.fileEntries }, 'configuration reloaded');
+    generation++;
+    metrics.reload(true, generation);
+    logger.info({ clients: next.counts.clients, users_entries: next.counts.fileEntries, generation }, 'configuration reloaded');
     return { ok: true };
   };
 
@@ -145,6 +176,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
 
   return {
     logger,
+    metrics,
+    metricsUrl: () => metricsHttp?.url(),
     addresses: () => listeners.map((l) => ({ type: l.type, address: l.local.address, port: l.local.port })),
     reload,
     snapshot: () => state.snapshot,
@@ -156,6 +189,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       await reloading.catch(() => undefined);
       for (const s of senders) s.close(true);
       await Promise.all(listeners.map((l) => l.close()));
+      await metricsHttp?.close();
       dropLog.flush();
       dropAuditLog.flush();
       await disposeState(state, undefined);
@@ -209,7 +243,8 @@ function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: p
   const accounting = accountingPath === undefined ? undefined
     : prev?.accounting && prev.accounting.path === accountingPath ? prev.accounting : new JsonLinesFile(accountingPath, onError('accounting'));
   const authFail = new AuthFailLog(authFailFile);
-  return { snapshot, duplicates, rejects, limiter, authFail, accounting };
+  const statusAttributes = prev && prev.snapshot.dictionary === snapshot.dictionary ? prev.statusAttributes : new StatusCounterAttributes(snapshot.dictionary);
+  return { snapshot, duplicates, rejects, limiter, authFail, accounting, statusAttributes };
 }
 
 /** Closes the files of `old` that `next` does not use any more (all of them when next is undefined). */
