@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BlockList, isIP, type AddressInfo } from 'node:net';
-import type { ServerMetrics } from './metrics.js';
+import { AggregatorRegistry } from 'prom-client';
 
 /** The `metrics` section of the config. */
 export interface MetricsHttpConfig {
@@ -22,10 +22,49 @@ export interface MetricsHttpConfig {
 /** The default allowlist: loopback only. */
 export const DEFAULT_METRICS_ALLOW: readonly string[] = ['127.0.0.1/32', '::1/128'];
 
-/** What `/healthz` reports beyond uptime; supplied by the server. */
+/** What the endpoint serves: {@link ServerMetrics} in a single process, {@link ClusterMetricsSource} in a cluster primary. */
+export interface MetricsSource {
+  /** The Prometheus text exposition. */
+  text(): Promise<string>;
+  /** Content-Type of {@link text}. */
+  readonly contentType: string;
+  /** Seconds since the server started. */
+  uptimeSeconds(): number;
+  /** Generation of the configuration in service. */
+  readonly configGeneration: number;
+}
+
+/** What `/healthz` reports beyond uptime, when the caller knows better than the source. */
 export interface HealthSource {
   /** Generation of the configuration in service. */
   configGeneration(): number;
+}
+
+/**
+ * The metrics of every cluster worker, summed (counters, histograms) or min/max-ed (start and
+ * reload times, config generation), for the endpoint in the primary process. Workers call
+ * `ServerMetrics.shareWithClusterPrimary()`. The config generation is the highest any worker
+ * reported at the last scrape.
+ */
+export class ClusterMetricsSource implements MetricsSource {
+  private readonly registry = new AggregatorRegistry();
+  private readonly started = Date.now();
+  configGeneration = 0;
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  async text(): Promise<string> {
+    const text = await this.registry.clusterMetrics();
+    const m = /^radius_config_generation (\d+)$/m.exec(text);
+    if (m) this.configGeneration = Number(m[1]);
+    return text;
+  }
+
+  uptimeSeconds(): number {
+    return (Date.now() - this.started) / 1000;
+  }
 }
 
 /** Parses `host:port` / `[v6]:port`. Throws Error naming the value when it is not one. */
@@ -67,14 +106,14 @@ export function parseAllowList(entries: readonly string[]): (address: string) =>
 export class MetricsHttpServer {
   private constructor(
     private readonly server: Server,
-    private readonly metrics: ServerMetrics,
+    private readonly metrics: MetricsSource,
   ) {}
 
   /**
    * Starts listening. Resolves once bound; rejects with the listen error (address in use,
    * permission) or with a config error for a bad `listen` / `allow`.
    */
-  static async start(config: MetricsHttpConfig, metrics: ServerMetrics, health?: HealthSource): Promise<MetricsHttpServer> {
+  static async start(config: MetricsHttpConfig, metrics: MetricsSource, health?: HealthSource): Promise<MetricsHttpServer> {
     const { host, port } = parseListen(config.listen);
     const allowed = parseAllowList(config.allow ?? DEFAULT_METRICS_ALLOW);
     const server = createServer((req, res) => {
@@ -109,7 +148,7 @@ export class MetricsHttpServer {
   }
 
   /** The metrics this endpoint serves. */
-  get source(): ServerMetrics {
+  get source(): MetricsSource {
     return this.metrics;
   }
 
@@ -126,7 +165,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   allowed: (address: string) => boolean,
-  metrics: ServerMetrics,
+  metrics: MetricsSource,
   health: HealthSource | undefined,
 ): Promise<void> {
   if (!allowed(req.socket.remoteAddress ?? '')) {
@@ -141,8 +180,16 @@ async function handle(
     return;
   }
   if (path === '/metrics') {
-    const body = await metrics.text();
-    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    let body: string;
+    try {
+      body = await metrics.text();
+    } catch (err) {
+      // A cluster worker that does not answer within prom-client's 5 s: say so, do not hang.
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end(`metrics unavailable: ${(err as Error).message}\n`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': metrics.contentType });
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }

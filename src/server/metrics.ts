@@ -8,10 +8,12 @@
  * per configured client once, at config load, and the request path only does `n++`; the label
  * strings are built at scrape time, a few times a minute.
  */
+import cluster from 'node:cluster';
 import { BlockList, isIP } from 'node:net';
-import { Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
 import type { DropReason } from '../protocol/errors.js';
+import type { MetricsSource } from './metrics-http.js';
 import { RadiusCounters, type ClientStatsView, type StatsSource } from './status-counters.js';
 
 /** Drop codes raised by the protocol layer and the receive path (src/protocol/errors.ts). */
@@ -249,7 +251,7 @@ export interface ServerMetricsOptions {
  * All metrics of one server instance and its Prometheus registry. Also the source of the
  * FreeRADIUS statistics that Status-Server replies carry.
  */
-export class ServerMetrics implements StatsSource {
+export class ServerMetrics implements StatsSource, MetricsSource {
   readonly registry = new Registry();
   readonly auth = new RadiusCounters();
   readonly acct = new RadiusCounters();
@@ -366,9 +368,25 @@ export class ServerMetrics implements StatsSource {
     return undefined;
   }
 
+  /**
+   * In a cluster worker: answers the primary's metric requests with this registry, so the
+   * primary's endpoint ({@link ClusterMetricsSource}) serves the sum over all workers. No-op
+   * outside a worker. One registry per process (prom-client keeps the list module-wide).
+   */
+  shareWithClusterPrimary(): void {
+    if (!cluster.isWorker) return;
+    new AggregatorRegistry(); // installs prom-client's worker-side message listener
+    AggregatorRegistry.setRegistries([this.registry]);
+  }
+
   /** The Prometheus text exposition of every metric. */
   async text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Content-Type of {@link text}. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 
   /** @internal FreeRADIUS counters a request code belongs to (auth unless Accounting-Request). */
@@ -380,8 +398,15 @@ export class ServerMetrics implements StatsSource {
    * Registers a metric whose values are computed at scrape time: prom-client's custom-collector
    * shape (`name`, `help`, `type`, `get()`), so the request path never touches prom-client.
    */
-  private addCollector(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => MetricValue[]): void {
-    const metric = { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) };
+  private addCollector(
+    name: string,
+    help: string,
+    type: 'counter' | 'gauge' | 'histogram',
+    values: () => MetricValue[],
+    aggregator: 'sum' | 'min' | 'max' = 'sum',
+  ): void {
+    // `aggregator` tells a cluster primary how to combine workers' values (see shareWithClusterPrimary).
+    const metric = { name, help, type, aggregator, get: async () => ({ name, help, type, aggregator, values: values() }) };
     this.registry.registerMetric(metric as unknown as Metric);
   }
 
@@ -430,10 +455,10 @@ export class ServerMetrics implements StatsSource {
         v({ source: s.source, result: 'error' }, s.errors),
       ]));
     add('radius_config_generation', 'Generation of the configuration in service (1 at start, +1 per successful reload).', 'gauge',
-      () => [v({}, this.configGeneration)]);
-    add('radius_start_time_seconds', 'Unix time the server started.', 'gauge', () => [v({}, this.startTime)]);
+      () => [v({}, this.configGeneration)], 'max');
+    add('radius_start_time_seconds', 'Unix time the server started.', 'gauge', () => [v({}, this.startTime)], 'min');
     add('radius_last_reload_time_seconds', 'Unix time of the last successful reload (start time before any).', 'gauge',
-      () => [v({}, this.hupTime)]);
+      () => [v({}, this.hupTime)], 'max');
   }
 }
 

@@ -146,7 +146,7 @@ describe('fuzz: dictionary loader', () => {
         // Loading the ~200 bundled files takes 100-300 ms by itself.
         checkOutcome(() => loadDictionary(local, { readText: (p) => (p === local ? text : fsRead(p)) }), 3_000);
       }),
-      fuzzParams(300, 1_000),
+      fuzzParams(300, 1_000, 2_000),
     );
   });
 

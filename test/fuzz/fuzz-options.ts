@@ -24,13 +24,14 @@ export const TEST_TIMEOUT_MS = LONG_RUN ? 24 * 3600_000 : 30_000;
 
 /**
  * fast-check parameters for one property with a default time budget of `budgetMs` and
- * `defaultRuns` inputs (whichever ends first; an interrupted run is not a failure).
+ * `defaultRuns` inputs (whichever ends first; an interrupted run is not a failure). In a long
+ * run, FUZZ_RUNS inputs, at most `longRunCap` (for properties whose inputs are slow).
  */
-export function fuzzParams<T>(defaultRuns: number, budgetMs: number): fc.Parameters<T> {
+export function fuzzParams<T>(defaultRuns: number, budgetMs: number, longRunCap = Number.POSITIVE_INFINITY): fc.Parameters<T> {
   const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : undefined;
   const path = process.env.FUZZ_PATH;
   const base: fc.Parameters<T> = { ...(seed !== undefined ? { seed } : {}), ...(path ? { path } : {}), endOnFailure: false };
-  if (LONG_RUN) return { ...base, numRuns: runsFromEnv };
+  if (LONG_RUN) return { ...base, numRuns: Math.min(runsFromEnv, longRunCap) };
   return { ...base, numRuns: defaultRuns, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false };
 }
 
