@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type pino from 'pino';
+import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
@@ -65,11 +66,13 @@ const STOP_TIMEOUT_MS = 10_000;
  */
 export async function runWorkersIfConfigured(configPath: string, opts: { trace?: boolean } = {}): Promise<boolean> {
   if (cluster.isWorker || opts.trace) return false;
-  const snapshot = loadSnapshot(configPath);
-  const { workers, log } = snapshot.config;
-  closeSnapshot(snapshot);
+  // The config file alone says how many workers (cheap); users and dictionaries are loaded only
+  // when this process will not load them again itself.
+  const { workers, log } = loadConfig(configPath);
   const count = workerCount(workers);
   if (count <= 1) return false;
+  // Validate everything once here, so a broken configuration is reported once, not per worker.
+  closeSnapshot(loadSnapshot(configPath));
   const logger = createLogger(log.level, log.pretty);
   await superviseWorkers(count, logger);
   return true;
