@@ -140,7 +140,7 @@ describe('ServerMetrics', () => {
     const host = m.client('host', '10.1.2.3', 32);
     const v6 = m.client('v6', '::1', 128);
     expect(m.clientByAddress('10.1.2.3')).toBe(host);
-    expect((m.clientByAddress('10.9.9.9') as { name: string }).name).toBe('net');
+    expect((m.clientByAddress('10.9.9.9') as unknown as { name: string }).name).toBe('net');
     expect(m.clientByAddress('0:0:0:0:0:0:0:1')).toBe(v6);
     expect(m.clientByAddress('192.168.0.1')).toBeUndefined();
     expect(m.clientByNumber(1)).toBe(host);
