@@ -127,7 +127,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
     try {
-      next = loadSnapshot(configPath);
+      next = loadSnapshot(configPath, { previous: state.snapshot });
     } catch (err) {
       const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
       logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
@@ -25,13 +25,45 @@ export interface Snapshot {
   /** Every file read while loading (config, clients.conf, users files and includes, dictionaries). */
   files: readonly string[];
   warnings: readonly ConfigProblem[];
+  /** The dictionary's files as they were when loaded (a reload reuses the dictionary if unchanged). */
+  dictionaryFiles: readonly FileStamp[];
   /** Figures for `check` and the startup log. */
   counts: { clients: number; fileEntries: number; userFiles: number; sqlite: boolean };
 }
 
-/** Options: where file text comes from (tests). */
+/** Size and modification time of a file, to tell whether it changed. */
+export interface FileStamp {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Options: where file text comes from (tests); the snapshot being replaced (reload). */
 export interface LoadSnapshotOptions {
   readText?: (path: string) => string;
+  /**
+   * The running snapshot: its dictionary is reused when the entry file and every file it
+   * included are unchanged, which keeps a reload short (parsing the bundled dictionaries is
+   * most of the load time and blocks the event loop).
+   */
+  previous?: Snapshot;
+}
+
+/** A missing file (an optional `$INCLUDE-`) stamps as size -1, so creating it counts as a change. */
+function stamp(path: string): FileStamp {
+  try {
+    const st = statSync(path);
+    return { path, size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return { path, size: -1, mtimeMs: -1 };
+  }
+}
+
+function unchanged(files: readonly FileStamp[]): boolean {
+  return files.length > 0 && files.every((f) => {
+    const now = stamp(f.path);
+    return now.size === f.size && now.mtimeMs === f.mtimeMs;
+  });
 }
 
 /**
@@ -50,10 +82,20 @@ export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {})
   const warnings: ConfigProblem[] = [];
 
   let dictionary: Dictionary | undefined;
-  try {
-    dictionary = loadDictionary(config.dictionary, { readText });
-  } catch (err) {
-    problems.push(...problemsOf(err, config.dictionary));
+  let dictionaryFiles: FileStamp[] = [];
+  const prev = opts.previous;
+  if (prev && !opts.readText && prev.config.dictionary === config.dictionary && unchanged(prev.dictionaryFiles)) {
+    dictionary = prev.dictionary;
+    dictionaryFiles = [...prev.dictionaryFiles];
+    for (const f of dictionaryFiles) files.add(f.path);
+  } else {
+    const read: string[] = [];
+    try {
+      dictionary = loadDictionary(config.dictionary, { readText: (p) => { read.push(resolve(p)); return readText(p); } });
+      dictionaryFiles = read.map(stamp);
+    } catch (err) {
+      problems.push(...problemsOf(err, config.dictionary));
+    }
   }
 
   const clientDefs: ClientConfig[] = [...config.clients];
@@ -114,6 +156,7 @@ export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {})
     sources,
     files: [...files],
     warnings,
+    dictionaryFiles,
     counts: {
       clients: built.table.size,
       fileEntries,
@@ -139,10 +182,10 @@ function problemsOf(err: unknown, fallbackFile: string): ConfigProblem[] {
   if (err instanceof ConfigError) return [...err.problems];
   const e = err as { problems?: unknown; file?: unknown; line?: unknown; message?: unknown };
   if (Array.isArray(e.problems) && e.problems.length > 0) {
-    return (e.problems as { file?: string; line?: number; message?: string }[]).map((p) => ({
+    return (e.problems as { file?: string; line?: number; message?: string; hint?: string }[]).map((p) => ({
       file: p.file ?? fallbackFile,
       line: p.line ?? 0,
-      message: stripPosition(p.message ?? String(p)),
+      message: `${stripPosition(p.message ?? String(p))}${p.hint ? ` (hint: ${p.hint})` : ''}`,
     }));
   }
   if (typeof e.file === 'string' && typeof e.line === 'number') {

@@ -130,3 +130,27 @@ describe('reload', () => {
     }
   });
 });
+
+describe('reload and the dictionary', () => {
+  it('reuses the parsed dictionary while its files are unchanged, reloads it when one changes', async () => {
+    const { cpSync } = await import('node:fs');
+    const { repoRoot } = await import('./test-server.js');
+    ts = await startTestServer();
+    const dictDir = join(ts.dir, 'dict');
+    cpSync(join(repoRoot, 'dictionaries/dictionary'), join(dictDir, 'dictionary'));
+    cpSync(join(repoRoot, 'dictionaries/dictionary.vutlan'), join(dictDir, 'dictionary.vutlan'));
+    const yaml = join(ts.dir, 'radiusd.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace(/^dictionary: .*$/m, 'dictionary: ./dict/dictionary'));
+    expect((await ts.server.reload()).ok).toBe(true);
+    const first = ts.server.snapshot().dictionary;
+    const t0 = performance.now();
+    expect((await ts.server.reload()).ok).toBe(true);
+    const fast = performance.now() - t0;
+    expect(ts.server.snapshot().dictionary).toBe(first);
+    expect(fast).toBeLessThan(1000);
+    writeFileSync(join(dictDir, 'dictionary.vutlan'), `${readFileSync(join(dictDir, 'dictionary.vutlan'), 'utf8')}ATTRIBUTE\tVutlan-Extra\t18\tstring\tVutlan\n`);
+    expect((await ts.server.reload()).ok).toBe(true);
+    expect(ts.server.snapshot().dictionary).not.toBe(first);
+    expect(ts.server.snapshot().dictionary.attributeByName('Vutlan-Extra')).toBeDefined();
+  });
+});
