@@ -13,6 +13,8 @@ import { BlockList, isIP } from 'node:net';
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
 import type { DropReason } from '../protocol/errors.js';
+import type { Entry } from '../policy/entry.js';
+import type { UserSource } from '../store/source.js';
 import type { MetricsSource } from './metrics-http.js';
 import { RadiusCounters, type ClientStatsView, type StatsSource } from './status-counters.js';
 
@@ -470,4 +472,32 @@ interface MetricValue {
 
 function v(labels: Record<string, string | number>, value: number): MetricValue {
   return { labels, value };
+}
+
+/**
+ * Wraps user sources so each lookup is counted under `radius_store_lookups_total` by source
+ * kind (`files`, `sqlite`) and result: `found` (an entry for that user, not only DEFAULTs),
+ * `not_found`, `error` (the lookup threw; rethrown). Two increments and one scan of the
+ * returned entries per lookup.
+ */
+export function countLookups(sources: readonly UserSource[], metrics: ServerMetrics): UserSource[] {
+  return sources.map((source) => {
+    const counters = metrics.store(source.name.startsWith('sqlite:') ? 'sqlite' : 'files');
+    return {
+      name: source.name,
+      lookup(userName: string): readonly Entry[] {
+        let entries: readonly Entry[];
+        try {
+          entries = source.lookup(userName);
+        } catch (err) {
+          counters.errors++;
+          throw err;
+        }
+        if (entries.some((e) => !e.isDefault)) counters.found++;
+        else counters.notFound++;
+        return entries;
+      },
+      close: () => source.close(),
+    };
+  });
 }
