@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type pino from 'pino';
 import { AuthFailLog } from './auth-fail-log.js';
 import type { ListenConfig, ListenerType } from './config.js';
@@ -8,8 +9,8 @@ import { JsonLinesFile } from './json-lines-file.js';
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import { MetricsHttpServer } from './metrics-http.js';
-import { ServerMetrics } from './metrics.js';
-import { RequestPipeline, type PipelineEvent, type ServerState } from './pipeline.js';
+import { ServerMetrics, countLookups } from './metrics.js';
+import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } from './pipeline.js';
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, type Snapshot } from './snapshot.js';
@@ -66,15 +67,28 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   const senders = new Set<DelayedSender>();
   const metrics = opts.metrics ?? new ServerMetrics({ processMetrics: first.config.metrics !== undefined });
+  // [hardening] count user lookups per source; in a worker, report to the primary's endpoint
+  first.sources = countLookups(first.sources, metrics);
+  metrics.shareWithClusterPrimary();
   let generation = 1;
   metrics.configGeneration = generation;
   let state = buildState(first, undefined, logger, senders);
 
-  const dropLog = new RateLimitedLogger((fields, msg) => logger.warn(fields, msg), 1, 1000);
+  // one line per drop reason per second, then a count of what was suppressed
+  const dropLog = new RateLimitedLogger((fields, msg) => {
+    if (fields.reason === 'internal_error') logger.error(fields, msg);
+    else logger.warn(fields, msg);
+  }, 1, 1000);
   const dropAuditLog = new RateLimitedLogger((fields) => {
     const authFail = state.authFail;
     if ('suppressed' in fields) {
-      authFail.write({ src: '', src_port: 0, client: null, nas_ip: null, nas_id: null, user: null, reason: 'malformed', detail: `${String(fields.key)}: ${String(fields.suppressed)} more drops not logged`, action: 'drop' });
+      // a flood must not fill the disk: past 100 lines per reason per second only a count is written
+      authFail.write({
+        src: '', src_port: 0, client: null, nas_ip: null, nas_id: null, user: null,
+        reason: auditReasonOf(String(fields.key)),
+        detail: `${String(fields.suppressed)} more drops (${String(fields.key)}) not logged in the last second`,
+        action: 'drop',
+      });
     } else {
       authFail.write(fields as never);
     }
@@ -103,7 +117,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     throw err;
   }
   let metricsHttp: MetricsHttpServer | undefined;
-  if (first.config.metrics) {
+  // [hardening] workers share one socket through node:cluster, so an endpoint per worker would
+  // answer each scrape from a random worker; the primary serves the sum instead (workers.ts).
+  if (first.config.metrics && !cluster.isWorker) {
     try {
       metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, { configGeneration: () => generation });
     } catch (err) {
@@ -128,6 +144,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     let next: Snapshot;
     try {
       next = loadSnapshot(configPath, { previous: state.snapshot });
+      next.sources = countLookups(next.sources, metrics); // [hardening]
     } catch (err) {
       const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
       logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);

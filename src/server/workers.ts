@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type pino from 'pino';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { ClusterMetricsSource, MetricsHttpServer } from './metrics-http.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
 import { closeSnapshot, loadSnapshot } from './snapshot.js';
@@ -68,13 +69,18 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   if (cluster.isWorker || opts.trace) return false;
   // The config file alone says how many workers (cheap); users and dictionaries are loaded only
   // when this process will not load them again itself.
-  const { workers, log } = loadConfig(configPath);
+  const { workers, log, metrics } = loadConfig(configPath);
   const count = workerCount(workers);
   if (count <= 1) return false;
   // Validate everything once here, so a broken configuration is reported once, not per worker.
   closeSnapshot(loadSnapshot(configPath));
   const logger = createLogger(log.level, log.pretty);
   await superviseWorkers(count, logger);
+  // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
+  if (metrics) {
+    const http = await MetricsHttpServer.start(metrics, new ClusterMetricsSource());
+    logger.info({ metrics: http.url() }, 'metrics endpoint (sum over workers)');
+  }
   return true;
 }
 
