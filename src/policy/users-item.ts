@@ -14,7 +14,14 @@ import { checkExpansion } from './expand.js';
  */
 
 /** Characters allowed in attribute names (`dict_attr_allowed_chars`), plus ':' for tags. */
-const NAME_CHAR = /[A-Za-z0-9\-./_:]/;
+function isNameChar(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x3a) ||
+    c === 0x2d || c === 0x2e || c === 0x2f || c === 0x5f;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
 
 /** Sizes of the C buffers: attribute name, value, operator / look-ahead. */
 const NAME_MAX = 256;
@@ -75,9 +82,9 @@ function readRawItem(line: string, pos: number): RawItem {
 
   const nameStart = p;
   while (p < line.length) {
-    const c = line[p]!;
-    if (!NAME_CHAR.test(c)) break;
-    if (c === ':' && !/[0-9]/.test(line[p + 1] ?? '')) break;
+    const c = line.charCodeAt(p);
+    if (!isNameChar(c)) break;
+    if (c === 0x3a && !isDigit(line.charCodeAt(p + 1))) break;
     p++;
     if (p - nameStart >= NAME_MAX) return { kind: 'error', error: 'Attribute name too long' };
   }
@@ -136,7 +143,7 @@ export function makeItem(dict: Dictionary, name: string, op: Operator, value: st
   }
 
   const expand = marksExpansion(value, quote);
-  let def = dict.attributeByName(attrName);
+  const def = attributeByName(dict, attrName);
   if (!def) return makeUnknownItem(dict, attrName, op, value, raw, quote, expand);
   // Measured on 3.2.1: a tag on an attribute without has_tag (Reply-Message:1) loads; it is ignored.
   if (!def.flags.hasTag) tag = undefined;
@@ -182,8 +189,36 @@ export function makeItem(dict: Dictionary, name: string, op: Operator, value: st
     item.value = Buffer.from(text, 'utf8');
     return item;
   }
-  item.value = parseValue(def, text, quote);
+  item.value = cachedValue(def, text, quote);
   return item;
+}
+
+/** Name lookups of one dictionary, cached by the exact spelling (files repeat a few names). */
+const nameCache = new WeakMap<Dictionary, Map<string, AttributeDef | null>>();
+
+function attributeByName(dict: Dictionary, name: string): AttributeDef | undefined {
+  let cache = nameCache.get(dict);
+  if (!cache) nameCache.set(dict, (cache = new Map()));
+  let def = cache.get(name);
+  if (def === undefined) {
+    def = dict.attributeByName(name) ?? null;
+    if (cache.size < 10_000) cache.set(name, def);
+  }
+  return def ?? undefined;
+}
+
+/** Converted values, shared between items (values are never mutated); bounded per attribute. */
+const valueCache = new WeakMap<AttributeDef, Map<string, Buffer>>();
+
+function cachedValue(def: AttributeDef, text: string, quote: Quote): Buffer {
+  let cache = valueCache.get(def);
+  if (!cache) valueCache.set(def, (cache = new Map()));
+  let v = cache.get(text);
+  if (!v) {
+    v = parseValue(def, text, quote);
+    if (cache.size < 4096) cache.set(text, v);
+  }
+  return v;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -38,7 +38,11 @@ export function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f';
 }
 
+/** First characters of tokens: most characters of a word are none of these, so skip the table. */
+const TOKEN_START = new Set(TOKENS.map((t) => t[0].charCodeAt(0)));
+
 function matchToken(line: string, p: number): readonly [string, TokenKind] | undefined {
+  if (!TOKEN_START.has(line.charCodeAt(p))) return undefined;
   const c0 = line[p];
   for (const t of TOKENS) {
     if (t[0][0] === c0 && (t[0].length === 1 || t[0][1] === line[p + 1])) return t;
@@ -73,6 +77,28 @@ export function getThing(line: string, pos: number, tok: boolean, buflen: number
   if (kind !== 'BARE') { quote = first!; p++; }
 
   const start = p;
+  // Fast path: a quoted word without backslashes that fits the buffer is a plain slice.
+  if (quote) {
+    const close = line.indexOf(quote, p);
+    if (close >= 0 && close - p < buflen - 1 && line.lastIndexOf('\\', close) < p) {
+      const text = line.slice(p, close);
+      let q = close + 1;
+      while (q < line.length && isSpace(line[q])) q++;
+      return { kind, text, raw: text, end: q };
+    }
+  }
+  if (!quote) {
+    // Bare words have no escapes: scan and slice once.
+    const limit = Math.min(line.length, p + buflen - 1);
+    while (p < limit) {
+      const c = line[p]!;
+      if (isSpace(c) || c === ',' || (tok && matchToken(line, p))) break;
+      p++;
+    }
+    const text = line.slice(start, p);
+    while (p < line.length && isSpace(line[p])) p++;
+    return { kind, text, raw: text, end: p };
+  }
   let text = '';
   let ended = false;
   let room = buflen;
