@@ -264,6 +264,30 @@ describe('users import / export', () => {
   });
 });
 
+describe('options', () => {
+  it('--dictionary loads a site dictionary for import (attributes it defines are accepted)', () => {
+    writeFileSync(join(dir, 'dictionary'), `$INCLUDE ${join(process.cwd(), 'dictionaries/dictionary')}\nATTRIBUTE\tSite-Flag\t3001\tstring\n`);
+    writeFileSync(join(dir, 'site.users'), 'site\tCleartext-Password := "x", Site-Flag := "on"\n');
+    expect(users(['import', join(dir, 'site.users')])).toMatchObject({ code: 1, stderr: expect.stringContaining('Unknown name "Site-Flag"') });
+    expect(users(['--dictionary', join(dir, 'dictionary'), 'import', join(dir, 'site.users')])).toMatchObject({ code: 0 });
+    expect(users(['export']).stdout).toBe('site\tCleartext-Password := "x", Site-Flag := "on"\n');
+  });
+
+  it('--json answers writes with one JSON line', () => {
+    expect(JSON.parse(users(['--json', 'add', 'j', '--password', 'x', '--nas', '10.0.0.1']).stdout)).toEqual({ ok: true, name: 'j', entries: 2 });
+    expect(JSON.parse(users(['--json', 'disable', 'j']).stdout)).toEqual({ ok: true, name: 'j', entries: 2 });
+    expect(JSON.parse(users(['--json', 'del', 'j']).stdout)).toEqual({ ok: true, name: 'j', entries: 2 });
+  });
+
+  it('add warns when an earlier catch-all DEFAULT will answer for the new user', () => {
+    writeFileSync(join(dir, 'catch.users'), 'DEFAULT\tAuth-Type := Reject\n');
+    expect(users(['import', join(dir, 'catch.users')]).code).toBe(0);
+    const r = users(['add', 'late', '--password', 'x']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('warning: entry #1 (DEFAULT without check items or Fall-Through) comes first and will answer for "late"\n');
+  });
+});
+
 describe('usage errors', () => {
   it('unknown subcommand or option exits 2', () => {
     expect(users(['frobnicate']).code).toBe(2);
