@@ -7,8 +7,8 @@
  *   FUZZ_RUNS=200000 npx vitest run test/fuzz          # 200,000 inputs per property, no time cap
  *   FUZZ_SEED=1234 FUZZ_PATH=... npx vitest run test/fuzz   # replay a failure fast-check printed
  *
- * Every input is timed: one that takes longer than {@link PER_INPUT_MS} fails the property as a
- * hang (vitest's per-test timeout is the backstop for a real infinite loop).
+ * Every input is timed: one that takes longer than {@link PER_INPUT_MS} on three tries fails the
+ * property as a hang (vitest's per-test timeout is the backstop for a real infinite loop).
  */
 import fc from 'fast-check';
 
@@ -40,18 +40,23 @@ export class HangError extends Error {}
 
 /**
  * Runs `fn` and returns its outcome: the value, or the error it threw. Fails (throws) when it
- * took longer than `boundMs` (default {@link PER_INPUT_MS}).
+ * takes longer than `boundMs` (default {@link PER_INPUT_MS}) three times in a row: a slow run
+ * is re-timed twice so a GC pause or a busy machine is not reported as a hang (every fuzzed
+ * function is pure, so running it again is safe).
  */
 export function timed<T>(fn: () => T, boundMs = PER_INPUT_MS): { ok: true; value: T } | { ok: false; error: unknown } {
-  const t0 = performance.now();
-  let out: { ok: true; value: T } | { ok: false; error: unknown };
-  try {
-    out = { ok: true, value: fn() };
-  } catch (error) {
-    out = { ok: false, error };
+  let fastest = Number.POSITIVE_INFINITY;
+  let out: { ok: true; value: T } | { ok: false; error: unknown } = { ok: false, error: undefined };
+  for (let attempt = 0; attempt < 3 && fastest > boundMs; attempt++) {
+    const t0 = performance.now();
+    try {
+      out = { ok: true, value: fn() };
+    } catch (error) {
+      out = { ok: false, error };
+    }
+    fastest = Math.min(fastest, performance.now() - t0);
   }
-  const ms = performance.now() - t0;
-  if (ms > boundMs) throw new HangError(`one input took ${ms.toFixed(0)} ms (bound ${boundMs} ms)`);
+  if (fastest > boundMs) throw new HangError(`one input took ${fastest.toFixed(0)} ms three times (bound ${boundMs} ms)`);
   return out;
 }
 
