@@ -198,6 +198,16 @@ describe('users set / disable / enable / del', () => {
     expect(pap('u', newHex, '10.0.0.5')).toMatchObject({ code: 'accept', reply: { SWrite: 'all,' } });
   });
 
+  it('set refuses to do nothing, and general lists when the user has only per-NAS entries', () => {
+    expect(users(['set', 'u'])).toMatchObject({ code: 2, stderr: 'error: nothing to change: give a password option, list options or --nas\n' });
+    expect(users(['set', 'nobody', '--sread', 'all']).code).toBe(3);
+    writeFileSync(join(dir, 'nasonly.users'), 'n\tCleartext-Password := "x", NAS-IP-Address == 10.0.0.1\n');
+    expect(users(['import', join(dir, 'nasonly.users')]).code).toBe(0);
+    expect(users(['set', 'n', '--sread', 'all'])).toMatchObject({ code: 2, stderr: 'error: user "n" has only per-NAS entries: put the list options after --nas IP\n' });
+    expect(users(['set', 'n', '--nas', '10.0.0.1', '--sread', 'all']).code).toBe(0);
+    expect(rows("SELECT nas, sread FROM users WHERE name = 'n'")).toEqual([{ nas: '10.0.0.1', sread: 'all,' }]);
+  });
+
   it('set --nas edits an existing override or inserts a new one just before the general entry', () => {
     expect(users(['set', 'u', '--nas', '10.0.0.5', '--sread', 'view', '--nas', '10.0.0.6', '--swrite', 'system']).code).toBe(0);
     expect(rows('SELECT nas, sread, swrite FROM users ORDER BY position')).toEqual([

@@ -92,6 +92,13 @@ export class UserStore {
     this.db.transaction(() => {
       const entries = this.entriesOf(name);
       const generalEntry = entries.find((e) => nasOf(e) === undefined);
+      const generalLists = Object.keys(general.lists).length > 0 || (general.unset?.length ?? 0) > 0;
+      if (!general.password && !generalLists && overrides.length === 0) {
+        throw new ProfileError('invalid_argument', 'nothing to change: give a password option, list options or --nas');
+      }
+      if (generalLists && !generalEntry) {
+        throw new ProfileError('invalid_argument', `user "${name}" has only per-NAS entries: put the list options after --nas IP`);
+      }
       for (const e of entries) {
         const spec: EntrySpec = e === generalEntry ? general : { lists: {} };
         if (general.password) spec.password = general.password;
