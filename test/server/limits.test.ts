@@ -1,0 +1,132 @@
+/**
+ * Every flood limit of the `security` section, on a running server over loopback UDP:
+ * max_attributes, max_pps_per_client, max_pps, reject_delay (held without blocking others),
+ * max_delayed_rejects, and the bounded duplicate cache.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { A, UdpClient, buildRequest, type RawAttr } from './raw-radius.js';
+import { startTestServer, type TestServer } from './test-server.js';
+
+const SECRET = 'testing123';
+const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
+const LIMIT_CLIENTS = `
+clients:
+  - { name: one, address: 127.0.0.1, secret: testing123, require_message_authenticator: no }
+  - { name: two, address: 127.0.0.2, secret: testing123, require_message_authenticator: no }
+`;
+const AUTH_ONLY = 'listen:\n  - { type: auth, address: 127.0.0.1, port: 0 }\n';
+
+let ts: TestServer | undefined;
+const sockets: UdpClient[] = [];
+afterEach(async () => {
+  while (sockets.length) sockets.pop()!.close();
+  await ts?.stop();
+  ts = undefined;
+});
+
+async function client(address = '127.0.0.1'): Promise<UdpClient> {
+  const c = await UdpClient.open(4, address);
+  sockets.push(c);
+  return c;
+}
+
+function accept(id: number, extra: RawAttr[] = []) {
+  return buildRequest({ id, secret: SECRET, attrs: [A.userName('username01'), A.nasIp('192.168.1.88'), ...extra], password: HASH });
+}
+
+function reject(id: number) {
+  return buildRequest({ id, secret: SECRET, attrs: [A.userName('username01'), A.nasIp('192.168.1.88')], password: 'wrong' });
+}
+
+/** Collects every reply arriving within `ms`. */
+async function drain(c: UdpClient, ms: number): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const r = await c.next(Math.max(0, deadline - Date.now()));
+    if (!r) return got;
+    got.push(r);
+  }
+}
+
+describe('security limits on a running server', () => {
+  it('max_attributes: 10 attributes are answered, 11 are dropped as too_many_attributes', async () => {
+    ts = await startTestServer('security:\n  reject_delay: 0\n  max_attributes: 10\n', { clients: LIMIT_CLIENTS, listen: AUTH_ONLY });
+    const c = await client();
+    const pad = (n: number): RawAttr[] => Array.from({ length: n }, (_, i) => A.nasPort(i));
+    // User-Name, NAS-IP-Address, User-Password + padding
+    expect((await c.request(accept(1, pad(7)).buf, ts.auth, '127.0.0.1', 500))?.[0]).toBe(2);
+    expect(await c.request(accept(2, pad(8)).buf, ts.auth, '127.0.0.1', 500)).toBeUndefined();
+    expect(ts.server.metrics.dropped('too_many_attributes')).toBe(1);
+  });
+
+  it('max_pps_per_client: a flooding client is cut to its limit, another client is not affected', async () => {
+    ts = await startTestServer('security:\n  reject_delay: 0\n  max_pps_per_client: 20\n', { clients: LIMIT_CLIENTS, listen: AUTH_ONLY });
+    const flooder = await client('127.0.0.2');
+    const good = await client('127.0.0.1');
+    for (let i = 0; i < 200; i++) flooder.send(accept(i & 0xff).buf, ts.auth);
+    const answered = await drain(flooder, 400);
+    expect(answered.length).toBeGreaterThanOrEqual(15);
+    expect(answered.length).toBeLessThanOrEqual(25);
+    expect(ts.server.metrics.dropped('rate_limited')).toBeGreaterThanOrEqual(175);
+    for (let i = 0; i < 10; i++) expect((await good.request(accept(i).buf, ts.auth, '127.0.0.1', 500))?.[0]).toBe(2);
+  });
+
+  it('max_pps: all clients together are cut to the global limit', async () => {
+    ts = await startTestServer('security:\n  reject_delay: 0\n  max_pps: 30\n', { clients: LIMIT_CLIENTS, listen: AUTH_ONLY });
+    const a = await client('127.0.0.1');
+    const b = await client('127.0.0.2');
+    for (let i = 0; i < 100; i++) {
+      a.send(accept(i).buf, ts.auth);
+      b.send(accept(i).buf, ts.auth);
+    }
+    const [ra, rb] = await Promise.all([drain(a, 400), drain(b, 400)]);
+    expect(ra.length + rb.length).toBeGreaterThanOrEqual(25);
+    expect(ra.length + rb.length).toBeLessThanOrEqual(35);
+    expect(ts.server.metrics.dropped('rate_limited')).toBe(200 - ra.length - rb.length);
+  });
+
+  it('reject_delay holds an Access-Reject about 1 s without delaying an Accept sent after it', async () => {
+    ts = await startTestServer('security:\n  reject_delay: 1\n', { clients: LIMIT_CLIENTS, listen: AUTH_ONLY });
+    const c = await client();
+    const t0 = Date.now();
+    c.send(reject(1).buf, ts.auth);
+    c.send(accept(2).buf, ts.auth);
+    const first = await c.next(3000);
+    const tAccept = Date.now() - t0;
+    const second = await c.next(3000);
+    const tReject = Date.now() - t0;
+    expect(first?.[0]).toBe(2);
+    expect(first?.[1]).toBe(2);
+    expect(tAccept).toBeLessThan(500);
+    expect(second?.[0]).toBe(3);
+    expect(tReject).toBeGreaterThanOrEqual(950);
+    expect(tReject).toBeLessThan(2500);
+  });
+
+  it('max_delayed_rejects: rejects beyond the queue are dropped as overloaded, the queue drains', async () => {
+    ts = await startTestServer('security:\n  reject_delay: 0.5\n  max_delayed_rejects: 5\n', { clients: LIMIT_CLIENTS, listen: AUTH_ONLY });
+    const c = await client();
+    for (let i = 0; i < 12; i++) c.send(reject(i).buf, ts.auth);
+    const got = await drain(c, 1500);
+    expect(got.map((r) => r[0])).toEqual([3, 3, 3, 3, 3]);
+    expect(ts.server.metrics.dropped('overloaded')).toBe(7);
+    // Once drained, rejects are held again.
+    expect((await c.request(reject(50).buf, ts.auth, '127.0.0.1', 2000))?.[0]).toBe(3);
+  });
+
+  it('the duplicate cache stays within duplicate_cache_entries under many distinct requests', async () => {
+    ts = await startTestServer('security:\n  reject_delay: 0\n  duplicate_cache_entries: 50\n  duplicate_cache_seconds: 30\n', { clients: LIMIT_CLIENTS, listen: AUTH_ONLY });
+    const cs = await Promise.all(Array.from({ length: 4 }, () => client()));
+    let answered = 0;
+    for (let i = 0; i < 400; i++) {
+      const r = await cs[i % 4]!.request(accept(i & 0xff).buf, ts.auth, '127.0.0.1', 500);
+      if (r?.[0] === 2) answered++;
+    }
+    expect(answered).toBe(400);
+    const text = await ts.server.metrics.text();
+    const entries = Number(/^radius_duplicate_cache_entries (\d+)$/m.exec(text)?.[1]);
+    expect(entries).toBeGreaterThan(0);
+    expect(entries).toBeLessThanOrEqual(50);
+  });
+});
