@@ -78,7 +78,7 @@ export class SqliteUserSource implements UserSource {
       const hit = this.byName.get(userName);
       if (hit) return hit;
     }
-    return this.readThrough(userName);
+    return this.readThrough(userName, version);
   }
 
   /**
@@ -108,8 +108,7 @@ export class SqliteUserSource implements UserSource {
    * autocommit statement between two data_version reads; if they differ, another connection
    * committed meanwhile and the read is redone inside an explicit read transaction.
    */
-  private readThrough(userName: string): readonly Entry[] {
-    const before = this.dataVersionStmt.get() as number;
+  private readThrough(userName: string, before: number): readonly Entry[] {
     this.syncVersion(before);
     if (this.defaults !== undefined) {
       const rows = this.byNameStmt.all(userName) as EntryRow[];
