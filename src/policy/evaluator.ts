@@ -108,6 +108,8 @@ const ACCT_TYPE = 1012;
 const SESSION_TYPE = 1013;
 const STRIP_USER_NAME = 1035;
 const RESPONSE_PACKET_TYPE = 1080;
+const PBKDF2_PASSWORD = 1181;
+const PASSWORD_WITH_HEADER = 1101;
 const FRAMED_USER = 2;
 const AUTH_TYPE_REJECT = 4;
 const AUTH_TYPE_ACCEPT = 254;
@@ -469,8 +471,11 @@ export function authorizeAndAuthenticate(
   control = run.control;
 
   // pap authorize
+  // 3.2.1's pap authorize does not count a PBKDF2-Password written as such as a known-good
+  // password (one converted from Password-With-Header counts) - measured.
+  const hasKnownGood = control.some((a) =>
+    (isKnownGoodPasswordAttr(a.def) && !isStd(a.def, PBKDF2_PASSWORD)) || isStd(a.def, PASSWORD_WITH_HEADER));
   control = normalizeControl(control, dict);
-  const hasKnownGood = control.some((a) => isKnownGoodPasswordAttr(a.def));
   const userPassword = findStd(request, USER_PASSWORD);
   if (hasKnownGood && !findStd(control, AUTH_TYPE) && userPassword) {
     control.push(authTypeAvp(dict, 'PAP'));
