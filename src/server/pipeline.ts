@@ -408,6 +408,11 @@ const MALFORMED = new Set([
   'too_many_attributes', 'bad_message_authenticator_length', 'eap_with_password',
 ]);
 
+/** The auth-fail reason code of a drop reason (packet-structure problems are all `malformed`). */
+export function auditReasonOf(reason: string): AuthFailReason {
+  return auditReason(reason) as AuthFailReason;
+}
+
 function auditReason(reason: string): AuthFailReason | string {
   if (MALFORMED.has(reason)) return 'malformed';
   if (reason === 'wrong_port') return 'bad_code';
