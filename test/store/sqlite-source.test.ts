@@ -146,6 +146,7 @@ describe('SqliteUserSource.lookup', () => {
       { ...entry('bob', [], [item('Reply-Message', '=', 'off')]), valid: false },
       entry('eve', [item('Session-Timeout', ':=', 'abc', '')], []),
       entry('carl', [item('Foo-Bar-Nope', ':=', 'x')], []),
+      entry('dora', [], [item('RFU2', '=', '')]), // as if written with the sqlite3 shell
     ]);
     const src = new SqliteUserSource(dbPath, dict);
     try {
@@ -154,6 +155,7 @@ describe('SqliteUserSource.lookup', () => {
       expect(src.validate()).toEqual([
         expect.stringMatching(/#2: Parse error \(check\) for entry eve: Unknown or invalid value "abc"/),
         expect.stringMatching(/#3: Parse error \(check\) for entry carl: Unknown name "Foo-Bar-Nope"/),
+        expect.stringMatching(/#4: Empty value for vendor attribute RFU2 in the reply of entry dora$/),
       ]);
     } finally {
       src.close();

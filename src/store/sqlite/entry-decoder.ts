@@ -67,6 +67,10 @@ export class EntryDecoder {
     } catch (err) {
       throw new Error(`Parse error (${list}) for entry ${name}: ${(err as Error).message}`);
     }
+    // Same rule as the users-file parser: the device mishandles empty vendor attributes.
+    if (list === 'reply' && item.attr.vendorId !== 0 && item.value.length === 0 && !item.expand && item.op !== '!*' && item.op !== '=*') {
+      throw new Error(`Empty value for vendor attribute ${item.attr.name} in the reply of entry ${name}`);
+    }
     if (this.items.size >= ITEM_CACHE_SIZE) this.items.clear();
     this.items.set(key, item);
     return item;
