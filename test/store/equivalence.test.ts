@@ -194,6 +194,13 @@ describe('import -> export -> import is a fixed point', () => {
     expect(text).toMatch(/^raw\tCleartext-Password := "raw", Attr-26\.9\.1 == 0x4142$/m);
   });
 
+  it.each(['test/fixtures/users/seed-authorize', 'test/fixtures/diff/handwritten-authorize', 'config/authorize'])(
+    "on the other helpers' users files: %s",
+    (file) => {
+      roundTrip(parseUsersFile(file, dict), file.replace(/\W/g, '_'));
+    },
+  );
+
   it('on seeded random users files', () => {
     for (let seed = 100; seed < 140; seed++) {
       roundTrip(parseUsersText(randomUsersFile(seed, 25), `random-${seed}`, dict), `random-${seed}`);
