@@ -90,6 +90,8 @@ function passwordFromOptions(o: PasswordOpts): PasswordItem | undefined {
   }
   let credential: string;
   if (o.sha1Hex !== undefined) {
+    // "-": read it from standard input, off the process list like --password-stdin.
+    if (o.sha1Hex === '-') o.sha1Hex = readFileSync(0, 'utf8').trim();
     if (!/^[0-9a-fA-F]{40}$/.test(o.sha1Hex)) {
       throw new ProfileError('invalid_argument', '--sha1-hex: expected 40 hexadecimal digits (the SHA-1 of the password)');
     }
@@ -131,7 +133,7 @@ function addProfileOptions(cmd: Command, args: ProfileArgs, withUnset: boolean):
     .option('--password <password>', 'password as plain text (visible in the process list: prefer --password-file / --password-stdin)')
     .option('--password-file <file>', 'read the password from the first line of FILE')
     .option('--password-stdin', 'read the password from standard input')
-    .option('--sha1-hex <hex>', "the device's SHA-1 hex of the password (what a Vutlan device sends)")
+    .option('--sha1-hex <hex>', "the device's SHA-1 hex of the password (what a Vutlan device sends); - reads it from standard input")
     .option('--device', 'the password is a Vutlan login password: store a hash of its SHA-1 hex, as the device sends it')
     .option('--cleartext', 'store Cleartext-Password instead of a salted hash (needed for CHAP; warns)');
   for (const key of LIST_KEYS) {

@@ -93,6 +93,8 @@ describe('users add', () => {
 
   it('--sha1-hex takes the device form directly (lower-cased); --cleartext keeps it readable and warns', () => {
     expect(users(['add', 'h1', '--sha1-hex', GUEST_SHA1.toUpperCase(), '--sread', 'all'])).toMatchObject({ code: 0, stderr: '' });
+    expect(users(['add', 'h2', '--sha1-hex', '-'], `${GUEST_SHA1}\n`)).toMatchObject({ code: 0, stderr: '' });
+    expect(pap('h2', GUEST_SHA1).code).toBe('accept');
     const r = users(['add', 'c1', '--sha1-hex', GUEST_SHA1, '--cleartext', '--sread', 'all']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^warning: storing Cleartext-Password/);
