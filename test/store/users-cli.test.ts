@@ -35,9 +35,18 @@ interface Run {
   stderr: string;
 }
 
+/** Module-loading failures: another test run in the same tree is rewriting dist/ right now. */
+const HALF_BUILT = /SyntaxError|ERR_MODULE_NOT_FOUND|Cannot find module|does not provide an export/;
+
 function users(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [CLI, 'users', '--db', db, ...args], { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  for (let attempt = 0; ; attempt++) {
+    const r = spawnSync(process.execPath, [CLI, 'users', '--db', db, ...args], { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
+    if (attempt < 3 && r.status !== 0 && HALF_BUILT.test(r.stderr)) {
+      spawnSync('sleep', ['1']);
+      continue;
+    }
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
 }
 
 function rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
