@@ -17,6 +17,7 @@ import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.
 import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
+import { RequestIds } from './request-id.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -106,6 +107,8 @@ interface Request {
 }
 
 const EMPTY: readonly Avp[] = [];
+/** [hardening] `req_id` of log lines: unique across worker processes, built only when a line is logged. */
+const requestIds = new RequestIds();
 
 /** Runs datagrams through the stages above. */
 export class RequestPipeline {
@@ -214,7 +217,7 @@ export class RequestPipeline {
   }
 
   private resend(req: Request, reply: Buffer): void {
-    this.env.log.debug({ client: req.client!.name, id: req.packet!.identifier }, `Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
+    this.env.log.debug({ req_id: requestIds.format(req.n), client: req.client!.name, id: req.packet!.identifier }, `Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
     this.env.trace?.(`(${req.n}) Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
     req.listener.send(reply, req.port, req.address);
     const m = this.metricsOf(req.client!);
@@ -276,7 +279,7 @@ export class RequestPipeline {
     if (outcome.decision?.code === 'reject') this.auditReject(req, outcome.decision);
     if (this.env.trace) this.traceReply(req, outcome, reply.length);
     if (this.env.log.isLevelEnabled('debug')) {
-      this.env.log.debug({ client: client.name, src: req.address, port: req.port, id: packet.identifier, code: codeName(outcome.code) }, `Sent ${codeName(outcome.code)} Id ${packet.identifier} to ${req.address}:${req.port}`);
+      this.env.log.debug({ req_id: requestIds.format(req.n), client: client.name, src: req.address, port: req.port, id: packet.identifier, code: codeName(outcome.code) }, `Sent ${codeName(outcome.code)} Id ${packet.identifier} to ${req.address}:${req.port}`);
     }
     if (outcome.code === Code.AccessReject && state.snapshot.config.security.rejectDelay > 0) {
       if (!state.rejects.schedule(send)) {
@@ -332,7 +335,7 @@ export class RequestPipeline {
     if (req.client) this.metricsOf(req.client).drop(reason as ServerDropReason, req.code);
     else this.env.metrics.drop(reason as ServerDropReason, req.code);
     this.env.observe?.({ kind: 'drop', reason, client: req.client });
-    const fields = { reason, client: req.client?.name ?? null, src: req.address, src_port: req.port };
+    const fields = { req_id: requestIds.format(req.n), reason, client: req.client?.name ?? null, src: req.address, src_port: req.port };
     this.env.trace?.(`(${req.n}) Dropping packet from ${req.address}:${req.port}: ${reason}: ${message}`);
     if (reason === 'duplicate_in_progress') {
       this.env.log.debug(fields, message);
