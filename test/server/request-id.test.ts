@@ -18,3 +18,29 @@ describe('RequestIds', () => {
     expect(all.size).toBe(3000);
   });
 });
+
+describe('req_id in the server log', () => {
+  it('drop lines carry a req_id, distinct per request', async () => {
+    const { Writable } = await import('node:stream');
+    const pino = (await import('pino')).default;
+    const { startTestServer } = await import('./test-server.js');
+    const { UdpClient } = await import('./raw-radius.js');
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); cb(); } });
+    const ts = await startTestServer('', { logger: pino({ level: 'warn' }, sink) });
+    const c = await UdpClient.open();
+    try {
+      c.send(Buffer.alloc(5), ts.auth);
+      await new Promise((r) => setTimeout(r, 1100)); // the drop log allows one line per reason per second
+      c.send(Buffer.alloc(6), ts.auth);
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      c.close();
+      await ts.stop();
+    }
+    const drops = lines.filter((l) => l.reason === 'too_short');
+    expect(drops).toHaveLength(2);
+    for (const d of drops) expect(d.req_id).toMatch(/^[0-9a-z]+\.[0-9a-z]+-[0-9a-z]+$/);
+    expect(drops[0]!.req_id).not.toBe(drops[1]!.req_id);
+  });
+});
