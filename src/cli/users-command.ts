@@ -215,6 +215,17 @@ export function registerUsersCommand(program: Command): void {
     .requiredOption('--db <file>', 'SQLite database file (created on first write)')
     .option('--dictionary <file>', 'dictionary entry file (default: bundled FreeRADIUS dictionaries + dictionaries/dictionary)')
     .option('--json', 'machine-readable output');
+  users.addHelpText('after', `
+Examples:
+  vutlan-radius users --db users.sqlite add op1 --password-stdin --device --sread all --gread all
+  vutlan-radius users --db users.sqlite add op1 --sha1-hex - --sread view --nas 192.168.1.88 --sread all
+  vutlan-radius users --db users.sqlite set op1 --swrite log,view --unset rfu2
+  vutlan-radius users --db users.sqlite disable op1
+  vutlan-radius users --db users.sqlite import /etc/freeradius/3.0/mods-config/files/authorize
+  vutlan-radius users --db users.sqlite export -o authorize
+
+Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid argument,
+3 no such user / NAS entry, 4 user already exists.`);
   users.exitOverride((err: CommanderError) => {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
     process.exit(UsersExit.invalidArgument);
