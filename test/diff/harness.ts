@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { spawnSync } from 'node:child_process';
 
@@ -13,9 +13,10 @@ import { entryIndex } from '../../src/policy/entry-index.js';
 import { authorizeAndAuthenticate } from '../../src/policy/evaluator.js';
 
 /**
- * Differential testing against FreeRADIUS 3.2.1: the same request goes to the real server over
- * UDP and through our evaluator + encoder; both answers are decoded with our decoder and compared
- * as "code + reply attributes in order" on the wire.
+ * Differential testing against FreeRADIUS 3.2.1: the same request datagram goes over UDP to the
+ * real FreeRADIUS and to our running server(s) (see rig.ts); the answers are decoded with our
+ * decoder and compared as "code + reply attributes in order" on the wire. `askOurs` (our
+ * evaluator + encoder in-process, no server) stays for tests that compare user sources alone.
  */
 
 /** True when FreeRADIUS is installed; in CI (CI=true) its absence is a failure, not a skip. */
@@ -118,6 +119,72 @@ export async function askFreeRadius(client: UdpClient, dict: Dictionary, secret:
   if (!reply) return { code: 'no reply', attrs: [] };
   const packet = decodePacket(reply, dict);
   return { code: CODES[packet.code] ?? `code ${packet.code}`, attrs: describe(dict, packet.attributes) };
+}
+
+/** Where a reply carries Message-Authenticator: first attribute, later, or not at all. */
+export type MessageAuthenticatorPlace = 'first' | 'later' | 'absent';
+
+/** A reply as received on the wire: the comparable outcome plus what is not compared. */
+export interface WireAnswer extends Outcome {
+  /** The reply datagram (undefined when none came). */
+  raw?: Buffer;
+  messageAuthenticator: MessageAuthenticatorPlace;
+  /**
+   * Response Authenticator, and the Message-Authenticator HMAC when present, are right for the
+   * request (computed here from RFC 2865 3 / RFC 3579 3.2, independently of our encoder).
+   */
+  authentic: boolean;
+}
+
+/**
+ * Sends the SAME datagram (same identifier, authenticator and attributes, no
+ * Message-Authenticator, as radclient of 3.2.1 sends it) to every client's server at once and
+ * resolves with each one's decoded answer, in the order of `clients`.
+ */
+export async function askOverUdp(clients: readonly UdpClient[], dict: Dictionary, secret: string, built: ReturnType<typeof buildRequest>): Promise<WireAnswer[]> {
+  const { buffer } = encodeRequest({
+    code: 1, identifier: clients[0]!.nextId(), attributes: built.avps, secret: Buffer.from(secret),
+    authenticator: built.authenticator, messageAuthenticator: false, dictionary: dict,
+  });
+  const replies = await Promise.all(clients.map((c) => c.send(buffer)));
+  return replies.map((reply) => answerOf(reply, dict, secret, built.authenticator));
+}
+
+/** Decodes a reply (or its absence) the one way every server's replies are decoded. */
+export function answerOf(reply: Buffer | undefined, dict: Dictionary, secret: string, requestAuthenticator: Buffer): WireAnswer {
+  if (!reply) return { code: 'no reply', attrs: [], messageAuthenticator: 'absent', authentic: true };
+  const packet = decodePacket(reply, dict);
+  const maIndex = packet.attributes.findIndex((a) => a.def.vendorId === 0 && a.def.type === 80);
+  return {
+    code: CODES[packet.code] ?? `code ${packet.code}`,
+    attrs: describe(dict, packet.attributes),
+    raw: reply,
+    messageAuthenticator: maIndex < 0 ? 'absent' : maIndex === 0 ? 'first' : 'later',
+    authentic: authenticReply(reply, requestAuthenticator, Buffer.from(secret)),
+  };
+}
+
+/** RFC 2865 Response Authenticator and RFC 3579 Message-Authenticator of a reply, checked. */
+function authenticReply(reply: Buffer, requestAuthenticator: Buffer, secret: Buffer): boolean {
+  const length = reply.readUInt16BE(2);
+  const body = reply.subarray(20, length);
+  const expected = createHash('md5').update(reply.subarray(0, 4)).update(requestAuthenticator).update(body).update(secret).digest();
+  if (!timingSafeEqual(expected, reply.subarray(4, 20))) return false;
+  for (let at = 20; at + 2 <= length;) {
+    const type = reply[at]!;
+    const len = reply[at + 1]!;
+    if (len < 2) return false;
+    if (type === 80) {
+      if (len !== 18) return false;
+      const copy = Buffer.from(reply.subarray(0, length));
+      requestAuthenticator.copy(copy, 4);
+      copy.fill(0, at + 2, at + 18);
+      const mac = createHmac('md5', secret).update(copy).digest();
+      if (!timingSafeEqual(mac, reply.subarray(at + 2, at + 18))) return false;
+    }
+    at += len;
+  }
+  return true;
 }
 
 /** Runs `req` through our evaluator and encoder and returns the outcome. */
