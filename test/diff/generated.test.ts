@@ -5,14 +5,14 @@ import { join } from 'node:path';
 
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
-import { parseUsersFile } from '../../src/policy/users-parser.js';
-import { startFreeRadius } from '../../src/bench/freeradius-runner.js';
-import { UdpClient, askFreeRadius, askOurs, buildRequest, freeRadiusAvailable } from './harness.js';
+import { freeRadiusAvailable } from './harness.js';
 import { generateRequests, generateUsersFile } from './generators.js';
+import { DiffRig, expectSameAnswers } from './rig.js';
 
 /**
- * Seeded random users files and requests, answered by FreeRADIUS 3.2.1 and by us. Fixed seeds
- * plus one fresh seed per run; a failure prints the seed, the users file and the request.
+ * Seeded random users files and requests, answered by FreeRADIUS 3.2.1, by our server on the
+ * same file and by our server on the file's entries imported into SQLite. Fixed seeds plus one
+ * fresh seed per run; a failure prints the seed, the users file and the request.
  * Reproduce with DIFF_SEED=<seed> npx vitest run test/diff/generated.test.ts
  */
 
@@ -20,12 +20,14 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const DICT = join(ROOT, 'dictionaries/dictionary');
 const SECRET = 'testing123';
 const available = freeRadiusAvailable();
-const REQUESTS_PER_SEED = 70;
-const SEEDS = process.env.DIFF_SEED ? [Number(process.env.DIFF_SEED)] : [1, 2, 3, (Date.now() % 1_000_000) + 10];
+const REQUESTS_PER_SEED = 150;
+const fresh = (Date.now() % 1_000_000) + 100;
+const SEEDS = process.env.DIFF_SEED ? [Number(process.env.DIFF_SEED)] : [1, 2, 3, 4, 5, 6, fresh, fresh + 1];
 
-describe.skipIf(!available)('differential: generated users files vs FreeRADIUS 3.2.1', () => {
+describe.skipIf(!available)('differential: generated users files, our server (file and SQLite) vs FreeRADIUS 3.2.1', () => {
   let dict: Dictionary;
   const dir = mkdtempSync(join(tmpdir(), 'diff-gen-'));
+  const codes = new Map<string, number>();
 
   beforeAll(() => {
     dict = loadDictionary(DICT);
@@ -37,22 +39,30 @@ describe.skipIf(!available)('differential: generated users files vs FreeRADIUS 3
       const text = generateUsersFile(seed);
       const file = join(dir, `authorize-${seed}`);
       writeFileSync(file, text);
-      const entries = parseUsersFile(file, dict);
-      const fr = await startFreeRadius({ usersFile: file, secret: SECRET, dictionary: DICT });
-      const client = new UdpClient(fr.port);
+      let rig: DiffRig;
+      try {
+        rig = await DiffRig.start({ usersFile: file, dictionary: DICT, dict, secret: SECRET });
+      } catch (err) {
+        throw new Error(`seed ${seed} (DIFF_SEED=${seed} to reproduce): ${(err as Error).message}\nusers file:\n${text}`);
+      }
       try {
         for (const req of generateRequests(seed, REQUESTS_PER_SEED)) {
-          const built = buildRequest(dict, req);
-          const theirs = await askFreeRadius(client, dict, SECRET, built);
-          const trace: string[] = [];
-          const ours = askOurs(dict, entries, SECRET, built, (l) => trace.push(l));
-          expect(ours, `seed ${seed} (DIFF_SEED=${seed} to reproduce), request ${JSON.stringify(req)}\n` +
-            `users file:\n${text}\nour trace:\n${trace.join('\n')}`).toEqual(theirs);
+          const answers = await rig.ask(req);
+          expectSameAnswers(answers, `seed ${seed} (DIFF_SEED=${seed} to reproduce)\nusers file:\n${text}\n`);
+          codes.set(answers.freeradius.code, (codes.get(answers.freeradius.code) ?? 0) + 1);
         }
       } finally {
-        client.close();
-        await fr.stop();
+        await rig.stop();
       }
     }, 60_000);
   }
+
+  it('every request was compared; the seeds exercise accepts as well as rejects', () => {
+    const seen = JSON.stringify([...codes]);
+    expect([...codes.values()].reduce((a, b) => a + b, 0), seen).toBe(SEEDS.length * REQUESTS_PER_SEED);
+    if (SEEDS.length > 1) {
+      expect(codes.get('Access-Accept') ?? 0, seen).toBeGreaterThanOrEqual(SEEDS.length * 10);
+      expect(codes.get('Access-Reject') ?? 0, seen).toBeGreaterThanOrEqual(SEEDS.length * 10);
+    }
+  });
 });

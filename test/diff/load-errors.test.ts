@@ -1,17 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
-import type { Dictionary } from '../../src/protocol/dictionary.js';
-import { UsersFileError, parseUsersFile } from '../../src/policy/users-parser.js';
 import { checkWithFreeRadius } from '../../src/bench/freeradius-runner.js';
+import { ConfigError, type ConfigProblem } from '../../src/server/config-error.js';
 import { freeRadiusAvailable } from './harness.js';
+import { startOurServer } from './our-server.js';
 
 /**
- * Every malformed-file case of freeradius-semantics.md 1.7: `freeradius -XC` and our parser get
- * the same file; both must refuse it, blame the same line, and our message must contain
+ * Every malformed-file case of freeradius-semantics.md 1.7: `freeradius -XC` and our server get
+ * the same file; both must refuse to start, blame the same line, and our message must contain
  * FreeRADIUS's message.
  */
 
@@ -44,9 +43,7 @@ const CASES: { label: string; text: string }[] = [
 ];
 
 describe.skipIf(!available)('load errors: same line and message as freeradius -XC', () => {
-  let dict: Dictionary;
   const dir = mkdtempSync(join(tmpdir(), 'load-errors-'));
-  beforeAll(() => { dict = loadDictionary(DICT); });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   CASES.forEach((c, i) => {
@@ -58,14 +55,15 @@ describe.skipIf(!available)('load errors: same line and message as freeradius -X
       const theirs = fr.errors.find((e) => e.file === file);
       expect(theirs, fr.output.slice(-2000)).toBeDefined();
 
-      let problems: UsersFileError['problems'] = [];
+      let problems: readonly ConfigProblem[] = [];
       try {
-        parseUsersFile(file, dict);
+        const ours = await startOurServer({ users: { files: [file] }, dictionary: DICT, secret: 's' });
+        await ours.close();
       } catch (e) {
-        if (!(e instanceof UsersFileError)) throw e;
+        if (!(e instanceof ConfigError)) throw e;
         problems = e.problems;
       }
-      expect(problems.length, `FreeRADIUS: ${theirs!.line}: ${theirs!.message}`).toBeGreaterThan(0);
+      expect(problems.length, `our server started; FreeRADIUS: ${theirs!.line}: ${theirs!.message}`).toBeGreaterThan(0);
       const first = problems[0]!;
       expect({ line: first.line, file: first.file }).toEqual({ line: theirs!.line, file });
       // PCRE's own wording and error offset cannot be reproduced by JavaScript's RegExp: for

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
-import { parseUsersFile } from '../../src/policy/users-parser.js';
-import type { Entry } from '../../src/policy/entry.js';
-import { type RunningFreeRadius, startFreeRadius } from '../../src/bench/freeradius-runner.js';
-import { UdpClient, askFreeRadius, askOurs, buildRequest, freeRadiusAvailable } from './harness.js';
+import { type DiffRequest, freeRadiusAvailable } from './harness.js';
+import { DiffRig, expectSameAnswers } from './rig.js';
 
 /**
  * Every password scheme of the passwords fixture (one user per scheme and encoding, password
- * "hello"), with PAP right and wrong and with CHAP, answered by FreeRADIUS 3.2.1 and by us.
+ * "hello"), with PAP right and wrong and with CHAP, answered by FreeRADIUS 3.2.1, by our server
+ * on the same file and by our server on the file imported into SQLite.
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -20,34 +19,32 @@ const DICT = join(ROOT, 'dictionaries/dictionary');
 const SECRET = 'testing123';
 const available = freeRadiusAvailable();
 const names = [...readFileSync(USERS, 'utf8').matchAll(/^([A-Za-z0-9_.-]+)\s/gm)].map((m) => m[1]!).filter((n) => n !== 'DEFAULT');
+const HOW: Pick<DiffRequest, 'pap' | 'chap'>[] = [{ pap: 'hello' }, { pap: 'hellx' }, { chap: { password: 'hello' } }];
 
-describe.skipIf(!available)('differential: password schemes vs FreeRADIUS 3.2.1', () => {
-  let fr: RunningFreeRadius;
-  let client: UdpClient;
+describe.skipIf(!available)('differential: password schemes, our server (file and SQLite) vs FreeRADIUS 3.2.1', () => {
+  let rig: DiffRig;
   let dict: Dictionary;
-  let entries: Entry[];
+  const accepted = new Set<string>();
 
   beforeAll(async () => {
     dict = loadDictionary(DICT);
-    entries = parseUsersFile(USERS, dict);
-    fr = await startFreeRadius({ usersFile: USERS, secret: SECRET, dictionary: DICT });
-    client = new UdpClient(fr.port);
+    rig = await DiffRig.start({ usersFile: USERS, dictionary: DICT, dict, secret: SECRET });
   });
   afterAll(async () => {
-    client?.close();
-    await fr?.stop();
+    await rig?.stop();
   });
 
   it('has users', () => expect(names.length).toBeGreaterThan(10));
   for (const name of names) {
     it(name, async () => {
-      for (const how of [{ pap: 'hello' }, { pap: 'hellx' }, { chap: { password: 'hello' } }]) {
-        const built = buildRequest(dict, { label: name, attrs: [['User-Name', name], ['NAS-IP-Address', '127.0.0.1']], ...how });
-        const theirs = await askFreeRadius(client, dict, SECRET, built);
-        const trace: string[] = [];
-        const ours = askOurs(dict, entries, SECRET, built, (l) => trace.push(l));
-        expect(ours, `${name} ${JSON.stringify(how)}\n${trace.join('\n')}`).toEqual(theirs);
+      for (const how of HOW) {
+        const answers = await rig.ask({ label: name, attrs: [['User-Name', name], ['NAS-IP-Address', '127.0.0.1']], ...how });
+        expectSameAnswers(answers);
+        if (answers.freeradius.code === 'Access-Accept') accepted.add(name);
       }
     });
   }
+  it('most schemes accept the right password', () => {
+    expect(accepted.size, [...accepted].join(' ')).toBeGreaterThanOrEqual(Math.floor(names.length / 2));
+  });
 });
