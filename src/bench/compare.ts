@@ -32,8 +32,11 @@ export interface CompareOptions {
   sockets?: number;
   secret: string;
   nasIp?: string;
-  /** Load generator: this package's (`runLoad`) or radload (C). */
-  generator: 'ours' | 'radload';
+  /**
+   * Load generator: this package's (`runLoad`), radload (C), or both (each round runs both
+   * against each server, which also checks that our generator is not the bottleneck).
+   */
+  generator: 'ours' | 'radload' | 'both';
   radloadBinary?: string;
   /** Ports; default: free ones picked at start. */
   ourPort?: number;
@@ -57,9 +60,12 @@ export interface ServerSummary {
 }
 
 export interface CompareResult {
-  rounds: { server: 'ours' | 'freeradius'; result: LoadResult; cpuUsPerRequest: number }[];
+  rounds: { server: 'ours' | 'freeradius'; generator: 'ours' | 'radload'; result: LoadResult; cpuUsPerRequest: number }[];
+  /** Medians with the main generator (ours, unless only radload ran). */
   ours: ServerSummary;
   freeradius: ServerSummary;
+  /** Medians with radload, when it ran beside ours (`generator: 'both'`). */
+  radload?: { ours: ServerSummary; freeradius: ServerSummary };
   /** ours.rps / freeradius.rps (medians). */
   rpsRatio: number;
   /** ours.p99 / freeradius.p99 (medians; below 1 is better). */
@@ -90,7 +96,8 @@ export async function compareWithFreeRadius(opts: CompareOptions): Promise<Compa
   mkdirSync(dir, { recursive: true });
   const prefix = opts.prefix ?? 'user';
   const scheme = opts.scheme ?? (opts.source === 'sqlite' ? 'device' : 'hex');
-  if (opts.generator === 'radload' && scheme !== 'hex') throw new Error('radload can only load the hex user scheme');
+  if (opts.generator !== 'ours' && scheme !== 'hex') throw new Error('radload can only load the hex user scheme');
+  const generators = opts.generator === 'both' ? (['ours', 'radload'] as const) : [opts.generator];
   const data = { users: opts.users, prefix, scheme, replyAttributes: opts.replyAttributes };
   let ourUsers: { kind: 'files'; authorizeFile: string } | { kind: 'sqlite'; database: string };
   let frUsers: typeof ourUsers;
@@ -132,11 +139,11 @@ export async function compareWithFreeRadius(opts: CompareOptions): Promise<Compa
     await waitForReply({ ...probe, port: frPort });
     const rounds: CompareResult['rounds'] = [];
     for (let i = 0; i < opts.rounds; i++) {
-      for (const server of ['ours', 'freeradius'] as const) {
+      for (const server of ['ours', 'freeradius'] as const) for (const generator of generators) {
         const port = server === 'ours' ? ourPort : frPort;
         const pid = server === 'ours' ? ours.pid : fr.pid;
         const cpuBefore = processTreeCpuSeconds(pid);
-        const result = opts.generator === 'radload'
+        const result = generator === 'radload'
           ? await runRadload({ binary: opts.radloadBinary ?? 'radload', host: '127.0.0.1', port, secret: opts.secret, users: opts.users, prefix, nasIp: opts.nasIp, durationMs: opts.durationMs, inflight: opts.inflight })
           : await runLoad({
             host: '127.0.0.1', port, secret: opts.secret, dict: opts.dict, users: opts.users, prefix, scheme, nasIp: opts.nasIp,
@@ -147,17 +154,21 @@ export async function compareWithFreeRadius(opts: CompareOptions): Promise<Compa
         // CPU over warm-up + window + drain, divided by every reply in that time.
         const answered = result.ok + result.unexpectedCode + (result.warmupReplies ?? 0);
         const cpuUsPerRequest = answered > 0 ? ((processTreeCpuSeconds(pid) - cpuBefore) * 1e6) / answered : Number.NaN;
-        log(`round ${i + 1} ${server.padEnd(10)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  ` +
+        log(`round ${i + 1} ${server.padEnd(10)} ${generator === 'radload' ? 'radload ' : 'bench   '} ${result.rps.toFixed(0)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  ` +
           `cpu ${cpuUsPerRequest.toFixed(1)} us/req  errors ${result.timeouts + result.unexpectedCode}`);
-        rounds.push({ server, result, cpuUsPerRequest });
+        rounds.push({ server, generator, result, cpuUsPerRequest });
       }
     }
-    const oursSummary = summarize(rounds.filter((r) => r.server === 'ours'));
-    const frSummary = summarize(rounds.filter((r) => r.server === 'freeradius'));
+    const main = generators[0];
+    const pick = (server: 'ours' | 'freeradius', generator: 'ours' | 'radload') =>
+      summarize(rounds.filter((r) => r.server === server && r.generator === generator));
+    const oursSummary = pick('ours', main);
+    const frSummary = pick('freeradius', main);
     return {
       rounds,
       ours: oursSummary,
       freeradius: frSummary,
+      ...(opts.generator === 'both' ? { radload: { ours: pick('ours', 'radload'), freeradius: pick('freeradius', 'radload') } } : {}),
       rpsRatio: oursSummary.rps / frSummary.rps,
       p99Ratio: oursSummary.p99 / frSummary.p99,
     };

@@ -45,11 +45,19 @@ function formatCompare(c: CompareResult): string {
   const line = (name: string, s: CompareResult['ours']) =>
     `${name.padEnd(12)} median of ${s.rounds}: ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  ` +
     `cpu ${s.cpuUsPerRequest.toFixed(1)} us/req  errors ${s.errors}`;
-  return [
+  const lines = [
     line('vutlan', c.ours),
     line('freeradius', c.freeradius),
     `ratio        req/s ${c.rpsRatio.toFixed(2)}x  p99 ${c.p99Ratio.toFixed(2)}x  cpu/req ${(c.ours.cpuUsPerRequest / c.freeradius.cpuUsPerRequest).toFixed(2)}x (ours / FreeRADIUS)`,
-  ].join('\n');
+  ];
+  if (c.radload) {
+    lines.push(
+      line('vutlan/rl', c.radload.ours),
+      line('freeradius/rl', c.radload.freeradius),
+      `ratio (radload) req/s ${(c.radload.ours.rps / c.radload.freeradius.rps).toFixed(2)}x  p99 ${(c.radload.ours.p99 / c.radload.freeradius.p99).toFixed(2)}x`,
+    );
+  }
+  return lines.join('\n');
 }
 
 interface BenchFlags {
@@ -72,7 +80,7 @@ interface BenchFlags {
   rounds: number;
   source: 'files' | 'sqlite';
   replyAttributes: number;
-  generator: 'ours' | 'radload';
+  generator: 'ours' | 'radload' | 'both';
   radload?: string;
   workDir?: string;
   keepWorkDir?: boolean;
@@ -108,7 +116,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--rounds <n>', 'rounds per server with --compare', positiveInt('--rounds'), 3)
     .addOption(new Option('--source <kind>', 'user store for --compare').choices(['files', 'sqlite']).default('files'))
     .option('--reply-attributes <n>', 'Vutlan attributes per Accept in generated users (0..8)', positiveIntOrZero, 4)
-    .addOption(new Option('--generator <which>', 'load generator for --compare').choices(['ours', 'radload']).default('ours'))
+    .addOption(new Option('--generator <which>', 'load generator: ours, radload (C, needs --radload), or both (--compare: each round runs both)').choices(['ours', 'radload', 'both']).default('ours'))
     .option('--radload <path>', 'radload binary (for --generator radload)')
     .option('--work-dir <dir>', 'where --compare writes users, configs and logs (default: a fresh temp dir)')
     .option('--keep-work-dir', 'keep the --compare work dir')
@@ -150,19 +158,20 @@ export function registerBenchCommand(program: Command): void {
   bench
     .command('generate')
     .description('write the benchmark users: a FreeRADIUS authorize file and/or FreeRADIUS rlm_sql SQLite data')
-    .requiredOption('--users <n>', 'number of users', positiveInt('--users'))
-    .option('--users-prefix <prefix>', 'User-Name prefix', 'user')
-    .addOption(new Option('--user-scheme <scheme>', 'hex (user0.., radload-compatible) or device (user0000001.., SHA-1 hex)').choices(['hex', 'device']).default('hex'))
-    .option('--reply-attributes <n>', 'Vutlan attributes per Accept (0..8)', positiveIntOrZero, 4)
+    // Option names differ from `bench`'s own (--users ...), which commander would take first.
+    .requiredOption('--count <n>', 'number of users', positiveInt('--count'))
+    .option('--prefix <prefix>', 'User-Name prefix', 'user')
+    .addOption(new Option('--scheme <scheme>', 'hex (user0.., radload-compatible) or device (user0000001.., SHA-1 hex)').choices(['hex', 'device']).default('hex'))
+    .option('--attributes <n>', 'Vutlan attributes per Accept (0..8)', positiveIntOrZero, 4)
     .option('--authorize <file>', 'write a FreeRADIUS-format authorize file')
     .option('--freeradius-sqlite <file>', 'write an rlm_sql SQLite database (radcheck/radreply)')
     .option('--sqlite <file>', 'write our SQLite store with the bulk import (device scheme)')
-    .action((o: { users: number; usersPrefix: string; userScheme: 'hex' | 'device'; replyAttributes: number; authorize?: string; freeradiusSqlite?: string; sqlite?: string }) => {
-      const data = { users: o.users, prefix: o.usersPrefix, scheme: o.userScheme, replyAttributes: o.replyAttributes };
+    .action((o: { count: number; prefix: string; scheme: 'hex' | 'device'; attributes: number; authorize?: string; freeradiusSqlite?: string; sqlite?: string }) => {
+      const data = { users: o.count, prefix: o.prefix, scheme: o.scheme, replyAttributes: o.attributes };
       if (!o.authorize && !o.freeradiusSqlite && !o.sqlite) throw new InvalidArgumentError('give --authorize, --freeradius-sqlite and/or --sqlite');
-      if (o.authorize) console.log(`${o.authorize}: ${o.users} users, ${writeAuthorizeFile(o.authorize, data)} bytes`);
+      if (o.authorize) console.log(`${o.authorize}: ${o.count} users, ${writeAuthorizeFile(o.authorize, data)} bytes`);
       if (o.freeradiusSqlite) console.log(`${o.freeradiusSqlite}: ${writeFreeRadiusSqlite(o.freeradiusSqlite, data)} users`);
-      if (o.sqlite) console.log(`${o.sqlite}: ${o.users} users in ${writeOurSqliteUsers(o.sqlite, { ...data, scheme: 'device' }).toFixed(0)} ms`);
+      if (o.sqlite) console.log(`${o.sqlite}: ${o.count} users in ${writeOurSqliteUsers(o.sqlite, { ...data, scheme: 'device' }).toFixed(0)} ms`);
     });
 }
 
