@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { startServer, type RunningServer } from '../server/server.js';
-import { reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed } from '../server/workers.js';
+import {
+  reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed, workerWatchesFiles,
+} from '../server/workers.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
@@ -28,7 +30,11 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   try {
     // workers > 1: this process supervises worker processes, each of which runs the code below.
     if (await runWorkersIfConfigured(opts.config, { trace: opts.X === true })) return;
-    server = await startServer(opts.config, { maPolicy: workerMessageAuthenticatorPolicy(), ...(opts.X ? { trace: true } : {}) });
+    server = await startServer(opts.config, {
+      maPolicy: workerMessageAuthenticatorPolicy(),
+      watch: workerWatchesFiles(),
+      ...(opts.X ? { trace: true } : {}),
+    });
   } catch (err) {
     printLoadError(err);
     process.exitCode = 1;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,22 @@ describe.runIf(process.platform === 'linux')('workers: 2 (one UDP port shared by
     expect(r.timeouts).toBe(0);
     const used = workers.map((p, i) => cpuTicks(p) - before[i]!);
     for (const u of used) expect(u).toBeGreaterThan(0);
+  });
+
+  it('reloads every worker (one at a time) when the users file changes', async () => {
+    appendFileSync(join(dir, 'authorize'), 'newcomer\tCleartext-Password := "fresh-password"\n\tSRead = "log,"\n');
+    const ask = async () => {
+      const clients = await Promise.all(Array.from({ length: 12 }, () => UdpClient.open()));
+      const replies = await Promise.all(clients.map((c) => c.request(
+        buildRequest({ secret: SECRET, attrs: [A.userName('newcomer'), A.nasIp('10.0.0.5')], password: 'fresh-password', ma: true }).buf, port, '127.0.0.1', 700)));
+      for (const c of clients) c.close();
+      return replies.map((r) => r?.[0]);
+    };
+    const deadline = Date.now() + 10_000;
+    let codes = await ask();
+    while (codes.some((c) => c !== 2) && Date.now() < deadline) codes = await ask();
+    expect(codes).toEqual(Array(12).fill(2));
+    expect(out).toContain('a loaded file changed: reloading the configuration, one worker at a time');
   });
 
   it('stops every worker and exits 0 on SIGTERM', async () => {
