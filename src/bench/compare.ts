@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { writeAuthorizeFile } from './bench-users.js';
-import { startFreeRadius, type RunningFreeRadius } from './freeradius-bench-server.js';
+import { startFreeRadius, type FreeRadiusUsers, type RunningFreeRadius } from './freeradius-bench-server.js';
 import { writeFreeRadiusSqlite } from './freeradius-sql-data.js';
 import { findFreeUdpPorts } from './free-ports.js';
 import { processTreeCpuSeconds } from './process-cpu.js';
@@ -42,6 +42,8 @@ export interface CompareOptions {
   ourPort?: number;
   frPort?: number;
   workers?: number | 'auto';
+  /** FreeRADIUS rlm_sql keeps the default site's post-auth INSERT per request (see FreeRadiusUsers). */
+  freeradiusPostAuthSql?: boolean;
   /** Writes an SQLite store with the `device`-scheme users for our server (bulk import). */
   writeOurSqlite?: (path: string) => void;
   /** Progress lines. */
@@ -100,7 +102,7 @@ export async function compareWithFreeRadius(opts: CompareOptions): Promise<Compa
   const generators = opts.generator === 'both' ? (['ours', 'radload'] as const) : [opts.generator];
   const data = { users: opts.users, prefix, scheme, replyAttributes: opts.replyAttributes };
   let ourUsers: { kind: 'files'; authorizeFile: string } | { kind: 'sqlite'; database: string };
-  let frUsers: typeof ourUsers;
+  let frUsers: FreeRadiusUsers;
   if (opts.source === 'files') {
     const file = join(dir, `authorize-${opts.users}`);
     log(`generating ${opts.users} users into ${file}`);
@@ -114,7 +116,7 @@ export async function compareWithFreeRadius(opts: CompareOptions): Promise<Compa
     opts.writeOurSqlite(ours);
     writeFreeRadiusSqlite(theirs, data);
     ourUsers = { kind: 'sqlite', database: ours };
-    frUsers = { kind: 'sqlite', database: theirs };
+    frUsers = { kind: 'sqlite', database: theirs, postAuthLogging: opts.freeradiusPostAuthSql === true };
   }
 
   const ourPort = opts.ourPort ?? await findFreeUdpPorts(1);

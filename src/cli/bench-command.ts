@@ -85,6 +85,7 @@ interface BenchFlags {
   workDir?: string;
   keepWorkDir?: boolean;
   workers?: string;
+  freeradiusPostauthSql?: boolean;
 }
 
 /**
@@ -121,6 +122,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--work-dir <dir>', 'where --compare writes users, configs and logs (default: a fresh temp dir)')
     .option('--keep-work-dir', 'keep the --compare work dir')
     .option('--workers <n|auto>', 'our server\'s workers setting for --compare')
+    .option('--freeradius-postauth-sql', 'with --source sqlite: keep the default site\'s per-request post-auth INSERT (stock rlm_sql)')
     .action(async (flags: BenchFlags) => {
       const dict = loadDictionary(flags.dictionary ?? ourDictionaryPath());
       if (flags.compare === 'freeradius') {
@@ -135,7 +137,7 @@ export function registerBenchCommand(program: Command): void {
             dict, workDir, users: flags.users, prefix: flags.usersPrefix, scheme: flags.userScheme, replyAttributes: flags.replyAttributes,
             source: flags.source, rounds: flags.rounds, durationMs: flags.duration * 1000, warmupMs: flags.warmup * 1000,
             inflight: flags.inflight, sockets: flags.sockets, secret: flags.secret, nasIp: flags.nasIp,
-            generator: flags.generator, radloadBinary: flags.radload,
+            generator: flags.generator, radloadBinary: flags.radload, freeradiusPostAuthSql: flags.freeradiusPostauthSql,
             workers: flags.workers === undefined ? undefined : flags.workers === 'auto' ? 'auto' : Number(flags.workers),
             writeOurSqlite: flags.source === 'sqlite' ? ourSqliteWriter(flags) : undefined,
             log: flags.json ? undefined : (l) => console.log(l),
