@@ -35,5 +35,6 @@ run files-1k-8attrs      $C --users 1000 --workers auto --reply-attributes 8
 run files-100k           $C --users 100000 --workers auto
 run files-1m             $C --users 1000000 --workers auto --duration $DUR
 run sqlite-1m            $C --users 1000000 --workers auto --source sqlite
-bash bench/load-time.sh "$OUT" 2>&1 | tee "$OUT/load-time.txt"
+run sqlite-100k-stock    $C --users 100000 --workers auto --source sqlite --rounds 2 --freeradius-postauth-sql
+node bench/load-time.mjs 1000 100000 1000000 2>&1 | tee "$OUT/load-time.txt"
 bash bench/reload-latency.sh "$OUT" 2>&1 | tee "$OUT/reload-latency.txt"
