@@ -35,6 +35,8 @@ export interface DiffRequest {
   pap?: string;
   /** CHAP: the password, and an optional CHAP-Challenge (otherwise the authenticator is used). */
   chap?: { password: string; challenge?: Buffer };
+  /** Sign the request with Message-Authenticator (askOverUdp; radclient 3.2.1 does not by default). */
+  messageAuthenticator?: boolean;
 }
 
 /** The comparable outcome: code name and reply attributes as readable lines. */
@@ -52,7 +54,7 @@ function describe(dict: Dictionary, avps: readonly Avp[]): string[] {
 }
 
 /** Builds the request attributes (passwords separately) and the authenticator. */
-export function buildRequest(dict: Dictionary, req: DiffRequest): { avps: Avp[]; authenticator: Buffer; plain?: Buffer } {
+export function buildRequest(dict: Dictionary, req: DiffRequest): { avps: Avp[]; authenticator: Buffer; plain?: Buffer; messageAuthenticator?: boolean } {
   const avps: Avp[] = [];
   for (const [name, text] of req.attrs) {
     const def = dict.attributeByName(name);
@@ -71,7 +73,7 @@ export function buildRequest(dict: Dictionary, req: DiffRequest): { avps: Avp[];
     const resp = chapResponse(ident, Buffer.from(req.chap.password, 'utf8'), req.chap.challenge ?? authenticator);
     avps.push({ def: dict.attributeByName('CHAP-Password')!, value: Buffer.concat([Buffer.of(ident), resp]) });
   }
-  return { avps, authenticator, ...(plain ? { plain } : {}) };
+  return { avps, authenticator, ...(plain ? { plain } : {}), ...(req.messageAuthenticator ? { messageAuthenticator: true } : {}) };
 }
 
 /** A UDP client that sends one request at a time and waits for the matching reply. */
@@ -137,14 +139,14 @@ export interface WireAnswer extends Outcome {
 }
 
 /**
- * Sends the SAME datagram (same identifier, authenticator and attributes, no
- * Message-Authenticator, as radclient of 3.2.1 sends it) to every client's server at once and
- * resolves with each one's decoded answer, in the order of `clients`.
+ * Sends the SAME datagram (same identifier, authenticator and attributes; Message-Authenticator
+ * only when the request asks for it, as radclient of 3.2.1 sends none) to every client's server
+ * at once and resolves with each one's decoded answer, in the order of `clients`.
  */
 export async function askOverUdp(clients: readonly UdpClient[], dict: Dictionary, secret: string, built: ReturnType<typeof buildRequest>): Promise<WireAnswer[]> {
   const { buffer } = encodeRequest({
     code: 1, identifier: clients[0]!.nextId(), attributes: built.avps, secret: Buffer.from(secret),
-    authenticator: built.authenticator, messageAuthenticator: false, dictionary: dict,
+    authenticator: built.authenticator, messageAuthenticator: built.messageAuthenticator ?? false, dictionary: dict,
   });
   const replies = await Promise.all(clients.map((c) => c.send(buffer)));
   return replies.map((reply) => answerOf(reply, dict, secret, built.authenticator));
