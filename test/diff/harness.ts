@@ -149,6 +149,11 @@ export async function askOverUdp(clients: readonly UdpClient[], dict: Dictionary
     authenticator: built.authenticator, messageAuthenticator: built.messageAuthenticator ?? false, dictionary: dict,
   });
   const replies = await Promise.all(clients.map((c) => c.send(buffer)));
+  // a busy machine can be slower than the timeout: retransmit (same datagram, as a NAS does;
+  // both servers answer a duplicate from their cache) to a server silent where another answered
+  if (replies.some((r) => r) && replies.some((r) => !r)) {
+    await Promise.all(clients.map(async (c, i) => { if (!replies[i]) replies[i] = await c.send(buffer, 4000); }));
+  }
   return replies.map((reply) => answerOf(reply, dict, secret, built.authenticator));
 }
 
