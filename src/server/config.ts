@@ -151,7 +151,7 @@ const schema = z.strictObject({
   }).optional(),
   workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
     message: 'must be a number of processes (1 = single process) or auto',
-  }).default(1),
+  }).default('auto'),
 });
 
 type RawConfig = z.infer<typeof schema>;

@@ -23,7 +23,7 @@ describe('vutlan-radius check', () => {
   it('accepts the example configuration with a one-line summary', () => {
     const r = run(['check', '-c', 'config/radiusd.yaml']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^OK: 2 clients, 2 users entries \(1 files\); listen auth 127\.0\.0\.1:1812, acct 127\.0\.0\.1:1813\n$/);
+    expect(r.stdout).toMatch(/^OK: 2 clients, 2 users entries \(1 files\), sqlite \S+config\/users\.sqlite; listen auth 127\.0\.0\.1:1812, acct 127\.0\.0\.1:1813\n$/);
     // the example's testing123 is short: a warning, not an error
     expect(r.stderr).toMatch(/radiusd\.yaml:\d+: Shared secret for client localhost is short/);
   });

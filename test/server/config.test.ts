@@ -32,7 +32,7 @@ describe('loadConfig', () => {
     expect(c.security).toMatchObject({ rejectDelay: 1, maxAttributes: 200, duplicateCacheSeconds: 5, statusServer: true });
     expect(c.clients[0]).toMatchObject({ name: 'lo', requireMessageAuthenticator: 'auto', origin: { file: '/etc/vr/radiusd.yaml', line: 5 } });
     expect(c.dictionary).toMatch(/dictionaries\/dictionary$/);
-    expect(c.workers).toBe(1);
+    expect(c.workers).toBe('auto');
   });
 
   it('reports unknown keys with their line and a suggestion', () => {
