@@ -29,6 +29,11 @@ export interface Item {
   expand: boolean;
   /** Compiled pattern for `=~` / `!~`. */
   regex?: RegExp;
+  /**
+   * The attribute name as written, when the item was written in a raw form (`Attr-26.9.1`,
+   * `Vendor-9-Attr-1`): writing `attr.name` instead would give a different value.
+   */
+  attrText?: string;
 }
 
 export interface Entry {

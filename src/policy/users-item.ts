@@ -230,7 +230,7 @@ function makeUnknownItem(
   const { vendorId, type } = parseRawAttributeName(dict, name);
   if (expand) {
     checkExpansion(value, dict);
-    return { attr: dict.attributeByCode(vendorId, type) ?? unknownAttributeDef(vendorId, type), op, value: Buffer.from(value, 'utf8'), text: raw, quote, expand };
+    return { attr: dict.attributeByCode(vendorId, type) ?? unknownAttributeDef(vendorId, type), op, value: Buffer.from(value, 'utf8'), text: raw, quote, expand, attrText: name };
   }
   if (!/^0x/i.test(value)) throw new ValueError(`Unknown attribute "${name}" requires a hex string, not "${value}"`);
   const hex = value.slice(2);
@@ -243,7 +243,7 @@ function makeUnknownItem(
   if (hex.length % 2) throw new ValueError('Invalid hex string');
   const known = dict.attributeByCode(vendorId, type);
   const def = known && validWireLength(known, bytes.length) ? known : unknownAttributeDef(vendorId, type);
-  const item: Item = { attr: def, op, value: bytes, text: raw, quote, expand: false };
+  const item: Item = { attr: def, op, value: bytes, text: raw, quote, expand: false, attrText: name };
   if (op === '=~' || op === '!~') {
     try {
       item.regex = compileRegex(value);

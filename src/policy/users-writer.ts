@@ -1,39 +1,104 @@
-import type { Entry, Item } from './entry.js';
+import type { Entry, Item, Operator, Quote } from './entry.js';
 
 /**
- * Writes entries back as users-file text that parses to the same entries (used by SQLite
- * export). Each item is written with its original quote and text (`Item.text` is the value as
- * written between its quotes), so escapes and expansions survive byte for byte. Reply items go
- * one per line, every line but the last ending with a comma; `Fall-Through = Yes` is written as
- * the last reply item when the entry has it. Names that need it (white space, commas, quotes,
- * a leading '#' or '$') are double-quoted.
+ * The one users-file writer: entries back as text that parses to the same entries. Used by the
+ * round-trip tests on parsed entries and by the SQLite `export` on stored entries, which is why it
+ * works on the written form (name, operator, value text, quote, tag) rather than on `Item`.
+ *
+ * Each item is written with its original quote and text (the value as written between its
+ * quotes), so escapes and expansions survive byte for byte. Reply items go one per line, every
+ * line but the last ending with a comma; `Fall-Through = Yes` is written as the last reply item
+ * when the entry has it. Entries are separated by a blank line.
  */
 
-function writeName(name: string): string {
-  if (name !== '' && !/[\s,"'`\\#]/.test(name) && !/^[$]/.test(name)) return name;
+/** An item as written in a users file: what the writer needs of a parsed or a stored item. */
+export interface WrittenItem {
+  /** The attribute name as it is to be written (dictionary name or a raw `Attr-N` form). */
+  attribute: string;
+  op: Operator;
+  /** The value exactly as written between its quotes (before escapes). */
+  text: string;
+  quote: Quote;
+  tag?: number;
+}
+
+/** An entry in written form. */
+export interface WrittenEntry {
+  name: string;
+  fallThrough: boolean;
+  check: readonly WrittenItem[];
+  reply: readonly WrittenItem[];
+}
+
+/** A user name as the first word of an entry: bare when it can be, else double-quoted. */
+export function writeName(name: string): string {
+  if (/^[^\s,"#$'`\\]+$/.test(name)) return name;
   return `"${name.replace(/"/g, '\\"')}"`;
 }
 
-/** One item as `Attribute[:tag] op value`. */
+/**
+ * One item as `Attribute[:tag] op value`. A tag written Merit-style at the start of the value
+ * (`":1:100"`) stays there and is not repeated after the name. An empty unquoted value is
+ * written `ANY` for `=*` / `!*` and `""` otherwise, so the line still loads.
+ */
+export function writeWrittenItem(it: WrittenItem): string {
+  const tag = it.tag !== undefined && !it.text.startsWith(':') ? `:${it.tag}` : '';
+  const quoted = `${it.quote}${it.text}${it.quote}`;
+  const value = quoted !== '' ? quoted : it.op === '=*' || it.op === '!*' ? 'ANY' : '""';
+  return `${it.attribute}${tag} ${it.op} ${value}`;
+}
+
+/**
+ * The written form of a parsed item. The name is the one written when the item was written in a
+ * raw form (`Attr-26.9.1 = 0x4142` keeps `Attr-26.9.1`: `Cisco-AVPair = 0x4142` would be a
+ * different value); a tag only counts on attributes that have tags, as when it was read.
+ */
+export function writtenItemOf(item: Item): WrittenItem {
+  const it: WrittenItem = { attribute: item.attrText ?? item.attr.name, op: item.op, text: item.text, quote: item.quote };
+  if (item.tag !== undefined && item.attr.flags.hasTag) it.tag = item.tag;
+  return it;
+}
+
+/** One item of a parsed entry as `Attribute[:tag] op value`. */
 export function writeItem(item: Item): string {
-  // A Merit-style tag (":1:value") travels in the value text; writing it twice would not load.
-  const tag = item.tag !== undefined && item.attr.flags.hasTag && !item.text.startsWith(':') ? `:${item.tag}` : '';
-  const value = item.op === '=*' || item.op === '!*'
-    ? (item.text === '' ? 'ANY' : `${item.quote}${item.text}${item.quote}`)
-    : `${item.quote}${item.text}${item.quote}`;
-  return `${item.attr.name}${tag} ${item.op} ${value === '' ? '""' : value}`;
+  return writeWrittenItem(writtenItemOf(item));
 }
 
 /** One entry: the name and check items on the first line, reply items indented below. */
-export function writeEntry(entry: Entry): string {
-  const first = entry.check.length > 0 ? `${writeName(entry.name)}\t${entry.check.map(writeItem).join(', ')}` : writeName(entry.name);
-  const reply = entry.reply.map(writeItem);
+export function writeEntryLines(entry: WrittenEntry): string[] {
+  const check = entry.check.map(writeWrittenItem).join(', ');
+  const reply = entry.reply.map(writeWrittenItem);
   if (entry.fallThrough) reply.push('Fall-Through = Yes');
-  const lines = [first, ...reply.map((r, i) => `\t${r}${i < reply.length - 1 ? ',' : ''}`)];
-  return `${lines.join('\n')}\n`;
+  return [
+    check ? `${writeName(entry.name)}\t${check}` : writeName(entry.name),
+    ...reply.map((r, i) => `\t${r}${i < reply.length - 1 ? ',' : ''}`),
+  ];
 }
 
-/** A whole users file (entries separated by blank lines). */
+/**
+ * A whole users file from entries in written form, optionally after a `# ` comment header;
+ * entries (and the header) separated by blank lines; '' when there is nothing to write.
+ */
+export function writeUsersText(entries: Iterable<WrittenEntry>, header?: string): string {
+  const out: string[] = [];
+  if (header) for (const line of header.split('\n')) out.push(`# ${line}`.trimEnd());
+  for (const e of entries) {
+    if (out.length > 0) out.push('');
+    out.push(...writeEntryLines(e));
+  }
+  return out.length > 0 ? out.join('\n') + '\n' : '';
+}
+
+/** One parsed entry as users-file text (ending with a newline). */
+export function writeEntry(entry: Entry): string {
+  return writeUsersText([writtenEntryOf(entry)]);
+}
+
+/** A whole users file from parsed entries. */
 export function writeUsersFile(entries: readonly Entry[]): string {
-  return entries.map(writeEntry).join('\n');
+  return writeUsersText(entries.map(writtenEntryOf));
+}
+
+function writtenEntryOf(entry: Entry): WrittenEntry {
+  return { name: entry.name, fallThrough: entry.fallThrough, check: entry.check.map(writtenItemOf), reply: entry.reply.map(writtenItemOf) };
 }

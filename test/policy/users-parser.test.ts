@@ -182,6 +182,16 @@ describe('users-writer round trip', () => {
     const strip = (es: Entry[]): unknown => es.map((e) => ({ ...e, origin: undefined, check: e.check.map((i) => ({ ...i, regex: i.regex?.source })), reply: e.reply.map((i) => ({ ...i, regex: i.regex?.source })) }));
     expect(strip(again)).toEqual(strip(text));
   });
+
+  it('keeps a raw attribute name as written, which the dictionary name would change', () => {
+    const entries = parse('bob Attr-26.9.1 == 0x4142\n\tVendor-9-Attr-1 = 0x43,\n\tReply-Message = "hi"\n');
+    expect(entries[0]!.check[0]!.attr.name).toBe('Cisco-AVPair');
+    const text = writeUsersFile(entries);
+    expect(text).toBe('bob\tAttr-26.9.1 == 0x4142\n\tVendor-9-Attr-1 = 0x43,\n\tReply-Message = "hi"\n');
+    const again = parse(text);
+    expect(again[0]!.check[0]!.value).toEqual(Buffer.from('AB'));
+    expect(again[0]!.reply[0]!.value).toEqual(Buffer.from('C'));
+  });
 });
 
 describe('performance', () => {

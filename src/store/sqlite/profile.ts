@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Quote } from '../../policy/entry.js';
+import { writeWrittenItem } from '../../policy/users-writer.js';
 import type { PasswordItem } from './password-hash.js';
 import { PASSWORD_ATTRIBUTES } from './schema.js';
 import type { StoredEntry, StoredItem } from './stored-entry.js';
@@ -205,22 +206,13 @@ export function viewEntry(entry: StoredEntry): ProfileEntryView {
     if (!view.password && PASSWORD_ATTRIBUTES.includes(c.attribute)) {
       view.password = { attribute: c.attribute, value: unquoteText(c) };
     } else if (!(c.op === '==' && (c.attribute === 'NAS-IP-Address' || c.attribute === 'NAS-IPv6-Address') && unquoteText(c) === nas)) {
-      view.otherCheck.push(formatStoredItem(c));
+      view.otherCheck.push(writeWrittenItem(c));
     }
   }
   for (const r of entry.reply) {
     const key = LIST_KEYS.find((k) => LIST_ATTRIBUTES[k] === r.attribute);
     if (key && view.lists[key] === undefined) view.lists[key] = unquoteText(r);
-    else view.otherReply.push(formatStoredItem(r));
+    else view.otherReply.push(writeWrittenItem(r));
   }
   return view;
-}
-
-/**
- * One item in users-file form: `Attr[:tag] op <quote>text<quote>`. A tag written Merit-style at
- * the start of the value (`":1:100"`) stays there and is not repeated after the name.
- */
-export function formatStoredItem(it: StoredItem): string {
-  const tag = it.tag !== undefined && !it.text.startsWith(':') ? `:${it.tag}` : '';
-  return `${it.attribute}${tag} ${it.op} ${it.quote}${it.text}${it.quote}`;
 }
