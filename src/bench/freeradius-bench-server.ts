@@ -1,6 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  DEBIAN_RADDB, copyRaddb, findFreeRadius, privateRadiusdConf, replaceOrFail, waitForReady,
+} from './freeradius-process.js';
+import { stopChild } from './stop-child.js';
+
+export { DEBIAN_RADDB, findFreeRadius };
 
 /**
  * FreeRADIUS set up the way the benchmark compares against: the packaged Debian raddb as an
@@ -11,9 +17,6 @@ import { join, resolve } from 'node:path';
  * Run with `-f` (foreground) and without `-X` (no debug logging), default thread pool.
  * Trimming the site for speed would flatter FreeRADIUS's setup cost and not be what admins run.
  */
-
-/** Where the packaged FreeRADIUS configuration lives on Debian. */
-export const DEBIAN_RADDB = '/etc/freeradius/3.0';
 
 /** How FreeRADIUS finds users. */
 export type FreeRadiusUsers =
@@ -39,21 +42,6 @@ export interface FreeRadiusBenchOptions {
   sourceRaddb?: string;
 }
 
-/** The FreeRADIUS binary (`freeradius` on Debian, `radiusd` elsewhere), or undefined. */
-export function findFreeRadius(): string | undefined {
-  for (const name of ['freeradius', 'radiusd']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    const path = r.stdout.trim();
-    if (r.status === 0 && path) return path;
-  }
-  return undefined;
-}
-
-function replaceOrFail(text: string, pattern: RegExp, replacement: string, what: string): string {
-  if (!pattern.test(text)) throw new Error(`FreeRADIUS config: cannot find ${what}`);
-  return text.replace(pattern, replacement);
-}
-
 /**
  * Copies the packaged raddb into `opts.dir/raddb` and applies the benchmark changes listed in
  * the module comment. Returns the raddb path. Throws when the packaged layout is not recognised.
@@ -64,16 +52,12 @@ export function prepareFreeRadiusConfig(opts: FreeRadiusBenchOptions): string {
   rmSync(raddb, { recursive: true, force: true });
   mkdirSync(join(dir, 'log'), { recursive: true });
   mkdirSync(join(dir, 'run'), { recursive: true });
-  cpSync(opts.sourceRaddb ?? DEBIAN_RADDB, raddb, { recursive: true, verbatimSymlinks: true });
+  copyRaddb(raddb, opts.sourceRaddb);
 
   const confPath = join(raddb, 'radiusd.conf');
-  let conf = readFileSync(confPath, 'utf8');
-  conf = replaceOrFail(conf, /^raddbdir = .*$/m, `raddbdir = ${raddb}`, 'raddbdir');
-  conf = replaceOrFail(conf, /^logdir = .*$/m, `logdir = ${join(dir, 'log')}`, 'logdir');
-  conf = replaceOrFail(conf, /^run_dir = .*$/m, `run_dir = ${join(dir, 'run')}`, 'run_dir');
-  conf = replaceOrFail(conf, /^(\s*)reject_delay = \d+/m, '$1reject_delay = 0', 'reject_delay');
-  // Stay the invoking user so the private directory needs no chown.
-  conf = conf.replace(/^(\s*)(user|group) = .*$/gm, '$1#$2 (benchmark: run as the invoking user)');
+  const conf = privateRadiusdConf(readFileSync(confPath, 'utf8'), {
+    raddbdir: raddb, logdir: join(dir, 'log'), runDir: join(dir, 'run'),
+  });
   writeFileSync(confPath, conf);
 
   const sitePath = join(raddb, 'sites-available', 'default');
@@ -143,30 +127,20 @@ export async function startFreeRadius(opts: FreeRadiusBenchOptions & { binary?: 
   const child: ChildProcess = spawn(binary, ['-f', '-d', raddb], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`FreeRADIUS exited (${child.exitCode ?? child.signalCode}):\n${stderr}${log().slice(-2000)}`);
-    }
-    if (log().includes('Ready to process requests')) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`FreeRADIUS not ready after ${opts.timeoutMs ?? 30_000} ms:\n${stderr}${log().slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const state = await waitForReady(child, log, timeoutMs);
+  if (state === 'exited') {
+    throw new Error(`FreeRADIUS exited (${child.exitCode ?? child.signalCode}):\n${stderr}${log().slice(-2000)}`);
+  }
+  if (state === 'timeout') {
+    child.kill('SIGKILL');
+    throw new Error(`FreeRADIUS not ready after ${timeoutMs} ms:\n${stderr}${log().slice(-2000)}`);
   }
   return {
     port: opts.port,
     pid: child.pid!,
     raddb,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, 5000),
   };
 }

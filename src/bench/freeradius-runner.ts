@@ -1,8 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  DEBIAN_RADDB, copyRaddb, findFreeRadius, privateRadiusdConf, replaceOrFail, waitForReady,
+} from './freeradius-process.js';
+import { stopChild } from './stop-child.js';
+
+export { DEBIAN_RADDB, findFreeRadius };
 
 /**
  * Runs the real FreeRADIUS 3.2.1 (Debian `freeradius`) beside our server, for differential
@@ -16,9 +22,6 @@ import { join, resolve } from 'node:path';
  * - log, pid and run files inside the private directory; no user/group switch (the raddb copy
  *   lives in a root-only temp dir when run as root).
  */
-
-/** The packaged FreeRADIUS configuration on Debian. */
-export const DEBIAN_RADDB = '/etc/freeradius/3.0';
 
 export interface FreeRadiusRunOptions {
   /** Users (authorize) file to load, absolute or relative to cwd. */
@@ -45,16 +48,6 @@ export interface RunningFreeRadius {
   logFile: string;
   /** Stops the server and removes the private directory. */
   stop(): Promise<void>;
-}
-
-/** The FreeRADIUS binary, or undefined when it is not installed. */
-export function findFreeRadius(): string | undefined {
-  for (const name of ['freeradius', 'radiusd']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    const path = r.stdout.trim();
-    if (r.status === 0 && path) return path;
-  }
-  return undefined;
 }
 
 /** A UDP port on 127.0.0.1 that was free a moment ago. */
@@ -89,25 +82,15 @@ function removeListenBlocks(site: string): string {
   return out.join('\n');
 }
 
-function replaceOrFail(text: string, pattern: RegExp, replacement: string, what: string): string {
-  if (!pattern.test(text)) throw new Error(`FreeRADIUS config: cannot find ${what}`);
-  return text.replace(pattern, replacement);
-}
-
 /**
  * Builds the private raddb for `opts` on `port` and returns its directory (caller removes it).
  */
 export function prepareRaddb(opts: FreeRadiusRunOptions, port: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'fr-diff-'));
   const raddb = join(dir, 'raddb');
-  cpSync(opts.sourceRaddb ?? DEBIAN_RADDB, raddb, { recursive: true, verbatimSymlinks: true });
+  copyRaddb(raddb, opts.sourceRaddb);
 
-  let conf = readFileSync(join(raddb, 'radiusd.conf'), 'utf8');
-  conf = replaceOrFail(conf, /^logdir = .*$/m, `logdir = ${dir}`, 'logdir');
-  conf = replaceOrFail(conf, /^run_dir = .*$/m, `run_dir = ${dir}`, 'run_dir');
-  conf = replaceOrFail(conf, /^\s*user = freerad\s*$/m, '', 'user');
-  conf = replaceOrFail(conf, /^\s*group = freerad\s*$/m, '', 'group');
-  conf = replaceOrFail(conf, /reject_delay = \d+/, 'reject_delay = 0', 'reject_delay');
+  const conf = privateRadiusdConf(readFileSync(join(raddb, 'radiusd.conf'), 'utf8'), { logdir: dir, runDir: dir });
   writeFileSync(join(raddb, 'radiusd.conf'), conf);
 
   for (const site of ['inner-tunnel', 'default']) {
@@ -162,22 +145,11 @@ export async function startFreeRadius(opts: FreeRadiusRunOptions): Promise<Runni
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
 
-  const ready = await new Promise<boolean>((res) => {
-    const deadline = setTimeout(() => res(false), 20_000);
-    const tick = setInterval(() => {
-      const text = opts.debug === false && existsSync(logFile) ? readFileSync(logFile, 'utf8') : output;
-      if (text.includes('Ready to process requests')) { clearTimeout(deadline); clearInterval(tick); res(true); }
-    }, 50);
-    child.once('exit', () => { clearTimeout(deadline); clearInterval(tick); res(false); });
-  });
+  const ready = (await waitForReady(child, () => (
+    opts.debug === false && existsSync(logFile) ? readFileSync(logFile, 'utf8') : output
+  ), 20_000)) === 'ready';
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((res) => child.once('exit', () => res()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, 3000);
     writeFileSync(logFile, output, { flag: 'a' });
     if (!process.env.KEEP_FREERADIUS_DIR) rmSync(dir, { recursive: true, force: true });
   };

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { stopChild } from './stop-child.js';
 
 /** Which users our server serves in a benchmark. */
 export type OurUsers = { kind: 'files'; authorizeFile: string } | { kind: 'sqlite'; database: string };
@@ -68,18 +69,11 @@ export function startOurServer(opts: OurServerOptions): RunningOurServer {
   const keep = (d: Buffer) => { out = (out + d.toString()).slice(-20_000); };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     port: opts.port,
     pid: child.pid!,
     configFile,
     output: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, 5000),
   };
 }
