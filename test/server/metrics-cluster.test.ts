@@ -1,20 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
-import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterMetricsSource, MetricsHttpServer } from '../../src/server/metrics-http.js';
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { httpGet as get } from './http-get.js';
 
 const workers: Worker[] = [];
 let http: MetricsHttpServer | undefined;

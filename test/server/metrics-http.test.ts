@@ -1,23 +1,8 @@
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
 import { MetricsHttpServer, parseAllowList, parseListen } from '../../src/server/metrics-http.js';
-
-/** GET over HTTP from an optional local address; resolves status, content type and body. */
-function httpGet(url: string, localAddress?: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, localAddress, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
+import { httpGet } from './http-get.js';
 
 const servers: MetricsHttpServer[] = [];
 afterEach(async () => {

@@ -4,27 +4,14 @@
  * clients, malformed datagrams, Status-Server) and reloads happen; the allowlist answers 403.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest, parseReply, type RawAttr } from './raw-radius.js';
+import { httpGet as get } from './http-get.js';
+import { A, UdpClient, buildRequest, parseReply } from './raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
-
-function get(url: string, localAddress?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, localAddress }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** One sample's value, or 0 when the series is absent. */
 function value(text: string, series: string): number {
@@ -56,15 +43,6 @@ afterAll(async () => {
 
 function access(user: string, password: string): ReturnType<typeof buildRequest> {
   return buildRequest({ secret: SECRET, ma: true, attrs: [A.userName(user), A.nasIp('192.168.1.88')], password });
-}
-
-function vsa(vendor: number, type: number, value: Buffer): RawAttr {
-  const b = Buffer.alloc(6 + value.length);
-  b.writeUInt32BE(vendor, 0);
-  b[4] = type;
-  b[5] = value.length + 2;
-  value.copy(b, 6);
-  return [26, b];
 }
 
 describe('metrics of a running server, scraped over HTTP', () => {
@@ -133,7 +111,7 @@ describe('metrics of a running server, scraped over HTTP', () => {
     const all = Buffer.alloc(4);
     all.writeUInt32BE(0x1f);
     const text = await scrape();
-    const s = buildRequest({ code: 12, secret: SECRET, ma: true, attrs: [vsa(11344, 127, all)] });
+    const s = buildRequest({ code: 12, secret: SECRET, ma: true, attrs: [A.vsa(11344, 127, all)] });
     const r = parseReply((await nas.request(s.buf, ts.auth))!, s.authenticator, SECRET);
     expect(r.code).toBe(2);
     expect(r.responseAuthenticatorOk && r.maFirstAndValid).toBe(true);

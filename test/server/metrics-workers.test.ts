@@ -3,30 +3,28 @@
  * worker processes summed (a per-worker endpoint behind node:cluster would answer each scrape
  * from a random worker).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCliServe } from './cli-serve.js';
 import { A, buildRequest, UdpClient } from './raw-radius.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(repoRoot, 'dist', 'cli', 'vutlan-radius.js');
 const SECRET = 'metrics-workers-secret-42';
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
 
 describe.runIf(process.platform === 'linux')('metrics with workers: 2', () => {
   let dir: string;
   let child: ChildProcess;
-  let out = '';
   let port = 0;
   let metricsUrl = '';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vutlan-metrics-workers-'));
     writeFileSync(join(dir, 'authorize'), `alice Cleartext-Password := "${HASH}"\n\tSRead = "all,"\n`);
-    writeFileSync(join(dir, 'radiusd.yaml'), [
+    let out: () => string;
+    ({ child, output: out } = await startCliServe(dir, [
       'listen: [{ type: auth, address: 127.0.0.1, port: 0 }]',
       `clients: [{ name: local, address: 127.0.0.1, secret: ${SECRET}, require_message_authenticator: auto }]`,
       'users: { files: [ ./authorize ] }',
@@ -34,17 +32,10 @@ describe.runIf(process.platform === 'linux')('metrics with workers: 2', () => {
       'security: { reject_delay: 0 }',
       'metrics: { listen: "127.0.0.1:0" }',
       'workers: 2',
-    ].join('\n'));
-    child = spawn(process.execPath, [CLI, 'serve', '-c', join(dir, 'radiusd.yaml')], { cwd: dir });
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    const deadline = Date.now() + 20_000;
-    while (!/"metrics":"http:\/\/127\.0\.0\.1:\d+"/.test(out) && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const p = /"listen":\["auth 127\.0\.0\.1:(\d+)"\]/.exec(out);
-    const m = /"metrics":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-    if (!p || !m) throw new Error(`server did not start:\n${out}`);
+    ], /"metrics":"http:\/\/127\.0\.0\.1:\d+"/));
+    const p = /"listen":\["auth 127\.0\.0\.1:(\d+)"\]/.exec(out());
+    const m = /"metrics":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out());
+    if (!p || !m) throw new Error(`server did not start:\n${out()}`);
     port = Number(p[1]);
     metricsUrl = m[1]!;
   }, 30_000);

@@ -18,6 +18,15 @@ export const A = {
   proxyState: (b: Buffer): RawAttr => [33, b],
   acctStatusType: (n: number): RawAttr => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return [40, b]; },
   acctSessionId: (s: string): RawAttr => [44, Buffer.from(s)],
+  /** One Vendor-Specific attribute holding one sub-attribute (RFC 2865 5.26 layout). */
+  vsa: (vendor: number, type: number, value: Buffer): RawAttr => {
+    const b = Buffer.alloc(6 + value.length);
+    b.writeUInt32BE(vendor, 0);
+    b[4] = type;
+    b[5] = value.length + 2;
+    value.copy(b, 6);
+    return [26, b];
+  },
 };
 
 export function hidePassword(password: string, secret: string, authenticator: Buffer): Buffer {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest, parseReply, type RawAttr } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply } from './raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';
@@ -15,15 +15,6 @@ afterAll(async () => {
   c.close();
   await ts.stop();
 });
-
-function vsa(vendor: number, type: number, value: Buffer): RawAttr {
-  const b = Buffer.alloc(6 + value.length);
-  b.writeUInt32BE(vendor, 0);
-  b[4] = type;
-  b[5] = value.length + 2;
-  value.copy(b, 6);
-  return [26, b];
-}
 
 describe('server metrics', () => {
   it('counts accepts, rejects, duplicates and drops on /metrics', async () => {
@@ -46,7 +37,7 @@ describe('server metrics', () => {
   it('Status-Server with FreeRADIUS-Statistics-Type returns the counters', async () => {
     const statsType = Buffer.alloc(4);
     statsType.writeUInt32BE(1, 0); // Authentication
-    const s = buildRequest({ code: 12, secret: SECRET, ma: true, attrs: [vsa(11344, 127, statsType)] });
+    const s = buildRequest({ code: 12, secret: SECRET, ma: true, attrs: [A.vsa(11344, 127, statsType)] });
     const r = parseReply((await c.request(s.buf, ts.auth))!, s.authenticator, SECRET);
     expect(r.code).toBe(2);
     expect(r.maFirstAndValid).toBe(true);

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchPassword, writeAuthorizeFile } from '../../src/bench/bench-users.js';
 import { invalidCount, runLoad } from '../../src/bench/load-generator.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
+import { startCliServe } from './cli-serve.js';
 import { A, buildRequest, UdpClient } from './raw-radius.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(repoRoot, 'dist', 'cli', 'vutlan-radius.js');
 const SECRET = 'workers-test-secret-42';
 
 function childPids(pid: number): number[] {
@@ -35,29 +35,23 @@ function accessRequest(user: number, ma: boolean) {
 describe.runIf(process.platform === 'linux')('workers: 2 (one UDP port shared by two worker processes)', () => {
   let dir: string;
   let child: ChildProcess;
-  let out = '';
+  let out: () => string;
   let port = 0;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vutlan-workers-'));
     writeAuthorizeFile(join(dir, 'authorize'), { users: 20 });
-    writeFileSync(join(dir, 'radiusd.yaml'), [
+    ({ child, output: out } = await startCliServe(dir, [
       'listen: [{ type: auth, address: 127.0.0.1, port: 0 }]',
       `clients: [{ name: local, address: 127.0.0.1, secret: ${SECRET}, require_message_authenticator: auto }]`,
       'users: { files: [ ./authorize ] }',
       'log: { level: info, pretty: false }',
       'security: { reject_delay: 0 }',
       'workers: 2',
-    ].join('\n'));
-    child = spawn(process.execPath, [CLI, 'serve', '-c', join(dir, 'radiusd.yaml')], { cwd: dir });
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    const deadline = Date.now() + 20_000;
-    while (!out.includes('ready with 2 worker processes') && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const m = /ready with 2 worker processes/.test(out) ? /"listen":\["auth 127\.0\.0\.1:(\d+)"\]/.exec(out.slice(out.indexOf('"workers":2') - 200)) : null;
-    if (!m) throw new Error(`server did not start:\n${out}`);
+    ], /ready with 2 worker processes/));
+    const text = out();
+    const m = /"listen":\["auth 127\.0\.0\.1:(\d+)"\]/.exec(text.slice(text.indexOf('"workers":2') - 200));
+    if (!m) throw new Error(`server did not start:\n${text}`);
     port = Number(m[1]);
   });
 
@@ -111,7 +105,7 @@ describe.runIf(process.platform === 'linux')('workers: 2 (one UDP port shared by
     let codes = await ask();
     while (codes.some((c) => c !== 2) && Date.now() < deadline) codes = await ask();
     expect(codes).toEqual(Array(12).fill(2));
-    expect(out).toContain('a loaded file changed: reloading the configuration, one worker at a time');
+    expect(out()).toContain('a loaded file changed: reloading the configuration, one worker at a time');
   });
 
   it('stops every worker and exits 0 on SIGTERM', async () => {
