@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceClient, DeviceError, type DeviceErrorType } from '../../src/device/client.js';
+import { DeviceClient } from '../../src/device/client.js';
 import type { PermissionLists } from '../../src/device/permissions.js';
 import { sha1Hex } from '../../src/device/user-store.js';
-import { startTestDevice, type TestDevice } from './start-device.js';
+import { refused, startTestDevice, type TestDevice } from './start-device.js';
 
 const devices: TestDevice[] = [];
 afterEach(async () => { while (devices.length) await devices.pop()!.dispose(); });
@@ -12,12 +12,6 @@ async function device(overrides: Record<string, unknown> = {}, opts = {}, dir?: 
   const d = await startTestDevice(overrides, opts, dir);
   devices.push(d);
   return { d, c: new DeviceClient(d.url) };
-}
-
-async function refused(p: Promise<unknown>): Promise<DeviceErrorType> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!(err instanceof DeviceError)) throw new Error(`expected a DeviceError, got ${String(err)}`);
-  return err.type;
 }
 
 async function post(url: string, body: string, type = 'application/x-www-form-urlencoded'): Promise<{ status: number; text: string }> {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { DeviceError, type DeviceErrorType } from '../../src/device/client.js';
 import { parseDeviceConfig } from '../../src/device/config.js';
 import { startDevice, type RunningDevice, type StartDeviceOptions } from '../../src/device/device.js';
 
@@ -25,4 +26,11 @@ export async function startTestDevice(overrides: Record<string, unknown> = {}, o
     ...device, dir: d, dbFile: config.database,
     dispose: async () => { await device.close(); rmSync(d, { recursive: true, force: true }); },
   };
+}
+
+/** The error type a device call was refused with; throws when it succeeded or failed otherwise. */
+export async function refused(p: Promise<unknown>): Promise<DeviceErrorType> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  if (!(err instanceof DeviceError)) throw new Error(`expected a DeviceError, got ${String(err)}`);
+  return err.type;
 }

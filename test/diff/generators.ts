@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import { type DiffRequest, prng } from './harness.js';
+import { prng } from '../support/prng.js';
+import type { DiffRequest } from './harness.js';
 
 /** Seeded generators of users files and requests for the differential test. */
 

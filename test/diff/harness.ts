@@ -209,15 +209,3 @@ export function askOurs(dict: Dictionary, entries: readonly Entry[] | ((n: strin
   const packet = decodePacket(wire, dict);
   return { code: CODES[packet.code]!, attrs: describe(dict, packet.attributes) };
 }
-
-/** Deterministic PRNG (mulberry32) for reproducible generated cases. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

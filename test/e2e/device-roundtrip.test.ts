@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceClient, DeviceError, type DeviceErrorType } from '../../src/device/client.js';
+import { DeviceClient } from '../../src/device/client.js';
 import { sha1Hex } from '../../src/device/user-store.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { startTestDevice, type TestDevice } from '../device/start-device.js';
+import { refused, startTestDevice, type TestDevice } from '../device/start-device.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/device/', import.meta.url));
 const SECRET = 'password123';
@@ -34,12 +34,6 @@ async function device(nasIp: string, radius: Record<string, unknown> = {}): Prom
   });
   devices.push(d);
   return { d, c: new DeviceClient(d.url) };
-}
-
-async function refused(p: Promise<unknown>): Promise<DeviceErrorType> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!(err instanceof DeviceError)) throw new Error(`expected a DeviceError, got ${String(err)}`);
-  return err.type;
 }
 
 async function rawAuth(url: string, name: string, password: string): Promise<string> {

@@ -1,20 +1,10 @@
+import { prng } from '../support/prng.js';
+
 /**
  * Users-file content for the store's equivalence and round-trip tests: the hand-written corpus
  * in test/fixtures/sqlite and seeded random files built from a pool of items that cover every
  * operator, quote style, escapes, tags, DEFAULT and Fall-Through.
  */
-
-/** mulberry32: a small seeded PRNG so a failing file can be regenerated from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['u1', 'u2', 'u3', 'fx', 'DEFAULT', 'DEFAULT', '"spaced name"', 'default'];
 
