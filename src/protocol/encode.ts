@@ -60,17 +60,7 @@ export function encodeResponse(o: EncodeResponseInput): Buffer {
   // Room for the secret after the packet, so the Response Authenticator is one MD5 call.
   const whole = Buffer.allocUnsafe(length + o.secret.length);
   const buf = whole.subarray(0, length);
-  buf[0] = o.code;
-  buf[1] = o.identifier;
-  buf.writeUInt16BE(length, 2);
-  o.requestAuthenticator.copy(buf, 4, 0, 16);
-  let off = HEADER_LENGTH;
-  if (withMa) {
-    buf[off] = Attr.MessageAuthenticator;
-    buf[off + 1] = MA_LENGTH;
-    ZERO16.copy(buf, off + 2);
-    off += MA_LENGTH;
-  }
+  let off = writeHeader(buf, o.code, o.identifier, length, o.requestAuthenticator, withMa);
   for (let i = 0; i < last; i++) {
     off = writeAttribute(buf, off, plan.avps[i]!, plan.vendors[i], o.secret, o.requestAuthenticator);
   }
@@ -131,17 +121,7 @@ export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenti
   if (length > MAX_PACKET_LENGTH) throw new RangeError(`request would be ${length} octets (more than 4096)`);
 
   const buf = Buffer.allocUnsafe(length);
-  buf[0] = o.code;
-  buf[1] = o.identifier;
-  buf.writeUInt16BE(length, 2);
-  authenticator.copy(buf, 4, 0, 16);
-  let off = HEADER_LENGTH;
-  if (withMa) {
-    buf[off] = Attr.MessageAuthenticator;
-    buf[off + 1] = MA_LENGTH;
-    ZERO16.copy(buf, off + 2);
-    off += MA_LENGTH;
-  }
+  let off = writeHeader(buf, o.code, o.identifier, length, authenticator, withMa);
   for (let i = 0; i < plan.avps.length; i++) {
     off = writeAttribute(buf, off, plan.avps[i]!, plan.vendors[i], o.secret, authenticator);
   }
@@ -329,4 +309,20 @@ function writeUInt(buf: Buffer, off: number, size: number, value: number): void 
   if (size === 1) buf[off] = value;
   else if (size === 2) buf.writeUInt16BE(value, off);
   else buf.writeUInt32BE(value, off);
+}
+
+/**
+ * Writes the 20-octet header and, when `withMa`, a zeroed Message-Authenticator right after it
+ * (filled in once the packet is complete); returns the offset of the next attribute.
+ */
+function writeHeader(buf: Buffer, code: number, identifier: number, length: number, authenticator: Buffer, withMa: boolean): number {
+  buf[0] = code;
+  buf[1] = identifier;
+  buf.writeUInt16BE(length, 2);
+  authenticator.copy(buf, 4, 0, 16);
+  if (!withMa) return HEADER_LENGTH;
+  buf[HEADER_LENGTH] = Attr.MessageAuthenticator;
+  buf[HEADER_LENGTH + 1] = MA_LENGTH;
+  ZERO16.copy(buf, HEADER_LENGTH + 2);
+  return HEADER_LENGTH + MA_LENGTH;
 }
