@@ -17,7 +17,9 @@ const ITEM_CACHE_SIZE = 20_000;
  * entries that hold the same item text.
  */
 export class EntryDecoder {
-  private readonly items = new Map<string, Item>();
+  /** attribute -> (op, quote, tag) -> value text -> item. */
+  private readonly items = new Map<string, Map<string, Map<string, Item>>>();
+  private itemCount = 0;
 
   constructor(
     private readonly dict: Dictionary,
@@ -39,9 +41,15 @@ export class EntryDecoder {
       const check: Item[] = [];
       const reply: Item[] = [];
       for (const [list, attribute, op, text, quote, tag] of JSON.parse(itemsJson) as JsonItem[]) {
-        const stored: StoredItem = { attribute, op, text, quote };
-        if (tag !== null) stored.tag = tag;
-        (list === 'check' ? check : reply).push(this.item(stored, list, name));
+        // Most items are shared by many rows: look them up before building a StoredItem.
+        const group = this.group(attribute, op, quote, tag);
+        let item = group.get(text);
+        if (!item) {
+          const stored: StoredItem = { attribute, op, text, quote };
+          if (tag !== null) stored.tag = tag;
+          item = this.build1(stored, list, name, group);
+        }
+        (list === 'check' ? check : reply).push(item);
       }
       return { check, reply };
     });
@@ -58,9 +66,24 @@ export class EntryDecoder {
   }
 
   private item(stored: StoredItem, list: 'check' | 'reply', name: string): Item {
-    const key = `${stored.attribute}\u0000${stored.op}\u0000${stored.quote}\u0000${stored.tag ?? ''}\u0000${stored.text}`;
-    const hit = this.items.get(key);
-    if (hit) return hit;
+    const group = this.group(stored.attribute, stored.op, stored.quote, stored.tag);
+    return group.get(stored.text) ?? this.build1(stored, list, name, group);
+  }
+
+  /**
+   * The cached items of one (attribute, operator, quote, tag): a nested lookup by short strings,
+   * so a hit builds no key string (a miss on a 1,000,000-user store decodes every row it reads).
+   */
+  private group(attribute: string, op: Operator, quote: Quote, tag: number | null | undefined): Map<string, Item> {
+    const sub = `${op}\u0000${quote}\u0000${tag ?? ''}`;
+    let byKind = this.items.get(attribute);
+    if (!byKind) this.items.set(attribute, (byKind = new Map()));
+    let group = byKind.get(sub);
+    if (!group) byKind.set(sub, (group = new Map()));
+    return group;
+  }
+
+  private build1(stored: StoredItem, list: 'check' | 'reply', name: string, group: Map<string, Item>): Item {
     let item: Item;
     try {
       item = buildItem(this.dict, stored);
@@ -71,8 +94,13 @@ export class EntryDecoder {
     if (list === 'reply' && item.attr.vendorId !== 0 && item.value.length === 0 && !item.expand && item.op !== '!*' && item.op !== '=*') {
       throw new Error(`Empty value for vendor attribute ${item.attr.name} in the reply of entry ${name}`);
     }
-    if (this.items.size >= ITEM_CACHE_SIZE) this.items.clear();
-    this.items.set(key, item);
+    if (++this.itemCount > ITEM_CACHE_SIZE) {
+      this.items.clear();
+      this.itemCount = 1;
+      this.group(stored.attribute, stored.op, stored.quote, stored.tag).set(stored.text, item);
+    } else {
+      group.set(stored.text, item);
+    }
     return item;
   }
 }

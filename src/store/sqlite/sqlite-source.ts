@@ -4,14 +4,8 @@ import type { UserSource } from '../source.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { openStoreDatabase, type SqliteDatabase } from './schema.js';
 
-/** Columns of an entries row as the request path reads it. */
-interface EntryRow {
-  id: number;
-  position: number;
-  name: string;
-  fall_through: number;
-  items_json: string;
-}
+/** Columns of an entries row as the request path reads it (raw rows: no object per row). */
+type EntryRow = [id: number, position: number, name: string, fallThrough: number, itemsJson: string];
 
 const ENTRY_COLUMNS = 'id, position, name, fall_through, items_json';
 
@@ -63,9 +57,9 @@ export class SqliteUserSource implements UserSource {
     this.db.pragma(`mmap_size = ${opts.mmapBytes ?? 256 * 1024 * 1024}`);
     this.db.pragma('cache_size = -65536');
     const select = `SELECT ${ENTRY_COLUMNS} FROM entries`;
-    this.byNameStmt = this.db.prepare(`${select} WHERE name = ? AND valid = 1 ORDER BY position, id`);
-    this.defaultsStmt = this.db.prepare(`${select} WHERE name = 'DEFAULT' AND valid = 1 ORDER BY position, id`);
-    this.allStmt = this.db.prepare(`${select} WHERE valid = 1 ORDER BY position, id`);
+    this.byNameStmt = this.db.prepare(`${select} WHERE name = ? AND valid = 1 ORDER BY position, id`).raw();
+    this.defaultsStmt = this.db.prepare(`${select} WHERE name = 'DEFAULT' AND valid = 1 ORDER BY position, id`).raw();
+    this.allStmt = this.db.prepare(`${select} WHERE valid = 1 ORDER BY position, id`).raw();
     this.beginStmt = this.db.prepare('BEGIN');
     this.commitStmt = this.db.prepare('COMMIT');
     this.rollbackStmt = this.db.prepare('ROLLBACK');
@@ -87,9 +81,9 @@ export class SqliteUserSource implements UserSource {
    */
   validate(): string[] {
     const problems: string[] = [];
-    for (const row of this.allStmt.iterate() as Iterable<EntryRow>) {
+    for (const [id, , name, fallThrough, itemsJson] of this.allStmt.iterate() as Iterable<EntryRow>) {
       try {
-        this.decoder.decodeRow(row.id, row.name, row.fall_through === 1, row.items_json);
+        this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
       } catch (err) {
         problems.push((err as Error).message);
       }
@@ -146,9 +140,9 @@ export class SqliteUserSource implements UserSource {
 
   private decodeRows(rows: EntryRow[]): Ordered {
     return {
-      entries: rows.map((r) => this.decoder.decodeRow(r.id, r.name, r.fall_through === 1, r.items_json)),
-      positions: rows.map((r) => r.position),
-      ids: rows.map((r) => r.id),
+      entries: rows.map(([id, , name, fallThrough, itemsJson]) => this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson)),
+      positions: rows.map((r) => r[1]),
+      ids: rows.map((r) => r[0]),
     };
   }
 
