@@ -402,11 +402,18 @@ function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: 
   }
 }
 
-function authTypeAvp(dict: Dictionary, name: string): Avp {
-  const def = stdDef(dict, AUTH_TYPE, 'Auth-Type');
-  ensureAuthTypeValues(dict);
-  const v = Buffer.alloc(4);
-  v.writeUInt32BE(def.valuesByName.get(name.toLowerCase())!, 0);
+/** Auth-Type of each dictionary, resolved (and its dynamic values added) once, not per request. */
+const authTypeDefs = new WeakMap<Dictionary, AttributeDef>();
+
+function authTypeAvp(dict: Dictionary, name: 'PAP' | 'CHAP'): Avp {
+  let def = authTypeDefs.get(dict);
+  if (!def) {
+    def = stdDef(dict, AUTH_TYPE, 'Auth-Type');
+    ensureAuthTypeValues(dict);
+    authTypeDefs.set(dict, def);
+  }
+  const v = Buffer.allocUnsafe(4);
+  v.writeUInt32BE(def.valuesByName.get(name === 'PAP' ? 'pap' : 'chap')!, 0);
   return { def, value: v };
 }
 
