@@ -202,6 +202,32 @@ describe('SqliteUserSource.lookup', () => {
       src.close();
     }
   });
+  it('keeps answering right when there are more users than the cache holds, and keeps recently used users', () => {
+    const users = Array.from({ length: 10 }, (_, i) => `u${i}`);
+    write([
+      entry('DEFAULT', [], [item('Reply-Message', '=', 'd')], true),
+      ...users.map((u) => entry(u, [item('Cleartext-Password', ':=', `pw-${u}`)], [item('Reply-Message', '=', `r-${u}`)])),
+    ]);
+    const src = new SqliteUserSource(dbPath, dict, { cacheSize: 4 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        for (const u of users) expect(names(src.lookup(u))).toEqual(['DEFAULT:d', `${u}:r-${u}`]);
+      }
+      // u0 used on every step: it stays cached (same decoded list) while eight others pass through
+      const first = src.lookup('u0');
+      for (const u of users.slice(1, 9)) {
+        src.lookup(u);
+        expect(src.lookup('u0')).toBe(first);
+      }
+      // a commit still replaces every cached list
+      const other = openStoreDatabase(dbPath);
+      other.prepare("UPDATE items SET value_text = 'r-new' WHERE value_text = 'r-u0'").run();
+      other.close();
+      expect(names(src.lookup('u0'))).toEqual(['DEFAULT:d', 'u0:r-new']);
+    } finally {
+      src.close();
+    }
+  });
 });
 
 describe('EntryWriter.insertBefore', () => {

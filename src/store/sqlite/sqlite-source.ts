@@ -44,7 +44,15 @@ export class SqliteUserSource implements UserSource {
   private readonly cacheSize: number;
   private cachedVersion = -1;
   private defaults: Ordered | undefined;
-  private readonly byName = new Map<string, readonly Entry[]>();
+  /**
+   * Decoded entries by user name in two generations: new names go into `recent`; when it holds
+   * half the cache it becomes `older` and the previous `older` is dropped whole. A hit in `older`
+   * moves the name back to `recent`. Close to least-recently-used, and eviction costs one Map
+   * swap instead of deleting names one by one (under a user count far above the cache size
+   * every lookup misses, and per-name eviction was a tenth of the miss cost).
+   */
+  private recent = new Map<string, readonly Entry[]>();
+  private older = new Map<string, readonly Entry[]>();
 
   /** Opens the database (creating and migrating it if needed) and prepares every statement once. */
   constructor(readonly path: string, dict: Dictionary, opts: SqliteSourceOptions = {}) {
@@ -69,8 +77,14 @@ export class SqliteUserSource implements UserSource {
   lookup(userName: string): readonly Entry[] {
     const version = this.dataVersionStmt.get() as number;
     if (version === this.cachedVersion) {
-      const hit = this.byName.get(userName);
+      const hit = this.recent.get(userName);
       if (hit) return hit;
+      const old = this.older.get(userName);
+      if (old) {
+        this.older.delete(userName);
+        this.remember(userName, old);
+        return old;
+      }
     }
     return this.readThrough(userName, version);
   }
@@ -92,7 +106,8 @@ export class SqliteUserSource implements UserSource {
   }
 
   close(): void {
-    this.byName.clear();
+    this.recent.clear();
+    this.older.clear();
     this.defaults = undefined;
     if (this.db.open) this.db.close();
   }
@@ -124,7 +139,8 @@ export class SqliteUserSource implements UserSource {
 
   private syncVersion(version: number): void {
     if (version !== this.cachedVersion) {
-      this.byName.clear();
+      this.recent = new Map();
+      this.older = new Map();
       this.defaults = undefined;
       this.cachedVersion = version;
     }
@@ -147,15 +163,12 @@ export class SqliteUserSource implements UserSource {
   }
 
   private remember(userName: string, entries: readonly Entry[]): void {
-    if (this.byName.size >= this.cacheSize) {
-      // Oldest inserted first: Map iteration order. Drop a tenth so eviction is amortised.
-      let drop = Math.max(1, Math.floor(this.cacheSize / 10));
-      for (const key of this.byName.keys()) {
-        this.byName.delete(key);
-        if (--drop === 0) break;
-      }
+    if (this.cacheSize <= 0) return;
+    if (this.recent.size >= Math.max(1, Math.floor(this.cacheSize / 2))) {
+      this.older = this.recent;
+      this.recent = new Map();
     }
-    if (this.cacheSize > 0) this.byName.set(userName, entries);
+    this.recent.set(userName, entries);
   }
 }
 
