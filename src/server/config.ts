@@ -49,7 +49,8 @@ export interface ServerConfig {
   clients: ClientConfig[];
   /** Absolute path of a FreeRADIUS clients.conf, if any. */
   clientsFile?: string;
-  users: { files: string[]; sqlite?: string };
+  /** `sqliteCache`: most user names whose decoded SQLite entries are kept per process. */
+  users: { files: string[]; sqlite?: string; sqliteCache?: number };
   log: {
     level: LogLevel;
     /** JSON-lines file with one line per rejected or dropped request. */
@@ -123,6 +124,8 @@ const schema = z.strictObject({
   users: z.strictObject({
     files: z.array(nonEmpty('users file')).default([]),
     sqlite: nonEmpty('sqlite').optional(),
+    sqlite_cache: z.number({ message: 'must be a whole number of users (about 1 KB of memory each, per worker)' })
+      .int().min(1).max(100_000_000).optional(),
   }).default({ files: [] }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -208,7 +211,7 @@ export function loadConfig(configPath: string, opts: LoadConfigOptions = {}): Se
 }
 
 const KNOWN_KEYS = [
-  'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'log', 'level', 'auth_fail',
+  'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'sqlite_cache', 'log', 'level', 'auth_fail',
   'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow',
@@ -322,6 +325,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     users: {
       files: raw.users.files.map(at),
       ...(raw.users.sqlite !== undefined ? { sqlite: at(raw.users.sqlite) } : {}),
+      ...(raw.users.sqlite_cache !== undefined ? { sqliteCache: raw.users.sqlite_cache } : {}),
     },
     log: {
       level: raw.log.level,

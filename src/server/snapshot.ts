@@ -134,7 +134,7 @@ export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {})
     if (config.users.sqlite) {
       const path = config.users.sqlite;
       try {
-        const source = new SqliteUserSource(path, dictionary);
+        const source = new SqliteUserSource(path, dictionary, config.users.sqliteCache !== undefined ? { cacheSize: config.users.sqliteCache } : {});
         sources.push(source);
         problems.push(...source.validate().map((message) => ({ file: path, line: 0, message })));
       } catch (err) {

@@ -35,6 +35,15 @@ describe('loadConfig', () => {
     expect(c.workers).toBe('auto');
   });
 
+  it('reads the SQLite cache size and refuses a bad one on its line', () => {
+    const c = load(`${minimal}  sqlite: ./users.sqlite\n  sqlite_cache: 1500000\n`);
+    expect(c.users).toMatchObject({ sqlite: '/etc/vr/users.sqlite', sqliteCache: 1_500_000 });
+    expect(load(minimal).users.sqliteCache).toBeUndefined();
+    const p = problems(`${minimal}  sqlite: ./users.sqlite\n  sqlite_cache: lots\n`);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^\/etc\/vr\/radiusd\.yaml:9: .*sqlite_cache.*whole number of users/);
+  });
+
   it('reports unknown keys with their line and a suggestion', () => {
     expect(problems(`${minimal}security:\n  reject_dealy: 0\n`)).toEqual([
       '/etc/vr/radiusd.yaml:9: unknown key "security.reject_dealy" (did you mean "reject_delay"?)',
