@@ -49,6 +49,12 @@ export function parsePrefix(text: string): IpPrefix {
   return { family: ip.family, bytes: maskBytes(ip.bytes, bits), bits };
 }
 
+/** True when `address` (any textual form, incl. IPv4-mapped IPv6) lies inside `prefix`. */
+export function prefixContains(prefix: IpPrefix, address: string): boolean {
+  const ip = parseIp(address);
+  return ip !== undefined && ip.family === prefix.family && maskBytes(ip.bytes, prefix.bits).equals(prefix.bytes);
+}
+
 /** `a.b.c.d/n` or `x::/n` in canonical form. */
 export function formatPrefix(p: IpPrefix): string {
   return `${formatIp(p.family, p.bytes)}/${p.bits}`;

@@ -8,7 +8,8 @@
  *     allow: [127.0.0.1/32, ::1/128]  # CIDRs or single addresses
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { BlockList, isIP, type AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import { parsePrefix, prefixContains, type IpPrefix } from './ip-prefix.js';
 import { AggregatorRegistry } from 'prom-client';
 
 /** The `metrics` section of the config. */
@@ -82,24 +83,15 @@ export function parseListen(text: string): { host: string; port: number } {
  * the first invalid entry.
  */
 export function parseAllowList(entries: readonly string[]): (address: string) => boolean {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [ip, bits, extra] = entry.split('/');
-    const family = isIP(ip ?? '');
-    const max = family === 6 ? 128 : 32;
-    const prefix = bits === undefined ? max : Number(bits);
-    if (family === 0 || extra !== undefined || !/^\d*$/.test(bits ?? '') || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+  const prefixes: IpPrefix[] = entries.map((entry) => {
+    try {
+      return parsePrefix(entry);
+    } catch {
       throw new Error(`metrics.allow: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)`);
     }
-    list.addSubnet(ip!, prefix, family === 6 ? 'ipv6' : 'ipv4');
-  }
-  return (address: string) => {
-    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; match them against IPv4 entries.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return list.check(mapped[1]!, 'ipv4');
-    const family = isIP(address);
-    return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
-  };
+  });
+  // parseIp treats a dual-stack socket's ::ffff:a.b.c.d peers as IPv4, so IPv4 entries match them
+  return (address: string) => prefixes.some((p) => prefixContains(p, address));
 }
 
 /** A running metrics endpoint. */

@@ -9,12 +9,12 @@
  * strings are built at scrape time, a few times a minute.
  */
 import cluster from 'node:cluster';
-import { BlockList, isIP } from 'node:net';
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
 import type { DropReason } from '../protocol/errors.js';
 import type { Entry } from '../policy/entry.js';
 import type { UserSource } from '../store/source.js';
+import { parsePrefix, prefixContains, type IpPrefix } from './ip-prefix.js';
 import type { MetricsSource } from './metrics-http.js';
 import { RadiusCounters, type ClientStatsView, type StatsSource } from './status-counters.js';
 
@@ -348,17 +348,16 @@ export class ServerMetrics implements StatsSource, MetricsSource {
 
   /** Client counters by configured address (Status-Server Stats-Client-IP-Address). */
   clientByAddress(address: string): ClientStatsView | undefined {
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
     let best: ClientMetrics | undefined;
     for (const c of this.clients.values()) {
       if (c.address === '' || (best && best.prefix >= c.prefix)) continue;
-      const block = new BlockList();
+      let prefix: IpPrefix;
       try {
-        block.addSubnet(c.address, c.prefix, isIP(c.address) === 6 ? 'ipv6' : 'ipv4');
+        prefix = parsePrefix(`${c.address}/${c.prefix}`);
       } catch {
         continue;
       }
-      if (block.check(address, family)) best = c;
+      if (prefixContains(prefix, address)) best = c;
     }
     return best;
   }

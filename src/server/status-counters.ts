@@ -10,6 +10,7 @@
  */
 import type { Avp } from '../protocol/attribute.js';
 import { noFlags, type AttributeDef, type DataType, type Dictionary } from '../protocol/dictionary.js';
+import { formatIp, parseIp } from './ip-prefix.js';
 
 /** FreeRADIUS's IANA enterprise number, the vendor of its statistics attributes. */
 export const FREERADIUS_VENDOR_ID = 11344;
@@ -173,15 +174,15 @@ export class StatusCounterAttributes {
       client = source.clientByAddress?.(byIp.value.join('.'));
       if (client) out.push({ def: this.defs.get(CLIENT_IP)!, value: Buffer.from(byIp.value) });
     } else if (byIp6) {
-      client = source.clientByAddress?.(ipv6Text(byIp6.value));
+      client = source.clientByAddress?.(formatIp(6, byIp6.value));
       if (client) out.push({ def: this.defs.get(CLIENT_IPV6)!, value: Buffer.from(byIp6.value) });
     } else if (byNumber !== undefined) {
       client = source.clientByNumber?.(byNumber);
       if (client) {
         out.push(this.uint(CLIENT_NUMBER, byNumber));
-        const v4 = ipv4Bytes(client.address);
-        if (v4) {
-          out.push({ def: this.defs.get(CLIENT_IP)!, value: v4 });
+        const ip = parseIp(client.address);
+        if (ip?.family === 4) {
+          out.push({ def: this.defs.get(CLIENT_IP)!, value: ip.bytes });
           if (client.prefix !== 32) out.push(this.uint(CLIENT_NETMASK, client.prefix));
         }
       }
@@ -210,17 +211,4 @@ export class StatusCounterAttributes {
 
 function isFr(a: Avp, type: number): boolean {
   return a.def.vendorId === FREERADIUS_VENDOR_ID && a.def.type === type;
-}
-
-function ipv4Bytes(address: string): Buffer | undefined {
-  const parts = address.split('.');
-  if (parts.length !== 4) return undefined;
-  const bytes = parts.map((p) => Number(p));
-  return bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? Buffer.from(bytes) : undefined;
-}
-
-function ipv6Text(b: Buffer): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  return groups.join(':');
 }
