@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -11,6 +11,7 @@ import { decodePacket } from '../protocol/decode.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { encodeRequest, isAuthenticResponse } from '../protocol/encode.js';
+import { computeMessageAuthenticator } from '../protocol/message-authenticator.js';
 import { Attr } from '../protocol/packet.js';
 import { parseValue } from '../protocol/values.js';
 import { printAttribute } from '../server/attribute-text.js';
@@ -208,10 +209,7 @@ export function checkReplyMessageAuthenticator(reply: Buffer, requestAuthenticat
     if (len < 2 || offset + len > length) return 'bad';
     if (type === Attr.MessageAuthenticator) {
       if (len !== 18) return 'bad';
-      const copy = Buffer.from(reply.subarray(0, length));
-      requestAuthenticator.copy(copy, 4);
-      copy.fill(0, offset + 2, offset + 18);
-      const expected = createHmac('md5', secret).update(copy).digest();
+      const expected = computeMessageAuthenticator(reply, length, offset + 2, secret, requestAuthenticator);
       if (!timingSafeEqual(expected, reply.subarray(offset + 2, offset + 18))) return 'bad';
       return first ? 'ok' : 'not_first';
     }
