@@ -5,7 +5,7 @@ import type { Dictionary } from '../protocol/dictionary.js';
 import { readUnsigned } from '../protocol/values.js';
 import type { Entry, Item } from './entry.js';
 import { getThing, isSpace } from './users-lexer.js';
-import { isFallThrough, readItemList } from './users-item.js';
+import { ItemInterner, isFallThrough, readItemList } from './users-item.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
 
 /**
@@ -111,6 +111,9 @@ const HINT_CHECK = 'check items are "Attribute op value" separated by commas, al
 const HINT_REPLY = 'reply items are "Attribute op value" on indented lines, each line but the last ending with ","';
 
 class FileReader {
+  /** One per load, shared by included files. */
+  private readonly interner = new ItemInterner();
+
   constructor(
     private readonly dict: Dictionary,
     private readonly readText: (p: string) => string,
@@ -171,7 +174,7 @@ class FileReader {
             this.include(file, lineno, line, word.end, problem);
             break;
           }
-          const r = readItemList(line, word.end, this.dict);
+          const r = readItemList(line, word.end, this.dict, this.interner);
           if (r.last === 'INVALID') {
             problem(lineno, `Parse error (check) for entry ${name}: ${r.error}`, HINT_CHECK);
             mode = 'skip';
@@ -202,7 +205,7 @@ class FileReader {
           mode = 'name';
           continue;
         }
-        const r = readItemList(line, 0, this.dict);
+        const r = readItemList(line, 0, this.dict, this.interner);
         if (r.last === 'INVALID') {
           problem(lineno, `Parse error (reply) for entry ${name}: ${r.error}`, HINT_REPLY);
           mode = 'skip';
@@ -264,6 +267,8 @@ class FileReader {
       }
       kept.push(item);
     }
-    return { name, isDefault: name === 'DEFAULT', check, reply: kept, fallThrough: fallThrough ?? false, origin: { file, line } };
+    // slice(): lists grown by push keep room for 17 items; an exact copy saves ~130 bytes each,
+    // which counts with a million entries
+    return { name, isDefault: name === 'DEFAULT', check: check.slice(), reply: kept.slice(), fallThrough: fallThrough ?? false, origin: { file, line } };
   }
 }

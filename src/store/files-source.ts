@@ -46,7 +46,7 @@ export class UsersFileSource implements UserSource {
           : defaultPositions[b++]!;
         merged.push(entries[next]!);
       }
-      this.candidates.set(userName, merged);
+      this.candidates.set(userName, merged.length === 1 ? [merged[0]!] : merged.slice());
     }
   }
 
