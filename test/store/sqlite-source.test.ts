@@ -1,13 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { EntryWriter } from '../../src/store/sqlite/entry-writer.js';
 import { MIGRATIONS, openStoreDatabase, SCHEMA_VERSION, SqliteStoreError } from '../../src/store/sqlite/schema.js';
-import { SqliteUserSource } from '../../src/store/sqlite/sqlite-source.js';
+import { BY_NAME_SQL, SqliteUserSource } from '../../src/store/sqlite/sqlite-source.js';
 import type { StoredEntry, StoredItem } from '../../src/store/sqlite/stored-entry.js';
 
 let dict: Dictionary;
@@ -202,6 +204,85 @@ describe('SqliteUserSource.lookup', () => {
       src.close();
     }
   });
+  it('a miss after another commit reads the new DEFAULT rows too, and a cached name sees them next', () => {
+    write([
+      entry('DEFAULT', [], [item('Reply-Message', '=', 'd1')], true),
+      entry('alice', [], [item('Reply-Message', '=', 'a')]),
+      entry('bob', [], [item('Reply-Message', '=', 'b')]),
+    ]);
+    const src = new SqliteUserSource(dbPath, dict);
+    const other = openStoreDatabase(dbPath);
+    try {
+      expect(names(src.lookup('alice'))).toEqual(['DEFAULT:d1', 'alice:a']); // DEFAULT rows cached here
+      other.prepare("UPDATE items SET value_text = 'd2' WHERE value_text = 'd1'").run();
+      expect(names(src.lookup('bob'))).toEqual(['DEFAULT:d2', 'bob:b']); // never cached: a miss
+      expect(names(src.lookup('alice'))).toEqual(['DEFAULT:d2', 'alice:a']); // was cached
+      expect(names(src.lookup('DEFAULT'))).toEqual(['DEFAULT:d2']);
+    } finally {
+      other.close();
+      src.close();
+    }
+  });
+
+  it('never mixes two states while another thread commits changes to a user and a DEFAULT concurrently', async () => {
+    const users = ['bob', 'carol', 'dave'];
+    write([
+      entry('DEFAULT', [], [item('Reply-Message', '=', 'd-0')], true),
+      ...users.map((u) => entry(u, [], [item('Reply-Message', '=', `${u}-0`)])),
+    ]);
+    // The writer flips every value between generations 0 and 1 in one transaction per flip.
+    const stop = new Int32Array(new SharedArrayBuffer(8));
+    const writer = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const Database = require(workerData.sqlite);
+       const db = new Database(workerData.path);
+       db.pragma('busy_timeout = 5000');
+       const flip = db.prepare("UPDATE items SET value_text = substr(value_text, 1, length(value_text) - 1) || ?");
+       let gen = 0;
+       while (Atomics.load(workerData.stop, 0) === 0) {
+         gen = 1 - gen;
+         db.transaction(() => flip.run(String(gen)))();
+         Atomics.add(workerData.stop, 1, 1);
+       }
+       db.close();`,
+      { eval: true, workerData: { path: dbPath, stop, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    );
+    // Small cache: hits, misses and version changes all happen under the writer.
+    const src = new SqliteUserSource(dbPath, dict, { cacheSize: 2 });
+    const seen = new Set<string>();
+    try {
+      while (Atomics.load(stop, 1) < 3) await new Promise((r) => setTimeout(r, 5));
+      const until = Date.now() + 400;
+      for (let i = 0; Date.now() < until; i++) {
+        const u = users[i % users.length]!;
+        const got = src.lookup(u).map((e) => e.reply[0]!.text);
+        const gen = got[0]!.slice(-1);
+        expect(got).toEqual([`d-${gen}`, `${u}-${gen}`]);
+        seen.add(gen);
+      }
+    } finally {
+      Atomics.store(stop, 0, 1);
+      await new Promise((r) => writer.once('exit', r));
+      src.close();
+    }
+    expect([...seen].sort()).toEqual(['0', '1']);
+    expect(Atomics.load(stop, 1)).toBeGreaterThan(10);
+  });
+
+  it('searches the name index without a sort, also once ANALYZE has written sqlite_stat4', () => {
+    write([entry('DEFAULT', [], []), ...Array.from({ length: 300 }, (_, i) => entry(`u${i}`, [], []))]);
+    const db = openStoreDatabase(dbPath);
+    try {
+      db.exec('ANALYZE');
+      expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat4'").pluck().get()).toBe(1);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${BY_NAME_SQL}`).all('u1').map((r) => (r as { detail: string }).detail);
+      expect(plan).toEqual(['SEARCH entries USING INDEX entries_by_name (name=?)']);
+      expect(db.prepare(BY_NAME_SQL).raw().all('u7').map((r) => (r as unknown[])[2])).toEqual(['u7']);
+    } finally {
+      db.close();
+    }
+  });
+
   it('keeps answering right when there are more users than the cache holds, and keeps recently used users', () => {
     const users = Array.from({ length: 10 }, (_, i) => `u${i}`);
     write([

@@ -9,6 +9,15 @@ type EntryRow = [id: number, position: number, name: string, fallThrough: number
 
 const ENTRY_COLUMNS = 'id, position, name, fall_through, items_json';
 
+/**
+ * One user's valid rows in store order. `CAST(? AS TEXT)`, not a bare `?`: SQLite built with
+ * STAT4 (better-sqlite3 is) re-plans a statement on every new binding of a parameter compared
+ * with an indexed column once ANALYZE has filled sqlite_stat4 (the bulk import runs it). That
+ * re-plan (parse + planner) was about 5.5 of the 9.5 us the SELECT took at 1M users; the plan
+ * stays the same index search on entries_by_name.
+ */
+export const BY_NAME_SQL = `SELECT ${ENTRY_COLUMNS} FROM entries WHERE name = CAST(? AS TEXT) AND valid = 1 ORDER BY position, id`;
+
 export interface SqliteSourceOptions {
   /** Most user names whose decoded entries are kept (default 100,000). */
   cacheSize?: number;
@@ -24,11 +33,13 @@ export interface SqliteSourceOptions {
  * Live changes: `PRAGMA data_version` changes whenever another connection (the `users` CLI, any
  * SQLite writer) commits. Every lookup compares it with the version its cache was filled at and
  * drops the cache when it moved, so the next request after a commit sees the new content without
- * restart or reload. A cache miss reads the user's rows and the DEFAULT rows inside one read
- * transaction (one WAL snapshot), so a lookup never sees half of a change.
+ * restart or reload. A cache miss reads the version, the user's rows and (when the version moved)
+ * the DEFAULT rows inside one read transaction (one WAL snapshot), so a lookup never sees half of
+ * a change.
  *
- * Cost: a hit is one prepared `PRAGMA data_version` step and a Map read; a miss is one indexed
- * range read on `entries(name, position)` plus the items of those entries.
+ * Cost: a hit is a Map read and one prepared `PRAGMA data_version` step; a miss is one read
+ * transaction (BEGIN, data_version, one indexed range read on `entries(name, position)`, COMMIT)
+ * and decoding the rows.
  */
 export class SqliteUserSource implements UserSource {
   readonly name: string;
@@ -42,6 +53,10 @@ export class SqliteUserSource implements UserSource {
   private readonly commitStmt;
   private readonly rollbackStmt;
   private readonly cacheSize: number;
+  /**
+   * The data_version every cached list (and `defaults`) was read at: a read that sees another
+   * version drops them all first, so they always come from one state of the store.
+   */
   private cachedVersion = -1;
   private defaults: Ordered | undefined;
   /**
@@ -65,7 +80,7 @@ export class SqliteUserSource implements UserSource {
     this.db.pragma(`mmap_size = ${opts.mmapBytes ?? 256 * 1024 * 1024}`);
     this.db.pragma('cache_size = -65536');
     const select = `SELECT ${ENTRY_COLUMNS} FROM entries`;
-    this.byNameStmt = this.db.prepare(`${select} WHERE name = ? AND valid = 1 ORDER BY position, id`).raw();
+    this.byNameStmt = this.db.prepare(BY_NAME_SQL).raw();
     this.defaultsStmt = this.db.prepare(`${select} WHERE name = 'DEFAULT' AND valid = 1 ORDER BY position, id`).raw();
     this.allStmt = this.db.prepare(`${select} WHERE valid = 1 ORDER BY position, id`).raw();
     this.beginStmt = this.db.prepare('BEGIN');
@@ -75,18 +90,17 @@ export class SqliteUserSource implements UserSource {
 
   /** That user's valid entries and every valid DEFAULT entry, merged in store order. */
   lookup(userName: string): readonly Entry[] {
-    const version = this.dataVersionStmt.get() as number;
-    if (version === this.cachedVersion) {
-      const hit = this.recent.get(userName);
-      if (hit) return hit;
-      const old = this.older.get(userName);
-      if (old) {
+    let cached = this.recent.get(userName);
+    if (cached === undefined) {
+      cached = this.older.get(userName);
+      if (cached !== undefined) {
         this.older.delete(userName);
-        this.remember(userName, old);
-        return old;
+        this.remember(userName, cached);
       }
     }
-    return this.readThrough(userName, version);
+    // A hit is served only while the store is still at the version the cache was read at.
+    if (cached !== undefined && (this.dataVersionStmt.get() as number) === this.cachedVersion) return cached;
+    return this.readThrough(userName);
   }
 
   /**
@@ -113,53 +127,48 @@ export class SqliteUserSource implements UserSource {
   }
 
   /**
-   * Reads the user's rows (and the DEFAULT rows when not cached) from one snapshot. Fast path: one
-   * autocommit statement between two data_version reads; if they differ, another connection
-   * committed meanwhile and the read is redone inside an explicit read transaction.
+   * Reads the user's rows (and the DEFAULT rows when the version moved) in one read transaction:
+   * BEGIN takes no lock, the data_version step starts the read transaction (its WAL snapshot) and
+   * reports that snapshot's version, and the SELECTs read the same snapshot. One read
+   * transaction per miss instead of three (a data_version step before and after an autocommit
+   * SELECT): each costs a shared lock and unlock on the WAL index (two fcntl calls) and
+   * usually an fstat, about 1.5 us at 1M users.
    */
-  private readThrough(userName: string, before: number): readonly Entry[] {
-    this.syncVersion(before);
-    if (this.defaults !== undefined) {
-      const rows = this.byNameStmt.all(userName) as EntryRow[];
-      if ((this.dataVersionStmt.get() as number) === before) return this.finish(userName, rows);
-    }
+  private readThrough(userName: string): readonly Entry[] {
+    let rows: EntryRow[];
     this.beginStmt.run();
     try {
-      // Inside the read transaction: the version of the snapshot the reads below see.
-      this.syncVersion(this.dataVersionStmt.get() as number);
-      const rows = this.byNameStmt.all(userName) as EntryRow[];
-      if (this.defaults === undefined) this.defaults = this.decodeRows(this.defaultsStmt.all() as EntryRow[]);
+      const version = this.dataVersionStmt.get() as number;
+      if (version !== this.cachedVersion) {
+        this.recent = new Map();
+        this.older = new Map();
+        this.defaults = undefined;
+        this.cachedVersion = version;
+      }
+      // A user called DEFAULT gets the DEFAULT entries once, as from the files source.
+      rows = userName === 'DEFAULT' ? [] : (this.byNameStmt.all(userName) as EntryRow[]);
+      if (this.defaults === undefined) this.defaults = this.decodeOrdered(this.defaultsStmt.all() as EntryRow[]);
       this.commitStmt.run();
-      return this.finish(userName, rows);
     } catch (err) {
       if (this.db.inTransaction) this.rollbackStmt.run();
       throw err;
     }
-  }
-
-  private syncVersion(version: number): void {
-    if (version !== this.cachedVersion) {
-      this.recent = new Map();
-      this.older = new Map();
-      this.defaults = undefined;
-      this.cachedVersion = version;
-    }
-  }
-
-  private finish(userName: string, rows: EntryRow[]): readonly Entry[] {
-    // A user called DEFAULT gets the DEFAULT entries once, as from the files source.
-    if (userName === 'DEFAULT') rows = [];
-    const merged = mergeByPosition(this.decodeRows(rows), this.defaults!);
+    const merged = mergeByPosition(rows, this.decodeRows(rows), this.defaults);
     this.remember(userName, merged);
     return merged;
   }
 
-  private decodeRows(rows: EntryRow[]): Ordered {
-    return {
-      entries: rows.map(([id, , name, fallThrough, itemsJson]) => this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson)),
-      positions: rows.map((r) => r[1]),
-      ids: rows.map((r) => r[0]),
-    };
+  private decodeRows(rows: EntryRow[]): Entry[] {
+    const entries: Entry[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [id, , name, fallThrough, itemsJson] = rows[i]!;
+      entries[i] = this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+    }
+    return entries;
+  }
+
+  private decodeOrdered(rows: EntryRow[]): Ordered {
+    return { entries: this.decodeRows(rows), positions: rows.map((r) => r[1]), ids: rows.map((r) => r[0]) };
   }
 
   private remember(userName: string, entries: readonly Entry[]): void {
@@ -172,28 +181,27 @@ export class SqliteUserSource implements UserSource {
   }
 }
 
-/** Decoded entries with their (position, id) store order keys. */
+/** Decoded DEFAULT entries with their (position, id) store order keys. */
 interface Ordered {
   entries: Entry[];
   positions: number[];
   ids: number[];
 }
 
-function before(a: Ordered, i: number, b: Ordered, j: number): boolean {
-  const pa = a.positions[i]!;
-  const pb = b.positions[j]!;
-  return pa < pb || (pa === pb && a.ids[i]! < b.ids[j]!);
-}
-
-/** Merges two store-ordered lists (a user's entries, the DEFAULT entries) into store order. */
-function mergeByPosition(a: Ordered, b: Ordered): readonly Entry[] {
-  if (b.entries.length === 0) return a.entries;
-  if (a.entries.length === 0) return b.entries;
+/** Merges a user's rows (decoded as `entries`) and the DEFAULT entries into store order. */
+function mergeByPosition(rows: EntryRow[], entries: Entry[], b: Ordered): readonly Entry[] {
+  if (b.entries.length === 0) return entries;
+  if (entries.length === 0) return b.entries;
   const out: Entry[] = [];
   let i = 0;
   let j = 0;
-  while (i < a.entries.length && j < b.entries.length) out.push(before(a, i, b, j) ? a.entries[i++]! : b.entries[j++]!);
-  while (i < a.entries.length) out.push(a.entries[i++]!);
+  while (i < entries.length && j < b.entries.length) {
+    const pa = rows[i]![1];
+    const pb = b.positions[j]!;
+    const userFirst = pa < pb || (pa === pb && rows[i]![0] < b.ids[j]!);
+    out.push(userFirst ? entries[i++]! : b.entries[j++]!);
+  }
+  while (i < entries.length) out.push(entries[i++]!);
   while (j < b.entries.length) out.push(b.entries[j++]!);
   return out;
 }
