@@ -11,7 +11,7 @@ import type { AuthFailLog, AuthFailReason } from './auth-fail-log.js';
 import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
 import type { ListenerType } from './config.js';
-import { DuplicateCache } from './duplicate-cache.js';
+import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
 import type { JsonLinesFile } from './json-lines-file.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.js';
@@ -98,15 +98,20 @@ interface Request {
   port: number;
   datagram: Buffer;
   started: bigint;
-  client?: Client;
-  code?: number;
-  identifier?: number;
-  length?: number;
-  packet?: Packet;
-  dupKey?: string;
+  client: Client | undefined;
+  code: number | undefined;
+  identifier: number | undefined;
+  length: number | undefined;
+  packet: Packet | undefined;
+  /** Proxy-State values of the request, in order (found in the same pass as EAP-Message). */
+  proxyState: Buffer[] | undefined;
+  /** The duplicate-cache entry this request holds while it is processed. */
+  dup: DuplicateTicket | undefined;
 }
 
 const EMPTY: readonly Avp[] = [];
+const REQUIRE_MA = Object.freeze({ requireMessageAuthenticator: true });
+const NO_OPTIONS = Object.freeze({});
 /** [hardening] `req_id` of log lines: unique across worker processes, built only when a line is logged. */
 const requestIds = new RequestIds();
 
@@ -127,6 +132,14 @@ export class RequestPipeline {
       port,
       datagram,
       started: process.hrtime.bigint(),
+      // every field set here, so all requests share one object shape
+      client: undefined,
+      code: undefined,
+      identifier: undefined,
+      length: undefined,
+      packet: undefined,
+      proxyState: undefined,
+      dup: undefined,
     };
     try {
       this.lookupClient(req);
@@ -190,9 +203,17 @@ export class RequestPipeline {
     req.packet = packet;
     const isAccess = packet.code === Code.AccessRequest;
     const requireMa = isAccess && this.env.maPolicy.required(client);
-    const { hadMessageAuthenticator } = verifyRequest(datagram, packet, client.secret, { requireMessageAuthenticator: requireMa });
+    const { hadMessageAuthenticator } = verifyRequest(datagram, packet, client.secret, requireMa ? REQUIRE_MA : NO_OPTIONS);
+    // one pass for what later stages need: EAP-Message (MA policy) and Proxy-State (reply)
+    let hasEap = false;
+    const attrs = packet.attributes;
+    for (let i = 0; i < attrs.length; i++) {
+      const def = attrs[i]!.def;
+      if (def.vendorId !== 0) continue;
+      if (def.type === Attr.EapMessage) hasEap = true;
+      else if (def.type === Attr.ProxyState) (req.proxyState ??= []).push(attrs[i]!.value);
+    }
     if (isAccess) {
-      const hasEap = packet.attributes.some((a) => a.def.vendorId === 0 && a.def.type === Attr.EapMessage);
       const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, hasEap);
       if (learnt === 'no') {
         this.env.log.error({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
@@ -206,14 +227,16 @@ export class RequestPipeline {
   // 4
   private checkDuplicate(req: Request): Buffer | undefined {
     const packet = req.packet!;
-    const key = DuplicateCache.key(req.listener.index, req.address, req.port, packet.identifier);
-    const verdict = req.state.duplicates.begin(key, packet.authenticator, req.length!);
-    if (verdict.kind === 'replay') return verdict.reply;
-    if (verdict.kind === 'in_progress') {
+    const verdict = req.state.duplicates.begin(req.listener.index, req.address, req.port, packet.identifier, packet.authenticator, req.length!);
+    if (verdict === undefined) return undefined;
+    if (verdict instanceof DuplicateTicket) {
+      req.dup = verdict;
+      return undefined;
+    }
+    if (verdict === IN_PROGRESS) {
       throw new Drop('duplicate_in_progress', `Ignoring duplicate packet from client ${req.client!.name} port ${req.port} - ID: ${packet.identifier} due to unfinished request`);
     }
-    req.dupKey = key;
-    return undefined;
+    return verdict;
   }
 
   private resend(req: Request, reply: Buffer): void {
@@ -251,44 +274,43 @@ export class RequestPipeline {
   // 6
   private encodeReply(req: Request, outcome: Outcome): Buffer {
     const packet = req.packet!;
-    const proxyState = packet.attributes.filter((a) => a.def.vendorId === 0 && a.def.type === Attr.ProxyState).map((a) => a.value);
     return encodeResponse({
       code: outcome.code,
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       attributes: outcome.attributes,
       secret: req.client!.secret,
-      ...(proxyState.length > 0 ? { proxyState } : {}),
+      proxyState: req.proxyState,
     });
   }
 
   // 7
   private sendReply(req: Request, outcome: Outcome, reply: Buffer): void {
-    const { state, listener } = req;
+    const { state } = req;
     const client = req.client!;
     const packet = req.packet!;
     // processing time, without the deliberate reject_delay
     const seconds = Number(process.hrtime.bigint() - req.started) / 1e9;
-    const metrics = this.metricsOf(client);
-    const send = () => {
-      listener.send(reply, req.port, req.address);
-      if (req.dupKey) state.duplicates.finish(req.dupKey, packet.authenticator, reply);
-      metrics.response(outcome.code, seconds);
-      this.env.observe?.({ kind: 'reply', code: outcome.code, client, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
-    };
     if (outcome.decision?.code === 'reject') this.auditReject(req, outcome.decision);
     if (this.env.trace) this.traceReply(req, outcome, reply.length);
     if (this.env.log.isLevelEnabled('debug')) {
       this.env.log.debug({ req_id: requestIds.format(req.n), client: client.name, src: req.address, port: req.port, id: packet.identifier, code: codeName(outcome.code) }, `Sent ${codeName(outcome.code)} Id ${packet.identifier} to ${req.address}:${req.port}`);
     }
     if (outcome.code === Code.AccessReject && state.snapshot.config.security.rejectDelay > 0) {
-      if (!state.rejects.schedule(send)) {
-        if (req.dupKey) state.duplicates.abandon(req.dupKey, packet.authenticator);
+      if (!state.rejects.schedule(() => this.send(req, outcome.code, reply, seconds))) {
+        state.duplicates.abandon(req.dup);
         throw new Drop('overloaded', 'reject_delay queue is full: Access-Reject dropped (the NAS will retransmit)');
       }
       return;
     }
-    send();
+    this.send(req, outcome.code, reply, seconds);
+  }
+
+  private send(req: Request, code: number, reply: Buffer, seconds: number): void {
+    req.listener.send(reply, req.port, req.address);
+    req.state.duplicates.finish(req.dup, reply);
+    this.metricsOf(req.client!).response(code, seconds);
+    this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
   }
 
   private recordAccounting(req: Request): void {
@@ -331,7 +353,7 @@ export class RequestPipeline {
       reason = 'internal_error';
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     }
-    if (req.dupKey && req.packet) req.state.duplicates.abandon(req.dupKey, req.packet.authenticator);
+    req.state.duplicates.abandon(req.dup);
     if (req.client) this.metricsOf(req.client).drop(reason as ServerDropReason, req.code);
     else this.env.metrics.drop(reason as ServerDropReason, req.code);
     this.env.observe?.({ kind: 'drop', reason, client: req.client });
