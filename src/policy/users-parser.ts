@@ -7,6 +7,7 @@ import type { Entry, Item } from './entry.js';
 import { getThing, isSpace } from './users-lexer.js';
 import { ItemInterner, isFallThrough, readItemList } from './users-item.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
+import { finish, type Steps } from './steps.js';
 
 /**
  * The FreeRADIUS `users` (authorize) file reader: `pairlist_read` of FreeRADIUS 3.2.1
@@ -66,6 +67,11 @@ const NAME_MAX = 256;
  * included entries in place. Throws UsersFileError listing every problem.
  */
 export function parseUsersFile(path: string, dict: Dictionary, opts: ParseUsersOptions = {}): Entry[] {
+  return finish(parseUsersFileSteps(path, dict, opts));
+}
+
+/** `parseUsersFile` in steps: yields every few hundred lines (see steps.ts). */
+export function* parseUsersFileSteps(path: string, dict: Dictionary, opts: ParseUsersOptions = {}): Steps<Entry[]> {
   const readText = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
   ensureAuthTypeValues(dict);
   const problems: UsersProblem[] = [];
@@ -77,7 +83,7 @@ export function parseUsersFile(path: string, dict: Dictionary, opts: ParseUsersO
     problems.push({ file: path, line: 0, message: `Couldn't open ${path} for reading: ${errnoText(e)}`, hint: 'check the path in the configuration' });
     throw new UsersFileError(problems);
   }
-  new FileReader(dict, readText, problems, entries, [resolve(path)]).read(path, text);
+  yield* new FileReader(dict, readText, problems, entries, [resolve(path)]).read(path, text);
   if (problems.length > 0) throw new UsersFileError(problems);
   return entries;
 }
@@ -91,7 +97,7 @@ export function parseUsersText(text: string, file: string, dict: Dictionary, opt
   ensureAuthTypeValues(dict);
   const problems: UsersProblem[] = [];
   const entries: Entry[] = [];
-  new FileReader(dict, readText, problems, entries, [resolve(file)]).read(file, text);
+  finish(new FileReader(dict, readText, problems, entries, [resolve(file)]).read(file, text));
   if (problems.length > 0) throw new UsersFileError(problems);
   return entries;
 }
@@ -122,7 +128,8 @@ class FileReader {
     private readonly stack: string[],
   ) {}
 
-  read(file: string, text: string): void {
+  /** Reads one file's text; yields every 512 lines. */
+  *read(file: string, text: string): Steps<void> {
     const lines = text.split('\n');
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
 
@@ -144,6 +151,7 @@ class FileReader {
 
     for (const rawLine of lines) {
       lineno++;
+      if ((lineno & 511) === 0) yield;
       // fgets keeps "\r" of CRLF files; it is white space to every test below.
       const line = rawLine;
       if (line.length > MAX_LINE) {
@@ -171,7 +179,7 @@ class FileReader {
           name = word.text;
           entryLine = lineno;
           if (name.toLowerCase() === '$include') {
-            this.include(file, lineno, line, word.end, problem);
+            yield* this.include(file, lineno, line, word.end, problem);
             break;
           }
           const r = readItemList(line, word.end, this.dict, this.interner);
@@ -233,7 +241,7 @@ class FileReader {
     }
   }
 
-  private include(file: string, lineno: number, line: string, pos: number, problem: (l: number, m: string, h?: string) => void): void {
+  private *include(file: string, lineno: number, line: string, pos: number, problem: (l: number, m: string, h?: string) => void): Steps<void> {
     const word = getThing(line, pos, false, 8192);
     const target = isAbsolute(word.text) ? word.text : join(dirname(file), word.text);
     const abs = resolve(target);
@@ -250,7 +258,7 @@ class FileReader {
     }
     this.stack.push(abs);
     try {
-      this.read(target, text);
+      yield* this.read(target, text);
     } finally {
       this.stack.pop();
     }

@@ -13,7 +13,7 @@ import { ServerMetrics, countLookups } from './metrics.js';
 import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } from './pipeline.js';
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
-import { closeSnapshot, loadSnapshot, type Snapshot } from './snapshot.js';
+import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
 import { UdpListener } from './udp-listener.js';
 
 /** Options of {@link startServer}. */
@@ -143,7 +143,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
     try {
-      next = loadSnapshot(configPath, { previous: state.snapshot });
+      next = await loadSnapshotSliced(configPath, { previous: state.snapshot });
+      if (closed) {
+        closeSnapshot(next);
+        return { ok: false, errors: ['server is closed'] };
+      }
       next.sources = countLookups(next.sources, metrics); // [hardening]
     } catch (err) {
       const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
@@ -182,9 +186,17 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     return { ok: true };
   };
 
+  // A reload asked for while one runs is done once more after it; further asks meanwhile join
+  // that one, so a burst of SIGHUPs or file events never queues more than one reload.
+  let queued: Promise<{ ok: boolean; errors?: string[] }> | undefined;
   const reload = (): Promise<{ ok: boolean; errors?: string[] }> => {
-    reloading = reloading.then(doReload, doReload);
-    return reloading;
+    if (queued) return queued;
+    const start = (): Promise<{ ok: boolean; errors?: string[] }> => {
+      queued = undefined;
+      return doReload();
+    };
+    queued = reloading = reloading.then(start, start);
+    return queued;
   };
 
   const watcher = opts.watch === false ? undefined : new ConfigWatcher(first.files, () => {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
+import { finish, type Steps } from '../policy/steps.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { UsersFileSource } from '../store/files-source.js';
 import { SqliteUserSource } from '../store/sqlite/sqlite-source.js';
@@ -9,6 +10,7 @@ import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+import { runTimeSliced } from './time-slice.js';
 
 /**
  * Everything a request needs, loaded and validated together from one config file: the config,
@@ -71,6 +73,18 @@ function unchanged(files: readonly FileStamp[]): boolean {
  * (`file:line: message`); collects as many as it can in one pass so `check` shows them all.
  */
 export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {}): Snapshot {
+  return finish(loadSnapshotSteps(configPath, opts));
+}
+
+/**
+ * `loadSnapshot` in steps (see policy/steps.ts), for a reload that must not hold requests up:
+ * users files are parsed and indexed a few hundred lines at a time.
+ */
+export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions = {}): Promise<Snapshot> {
+  return runTimeSliced(loadSnapshotSteps(configPath, opts));
+}
+
+function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Steps<Snapshot> {
   const baseRead = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
   const files = new Set<string>();
   const readText = (p: string): string => {
@@ -123,7 +137,7 @@ export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {})
   if (dictionary) {
     for (const file of config.users.files) {
       try {
-        const source = UsersFileSource.load(file, dictionary, { readText });
+        const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText });
         fileEntries += source.entries.length;
         sources.push(source);
       } catch (err) {

@@ -93,6 +93,45 @@ describe('reload', () => {
     expect(failures).toEqual([]);
   });
 
+  it('keeps answering while a large users file is parsed for a reload', async () => {
+    ts = await startTestServer();
+    const users = join(ts.dir, 'authorize');
+    const lines = [readFileSync(users, 'utf8')];
+    for (let i = 0; i < 60_000; i++) lines.push(`bulk${i} Cleartext-Password := "${HASH}"\n\tSRead = "view,",\n\tGRead = "all,"\n`);
+    writeFileSync(users, lines.join(''));
+    const c = await UdpClient.open();
+    try {
+      let reloaded = false;
+      const reload = ts.server.reload().then((r) => { reloaded = true; return r; });
+      const answeredDuringReload: number[] = [];
+      while (!reloaded) {
+        const r = await ask(c, ts.auth);
+        if (!reloaded) answeredDuringReload.push(r?.code ?? 0);
+      }
+      expect(await reload).toEqual({ ok: true });
+      // Parsed in one go, the 60,000 entries would hold every request until the reload ended.
+      expect(answeredDuringReload.length).toBeGreaterThan(3);
+      expect(answeredDuringReload.every((code) => code === 2)).toBe(true);
+      expect((await ask(c, ts.auth, 'bulk59999'))?.code).toBe(2);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('folds reloads asked for during a reload into one more', async () => {
+    ts = await startTestServer();
+    const first = ts.server.reload();
+    expect(ts.server.reload()).toBe(first); // not started yet: joins it
+    await new Promise((res) => setImmediate(res)); // now it runs
+    const next = [ts.server.reload(), ts.server.reload(), ts.server.reload()];
+    expect(next[1]).toBe(next[0]);
+    expect(next[2]).toBe(next[0]);
+    expect(next[0]).not.toBe(first);
+    expect(await first).toEqual({ ok: true });
+    expect(await next[0]).toEqual({ ok: true });
+    expect(ts.server.reload()).not.toBe(next[0]);
+  });
+
   it('watches the loaded files and reloads by itself (debounced)', async () => {
     ts = await startTestServer('', { watch: true });
     const c = await UdpClient.open();
@@ -143,11 +182,8 @@ describe('reload and the dictionary', () => {
     writeFileSync(yaml, readFileSync(yaml, 'utf8').replace(/^dictionary: .*$/m, 'dictionary: ./dict/dictionary'));
     expect((await ts.server.reload()).ok).toBe(true);
     const first = ts.server.snapshot().dictionary;
-    const t0 = performance.now();
     expect((await ts.server.reload()).ok).toBe(true);
-    const fast = performance.now() - t0;
     expect(ts.server.snapshot().dictionary).toBe(first);
-    expect(fast).toBeLessThan(1000);
     writeFileSync(join(dictDir, 'dictionary.vutlan'), `${readFileSync(join(dictDir, 'dictionary.vutlan'), 'utf8')}ATTRIBUTE\tVutlan-Extra\t18\tstring\tVutlan\n`);
     expect((await ts.server.reload()).ok).toBe(true);
     expect(ts.server.snapshot().dictionary).not.toBe(first);
