@@ -8,7 +8,7 @@ import type { Avp } from './attribute.js';
 import { Code } from './codes.js';
 import { EXTENDED_VENDOR_BASE, noFlags, type AttributeDef, type Dictionary, type VendorDef } from './dictionary.js';
 import { PacketError } from './errors.js';
-import { computeMessageAuthenticator, findMessageAuthenticator } from './message-authenticator.js';
+import { findMessageAuthenticator, verifyMessageAuthenticator } from './message-authenticator.js';
 import { Attr, HEADER_LENGTH, MAX_PACKET_LENGTH, type Packet } from './packet.js';
 import { revealTunnelPassword, revealUserPassword } from './password.js';
 
@@ -298,8 +298,7 @@ export function verifyRequest(
       );
     }
   } else {
-    const expected = computeMessageAuthenticator(buf, length, maOffset, secret, zeroAuthenticator ? ZERO_AUTH : undefined);
-    if (!timingSafeEqual(expected, buf.subarray(maOffset, maOffset + 16))) {
+    if (!verifyMessageAuthenticator(buf, length, maOffset, secret, zeroAuthenticator ? ZERO_AUTH : undefined)) {
       throw new PacketError('bad_message_authenticator', 'invalid Message-Authenticator!  (Shared secret is incorrect.)');
     }
   }

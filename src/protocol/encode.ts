@@ -3,12 +3,12 @@
  * RFC 3579 3.2 order), requests (hidden User-Password, Accounting/CoA Request Authenticator),
  * and the client-side check of a response.
  */
-import * as crypto from 'node:crypto';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Avp } from './attribute.js';
 import { Code } from './codes.js';
 import { EXTENDED_VENDOR_BASE, type AttributeDef, type Dictionary, type VendorDef } from './dictionary.js';
 import { computeMessageAuthenticator, findMessageAuthenticator } from './message-authenticator.js';
+import { Md5 } from './md5.js';
 import { Attr, HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
 import { hideTunnelPassword, hideUserPassword } from './password.js';
 
@@ -46,23 +46,23 @@ export interface EncodeResponseInput {
  */
 export function encodeResponse(o: EncodeResponseInput): Buffer {
   const withMa = o.messageAuthenticator !== false;
-  const proxyState = o.proxyState ?? [];
-  const plan = planAttributes(o.attributes, o.dictionary);
+  const proxyState = o.proxyState ?? NO_PROXY_STATE;
+  const attributes = o.attributes;
+  const sizes = planSizes(attributes, o.dictionary);
   let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
   for (const ps of proxyState) length += 2 + Math.min(ps.length, 253);
-  const sizes = plan.sizes;
   let last = 0;
-  for (; last < plan.avps.length; last++) {
+  for (; last < attributes.length; last++) {
     if (length + sizes[last]! > MAX_PACKET_LENGTH) break;
     length += sizes[last]!;
   }
 
-  // Room for the secret after the packet, so the Response Authenticator is one MD5 call.
-  const whole = Buffer.allocUnsafe(length + o.secret.length);
-  const buf = whole.subarray(0, length);
+  const buf = Buffer.allocUnsafe(length);
   let off = writeHeader(buf, o.code, o.identifier, length, o.requestAuthenticator, withMa);
   for (let i = 0; i < last; i++) {
-    off = writeAttribute(buf, off, plan.avps[i]!, plan.vendors[i], o.secret, o.requestAuthenticator);
+    if (sizes[i] === 0) continue;
+    const avp = attributes[i]!;
+    off = writeAttribute(buf, off, avp, vendorOf(avp.def, o.dictionary), o.secret, o.requestAuthenticator);
   }
   for (const ps of proxyState) {
     const n = Math.min(ps.length, 253);
@@ -72,20 +72,17 @@ export function encodeResponse(o: EncodeResponseInput): Buffer {
     off += n + 2;
   }
 
-  if (withMa) {
-    computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret).copy(buf, HEADER_LENGTH + 2);
-  }
-  o.secret.copy(whole, length);
-  md5(whole).copy(buf, 4);
-  whole.fill(0, length); // the secret must not linger in pooled memory
+  if (withMa) computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret, undefined, buf, HEADER_LENGTH + 2);
+  // Response Authenticator: MD5 over the packet (Request Authenticator in the header) + secret;
+  // the digest is written after the whole input was absorbed, so it may land in the header.
+  responseMd5.reset().update(buf, 0, length).update(o.secret).digestInto(buf, 4);
   return buf;
 }
 
-// crypto.hash (Node >= 20.12) hashes in one call without a Hash object.
-const oneShot = (crypto as { hash?: (alg: string, data: Buffer, enc: 'buffer') => Buffer }).hash;
-function md5(data: Buffer): Buffer {
-  return oneShot ? oneShot('md5', data, 'buffer') : createHash('md5').update(data).digest();
-}
+const NO_PROXY_STATE: readonly Buffer[] = [];
+// One reusable MD5 for Response Authenticators (encoding is synchronous, so never shared mid-use;
+// digestInto wipes the block buffer, so the secret does not linger).
+const responseMd5 = new Md5();
 
 /** Arguments of {@link encodeRequest}. */
 export interface EncodeRequestInput {
@@ -115,17 +112,20 @@ export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenti
   const computed = o.code === Code.AccountingRequest || o.code === Code.CoARequest || o.code === Code.DisconnectRequest;
   const withMa = o.messageAuthenticator ?? (o.code === Code.AccessRequest || o.code === Code.StatusServer);
   const authenticator = computed ? ZERO16 : (o.authenticator ?? randomBytes(16));
-  const plan = planAttributes(o.attributes, o.dictionary);
+  const attributes = o.attributes;
+  const sizes = planSizes(attributes, o.dictionary);
   let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
-  for (const size of plan.sizes) length += size;
+  for (let i = 0; i < attributes.length; i++) length += sizes[i]!;
   if (length > MAX_PACKET_LENGTH) throw new RangeError(`request would be ${length} octets (more than 4096)`);
 
   const buf = Buffer.allocUnsafe(length);
   let off = writeHeader(buf, o.code, o.identifier, length, authenticator, withMa);
-  for (let i = 0; i < plan.avps.length; i++) {
-    off = writeAttribute(buf, off, plan.avps[i]!, plan.vendors[i], o.secret, authenticator);
+  for (let i = 0; i < attributes.length; i++) {
+    if (sizes[i] === 0) continue;
+    const avp = attributes[i]!;
+    off = writeAttribute(buf, off, avp, vendorOf(avp.def, o.dictionary), o.secret, authenticator);
   }
-  if (withMa) computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret).copy(buf, HEADER_LENGTH + 2);
+  if (withMa) computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret, undefined, buf, HEADER_LENGTH + 2);
   if (computed) {
     const digest = createHash('md5').update(buf).update(o.secret).digest();
     digest.copy(buf, 4);
@@ -171,54 +171,52 @@ function vendorFormat(def: AttributeDef, dict: Dictionary | undefined): VendorDe
     { name: '', id: vendorId, typeLength: 1, lengthLength: 1, continuation: false };
 }
 
-interface Plan {
-  avps: Avp[];
-  /** Vendor format for VSAs (undefined for standard and extended attributes). */
-  vendors: (VendorDef | undefined)[];
-  /** Encoded size of each attribute, header included. */
-  sizes: number[];
+/** Vendor format of a VSA definition; undefined for standard and extended attributes. */
+function vendorOf(def: AttributeDef, dict: Dictionary | undefined): VendorDef | undefined {
+  return def.vendorId !== 0 && def.vendorId < EXTENDED_VENDOR_BASE ? vendorFormat(def, dict) : undefined;
 }
 
-/** Picks the attributes that go on the wire and their encoded sizes (values truncated). */
-function planAttributes(attributes: readonly Avp[], dict: Dictionary | undefined): Plan {
-  const plan: Plan = { avps: [], vendors: [], sizes: [] };
-  for (const avp of attributes) {
-    const def = avp.def;
-    const vendorId = def.vendorId;
-    if (vendorId === 0) {
-      const type = def.type;
-      if (type > 255 || type === 0 || def.flags.virtual) continue;
-      if (type === Attr.MessageAuthenticator) continue; // only ever the one computed here
-      if (type === Attr.VendorSpecific && def.dataType === 'vsa') continue;
-      const room = 253 - tagOctets(avp);
-      const n = valueSize(avp, def, room);
-      if (n === 0 && type !== Attr.ChargeableUserIdentity) continue;
-      plan.avps.push(avp);
-      plan.vendors.push(undefined);
-      plan.sizes.push(2 + tagOctets(avp) + n);
-    } else if (vendorId < EXTENDED_VENDOR_BASE) {
-      const vendor = vendorFormat(def, dict);
-      const maxType = vendor.typeLength === 1 ? 0xff : vendor.typeLength === 2 ? 0xffff : 0xff_ffff;
-      if (def.type > maxType || def.type === 0) continue; // TLV children are not encoded alone
-      const head = 2 + 4 + vendor.typeLength + vendor.lengthLength + (vendor.continuation ? 1 : 0);
-      const n = valueSize(avp, def, 255 - head - tagOctets(avp));
-      if (n === 0) continue;
-      plan.avps.push(avp);
-      plan.vendors.push(vendor);
-      plan.sizes.push(head + tagOctets(avp) + n);
-    } else {
-      if (def.type > 255) continue;
-      const container = Math.floor(vendorId / EXTENDED_VENDOR_BASE);
-      const evs = vendorId % EXTENDED_VENDOR_BASE !== 0;
-      const head = 3 + (container >= 245 ? 1 : 0) + (evs ? 5 : 0);
-      const n = valueSize(avp, def, 255 - head);
-      if (n === 0) continue;
-      plan.avps.push(avp);
-      plan.vendors.push(undefined);
-      plan.sizes.push(head + n);
-    }
+// Scratch for planSizes (encoding is synchronous; grown when a list is longer).
+let sizeScratch = new Uint16Array(64);
+
+/**
+ * The encoded size (header included, values truncated) of each attribute, 0 for those that do
+ * not go on the wire. The returned array is reused by the next call.
+ */
+function planSizes(attributes: readonly Avp[], dict: Dictionary | undefined): Uint16Array {
+  if (attributes.length > sizeScratch.length) sizeScratch = new Uint16Array(attributes.length * 2);
+  const sizes = sizeScratch;
+  for (let i = 0; i < attributes.length; i++) sizes[i] = encodedSize(attributes[i]!, dict);
+  return sizes;
+}
+
+function encodedSize(avp: Avp, dict: Dictionary | undefined): number {
+  const def = avp.def;
+  const vendorId = def.vendorId;
+  if (vendorId === 0) {
+    const type = def.type;
+    if (type > 255 || type === 0 || def.flags.virtual) return 0;
+    if (type === Attr.MessageAuthenticator) return 0; // only ever the one computed here
+    if (type === Attr.VendorSpecific && def.dataType === 'vsa') return 0;
+    const room = 253 - tagOctets(avp);
+    const n = valueSize(avp, def, room);
+    if (n === 0 && type !== Attr.ChargeableUserIdentity) return 0;
+    return 2 + tagOctets(avp) + n;
   }
-  return plan;
+  if (vendorId < EXTENDED_VENDOR_BASE) {
+    const vendor = vendorFormat(def, dict);
+    const maxType = vendor.typeLength === 1 ? 0xff : vendor.typeLength === 2 ? 0xffff : 0xff_ffff;
+    if (def.type > maxType || def.type === 0) return 0; // TLV children are not encoded alone
+    const head = 2 + 4 + vendor.typeLength + vendor.lengthLength + (vendor.continuation ? 1 : 0);
+    const n = valueSize(avp, def, 255 - head - tagOctets(avp));
+    return n === 0 ? 0 : head + tagOctets(avp) + n;
+  }
+  if (def.type > 255) return 0;
+  const container = Math.floor(vendorId / EXTENDED_VENDOR_BASE);
+  const evs = vendorId % EXTENDED_VENDOR_BASE !== 0;
+  const head = 3 + (container >= 245 ? 1 : 0) + (evs ? 5 : 0);
+  const n = valueSize(avp, def, 255 - head);
+  return n === 0 ? 0 : head + n;
 }
 
 function tagOctets(avp: Avp): number {

@@ -27,6 +27,8 @@ export function findMessageAuthenticator(buf: Buffer, length: number): number {
  * HMAC-MD5(secret, packet) over `buf[0..length)` with the 16 octets at `valueOffset` taken as
  * zeros, and the header authenticator (octets 4..20) replaced by `authenticator` when given
  * (the Request Authenticator for replies, zeros for Accounting/CoA/Disconnect requests).
+ * Returns a new Buffer, or writes into `out[outOffset..+16)` when `out` is given (and returns
+ * it); the packet is fully read before anything is written, so `out` may be `buf` itself.
  */
 export function computeMessageAuthenticator(
   buf: Buffer,
@@ -34,6 +36,8 @@ export function computeMessageAuthenticator(
   valueOffset: number,
   secret: Buffer,
   authenticator?: Buffer,
+  out?: Buffer,
+  outOffset = 0,
 ): Buffer {
   const hmac = hmacFor(secret);
   const m = hmac.begin();
@@ -43,10 +47,35 @@ export function computeMessageAuthenticator(
     m.update(buf, 0, valueOffset);
   }
   m.update(ZERO16).update(buf, valueOffset + 16, length);
-  const out = Buffer.allocUnsafe(16);
-  hmac.digestInto(out);
-  return out;
+  if (out) {
+    hmac.digestInto(out, outOffset);
+    return out;
+  }
+  const mac = Buffer.allocUnsafe(16);
+  hmac.digestInto(mac);
+  return mac;
 }
+
+/**
+ * Whether the Message-Authenticator value at `buf[valueOffset..+16)` is right (see
+ * {@link computeMessageAuthenticator} for `authenticator`). Constant-time comparison.
+ */
+export function verifyMessageAuthenticator(
+  buf: Buffer,
+  length: number,
+  valueOffset: number,
+  secret: Buffer,
+  authenticator?: Buffer,
+): boolean {
+  computeMessageAuthenticator(buf, length, valueOffset, secret, authenticator, scratch, 0);
+  let diff = 0;
+  for (let i = 0; i < 16; i++) diff |= scratch[i]! ^ buf[valueOffset + i]!;
+  scratch.fill(0);
+  return diff === 0;
+}
+
+// verifyMessageAuthenticator's MAC (verification is synchronous, so one buffer serves all).
+const scratch = Buffer.alloc(16);
 
 // Keyed by the secret Buffer object (a client's secret lives as long as its configuration), so
 // the ipad/opad midstates are computed once per client, not once per packet, and no copy of the
@@ -56,8 +85,15 @@ const hmacs = new WeakMap<Buffer, { key: Buffer; hmac: HmacMd5 }>();
 function hmacFor(secret: Buffer): HmacMd5 {
   const hit = hmacs.get(secret);
   // The comparison guards against a caller reusing (mutating) one Buffer for another secret.
-  if (hit && hit.key.equals(secret)) return hit.hmac;
+  if (hit && sameBytes(hit.key, secret)) return hit.hmac;
   const hmac = new HmacMd5(secret);
   hmacs.set(secret, { key: Buffer.from(secret), hmac });
   return hmac;
+}
+
+/** Byte equality of two short buffers (a JS loop: cheaper than a native call at secret sizes). */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
