@@ -156,10 +156,19 @@ function where(e: Entry): string {
   return `${e.origin.file}:${e.origin.line}`;
 }
 
-/** Per-entry work done once: merge items of entries that need no expansion. */
+/**
+ * Per-entry work done once: merge items of entries that need no expansion, and what merging
+ * them into an empty list gives (the common case: the first entry that matches), so that case
+ * is a copy instead of a merge. Kept beside the entry (a WeakMap), never on it: entries and
+ * items may be shared and are treated as immutable.
+ */
 interface Prepared {
   staticReply?: MergeItem[];
   staticControl?: MergeItem[];
+  /** mergeReply([], staticReply). */
+  replyAlone?: readonly Avp[];
+  /** mergeControl([], staticControl). */
+  controlAlone?: readonly Avp[];
 }
 
 const prepared = new WeakMap<Entry, Prepared>();
@@ -173,11 +182,15 @@ function prepare(entry: Entry): Prepared {
   let p = prepared.get(entry);
   if (p) return p;
   p = {};
-  if (!entry.reply.some((i) => i.expand)) p.staticReply = entry.reply.map((i) => ({ op: i.op, avp: itemAvp(i) }));
+  if (!entry.reply.some((i) => i.expand)) {
+    p.staticReply = entry.reply.map((i) => ({ op: i.op, avp: itemAvp(i) }));
+    p.replyAlone = mergeReply([], p.staticReply).slice();
+  }
   if (!entry.check.some((i) => i.expand)) {
     p.staticControl = entry.check
       .filter((i) => i.op === '=' || i.op === ':=' || i.op === '+=' || i.op === '^=')
       .map((i) => ({ op: i.op, avp: itemAvp(i) }));
+    p.controlAlone = mergeControl([], p.staticControl).slice();
   }
   prepared.set(entry, p);
   return p;
@@ -222,7 +235,7 @@ function expandItem(run: Run, item: Item): Buffer | undefined {
 }
 
 /** `paircompare`: does every check item hold for the request? Returns the failing item, or undefined. */
-function checkFails(run: Run, entry: Entry, values: (Buffer | undefined)[]): { item: Item; why: string } | undefined {
+function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined)[]): { item: Item; why: string } | undefined {
   const { request } = run;
   for (let k = 0; k < entry.check.length; k++) {
     const item = entry.check[k]!;
@@ -288,16 +301,18 @@ function regexOf(run: Run, item: Item, expanded: Buffer | undefined): RegExp | u
   }
 }
 
+const NO_VALUES: readonly (Buffer | undefined)[] = [];
+
 /**
  * The users-file step (rlm_files `file_common`) over `entries` (that user's entries and DEFAULTs
- * in file order). Updates run.reply / run.control; returns the matched entries.
+ * in file order). Updates run.reply / run.control and appends the matched entries to `matched`;
+ * returns false when a match without Fall-Through ended the step.
  */
-function runFiles(run: Run, entries: Iterable<Entry>): Entry[] {
-  const matched: Entry[] = [];
+function runFiles(run: Run, entries: Iterable<Entry>, matched: Entry[]): boolean {
   for (const entry of entries) {
     const prep = prepare(entry);
     // Check items are expanded before comparing (and are what moves to the control list).
-    let values: (Buffer | undefined)[] = [];
+    let values: readonly (Buffer | undefined)[] = NO_VALUES;
     let skip = false;
     if (!prep.staticControl) {
       values = entry.check.map((i) => (i.expand ? expandItem(run, i) : undefined));
@@ -316,7 +331,9 @@ function runFiles(run: Run, entries: Iterable<Entry>): Entry[] {
     run.trace?.(`  ${where(entry)} ${entry.name}: matched${entry.fallThrough ? ', Fall-Through = Yes' : ''}`);
 
     let replyItems = prep.staticReply;
-    if (!replyItems) {
+    if (prep.replyAlone && run.reply.length === 0) {
+      run.reply = prep.replyAlone.slice();
+    } else if (!replyItems) {
       replyItems = [];
       for (const item of entry.reply) {
         // Items expand in order during the merge; each sees the reply as it was before the entry.
@@ -324,22 +341,28 @@ function runFiles(run: Run, entries: Iterable<Entry>): Entry[] {
         if (value === undefined) continue;
         replyItems.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
       }
+      run.reply = mergeReply(run.reply, replyItems);
+    } else {
+      run.reply = mergeReply(run.reply, replyItems);
     }
-    run.reply = mergeReply(run.reply, replyItems);
 
     let controlItems = prep.staticControl;
-    if (!controlItems) {
+    if (prep.controlAlone && run.control.length === 0) {
+      run.control = prep.controlAlone.slice();
+    } else if (!controlItems) {
       controlItems = [];
       entry.check.forEach((item, k) => {
         if (item.op !== '=' && item.op !== ':=' && item.op !== '+=' && item.op !== '^=') return;
         const value = values[k] ?? item.value;
         controlItems!.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
       });
+      run.control = mergeControl(run.control, controlItems);
+    } else {
+      run.control = mergeControl(run.control, controlItems);
     }
-    run.control = mergeControl(run.control, controlItems);
-    if (!entry.fallThrough) break;
+    if (!entry.fallThrough) return false;
   }
-  return matched;
+  return true;
 }
 
 function cString(b: Buffer): string {
@@ -347,9 +370,15 @@ function cString(b: Buffer): string {
   return (z < 0 ? b : b.subarray(0, z)).toString('utf8');
 }
 
-function* concatSources(sources: EntrySource | readonly EntrySource[], key: string): Iterable<Entry> {
-  if (typeof sources === 'function') { yield* sources(key); return; }
-  for (const s of sources) yield* s(key);
+/** The sources' entries for `key` as one list, in order (no generator: most are arrays). */
+function runSources(run: Run, sources: EntrySource | readonly EntrySource[], key: string): Entry[] {
+  const matched: Entry[] = [];
+  if (typeof sources === 'function') {
+    runFiles(run, sources(key), matched);
+  } else {
+    for (let i = 0; i < sources.length; i++) if (!runFiles(run, sources[i]!(key), matched)) break;
+  }
+  return matched;
 }
 
 /**
@@ -360,7 +389,8 @@ export function authorize(
   request: readonly Avp[], entries: Iterable<Entry>, dict: Dictionary, trace?: TraceSink, control: readonly Avp[] = [],
 ): AuthorizeResult {
   const run: Run = { dict, request: request as Avp[], reply: [], control: control as Avp[], captures: [], ...(trace ? { trace } : {}) };
-  const matched = runFiles(run, entries);
+  const matched: Entry[] = [];
+  runFiles(run, entries, matched);
   return { matched, control: run.control, reply: run.reply };
 }
 
@@ -370,13 +400,36 @@ function stdDef(dict: Dictionary, type: number, name: string): AttributeDef {
   return def;
 }
 
+/** Definitions (and ready-made Avps) the evaluator adds to lists, resolved once per dictionary. */
+interface StdDefs {
+  serviceType?: AttributeDef;
+  nasIpv6Address?: AttributeDef;
+  nasIpAddress?: AttributeDef;
+  chapChallenge?: AttributeDef;
+  /** Auth-Type = PAP / CHAP (the dictionary's dynamic values added). Avps are never mutated. */
+  authPap?: Avp;
+  authChap?: Avp;
+}
+
+const stdDefsOf = new WeakMap<Dictionary, StdDefs>();
+
+function stdDefs(dict: Dictionary): StdDefs {
+  let d = stdDefsOf.get(dict);
+  if (!d) {
+    d = {};
+    stdDefsOf.set(dict, d);
+  }
+  return d;
+}
+
 /** preprocess (rlm_preprocess authorize with the default configuration) on the request list. */
 function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: TraceSink): void {
   const userName = findStd(request, USER_NAME);
   if (userName && userName.value.length > 0 && findStd(request, FRAMED_PROTOCOL) && !findStd(request, SERVICE_TYPE)) {
     const v = Buffer.alloc(4);
     v.writeUInt32BE(FRAMED_USER, 0);
-    request.push({ def: stdDef(dict, SERVICE_TYPE, 'Service-Type'), value: v });
+    const defs = stdDefs(dict);
+    request.push({ def: defs.serviceType ??= stdDef(dict, SERVICE_TYPE, 'Service-Type'), value: v });
     trace?.('preprocess: added Service-Type = Framed-User (Framed-Protocol without Service-Type)');
   }
   const src = req.srcAddress.startsWith('::ffff:') && req.srcAddress.includes('.') ? req.srcAddress.slice(7) : req.srcAddress;
@@ -384,7 +437,8 @@ function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: 
     if (!findStd(request, NAS_IPV6_ADDRESS)) {
       const v = ipv6ToBytes(src.replace(/%.*$/, ''));
       if (v) {
-        request.push({ def: stdDef(dict, NAS_IPV6_ADDRESS, 'NAS-IPv6-Address'), value: v });
+        const defs = stdDefs(dict);
+        request.push({ def: defs.nasIpv6Address ??= stdDef(dict, NAS_IPV6_ADDRESS, 'NAS-IPv6-Address'), value: v });
         trace?.(`preprocess: added NAS-IPv6-Address = ${src} (packet source)`);
       }
     }
@@ -393,28 +447,30 @@ function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: 
     if (n !== undefined) {
       const v = Buffer.alloc(4);
       v.writeUInt32BE(n, 0);
-      request.push({ def: stdDef(dict, NAS_IP_ADDRESS, 'NAS-IP-Address'), value: v });
+      const defs = stdDefs(dict);
+      request.push({ def: defs.nasIpAddress ??= stdDef(dict, NAS_IP_ADDRESS, 'NAS-IP-Address'), value: v });
       trace?.(`preprocess: added NAS-IP-Address = ${src} (packet source)`);
     }
   }
   if (findStd(request, CHAP_PASSWORD) && !findStd(request, CHAP_CHALLENGE)) {
-    request.push({ def: stdDef(dict, CHAP_CHALLENGE, 'CHAP-Challenge'), value: req.requestAuthenticator });
+    const defs = stdDefs(dict);
+    request.push({ def: defs.chapChallenge ??= stdDef(dict, CHAP_CHALLENGE, 'CHAP-Challenge'), value: req.requestAuthenticator });
   }
 }
 
-/** Auth-Type of each dictionary, resolved (and its dynamic values added) once, not per request. */
-const authTypeDefs = new WeakMap<Dictionary, AttributeDef>();
-
+/** Auth-Type = PAP / CHAP for this dictionary: resolved (and its dynamic values added) once, not per request. */
 function authTypeAvp(dict: Dictionary, name: 'PAP' | 'CHAP'): Avp {
-  let def = authTypeDefs.get(dict);
-  if (!def) {
-    def = stdDef(dict, AUTH_TYPE, 'Auth-Type');
-    ensureAuthTypeValues(dict);
-    authTypeDefs.set(dict, def);
-  }
-  const v = Buffer.allocUnsafe(4);
+  const defs = stdDefs(dict);
+  const cached = name === 'PAP' ? defs.authPap : defs.authChap;
+  if (cached) return cached;
+  const def = stdDef(dict, AUTH_TYPE, 'Auth-Type');
+  ensureAuthTypeValues(dict);
+  const v = Buffer.alloc(4);
   v.writeUInt32BE(def.valuesByName.get(name === 'PAP' ? 'pap' : 'chap')!, 0);
-  return { def, value: v };
+  const avp: Avp = { def, value: v };
+  if (name === 'PAP') defs.authPap = avp;
+  else defs.authChap = avp;
+  return avp;
 }
 
 function authTypeName(avp: Avp): string {
@@ -449,8 +505,10 @@ export function authorizeAndAuthenticate(
 
   // filter_username
   const userName = findStd(request, USER_NAME);
+  // the lookup key: User-Name up to its first NUL
+  const key = userName ? cString(userName.value) : 'NONE';
   if (userName) {
-    const problem = filterUserName(cString(userName.value));
+    const problem = filterUserName(key);
     if (problem) {
       const detail = USER_NAME_PROBLEM_TEXT[problem];
       trace?.(`filter_username: ${detail}`);
@@ -469,10 +527,9 @@ export function authorizeAndAuthenticate(
   }
 
   // files
-  const key = userName ? cString(userName.value) : 'NONE';
   trace?.(`files: looking up "${key}"`);
   const run: Run = { dict, request, reply: [], control, captures: [], ...(trace ? { trace } : {}) };
-  const matched = runFiles(run, concatSources(sources, key));
+  const matched = runSources(run, sources, key);
   if (matched.length === 0) trace?.('files: no entry matched');
   let reply = run.reply;
   control = run.control;
