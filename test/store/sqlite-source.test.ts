@@ -123,6 +123,7 @@ describe('SqliteUserSource.lookup', () => {
         item('Reply-Message', '+=', "sq\\'%{User-Name}", "'"),
         item('Session-Timeout', '=', '3600', ''),
         item('Service-Type', '=', 'Framed-User', ''),
+        item('Reply-Message', '+=', 'cut"here'), // as the lexer reads "cut"here": up to the quote
       ]),
     ]);
     const src = new SqliteUserSource(dbPath, dict);
@@ -138,6 +139,9 @@ describe('SqliteUserSource.lookup', () => {
       expect(sq!.value.toString()).toBe("sq'%{User-Name}");
       expect(timeout!.value).toEqual(Buffer.from([0, 0, 0x0e, 0x10]));
       expect(service!.value.readUInt32BE(0)).toBe(2);
+      expect(e!.reply[6]!.value.toString()).toBe('cut');
+      expect(e!.reply[6]!.text).toBe('cut"here');
+      expect(JSON.parse(JSON.stringify(e!.origin))).toEqual({ file: `sqlite:${dbPath}#1`, line: 0 });
     } finally {
       src.close();
     }

@@ -14,10 +14,13 @@ const VALUE_MAX = 1024;
  * same escapes, `%{` expansion marks, regex translation, tags and raw `Attr-N` forms.
  */
 export function buildItem(dict: Dictionary, stored: StoredItem): Item {
-  const token = stored.quote === ''
-    ? { text: stored.text }
-    : getThing(`${stored.quote}${stored.text}${stored.quote}`, 0, false, VALUE_MAX);
-  return makeItem(dict, writtenName(dict, stored, token.text), stored.op, token.text, stored.text, stored.quote);
+  const { text, quote } = stored;
+  // The lexer gives back a quoted word unchanged when it holds no quote and no backslash and
+  // fits its buffer (most values: every password); skip building and lexing `"text"` then.
+  const lexed = quote === '' || (text.length < VALUE_MAX - 1 && !text.includes(quote) && !text.includes('\\'))
+    ? text
+    : getThing(`${quote}${text}${quote}`, 0, false, VALUE_MAX).text;
+  return makeItem(dict, writtenName(dict, stored, lexed), stored.op, lexed, text, quote);
 }
 
 /** `Attr:tag` unless the tag travels Merit-style at the start of the value (`":1:100"`). */
