@@ -39,21 +39,37 @@ export function hideUserPassword(plain: Buffer, secret: Buffer, authenticator: B
  * and trailing NULs are stripped (NULs in the middle are kept). Returns a new buffer.
  */
 export function revealUserPassword(hidden: Buffer, secret: Buffer, authenticator: Buffer): Buffer {
-  const out = Buffer.from(hidden);
-  const length = Math.min(hidden.length, MAX_PASSWORD_LENGTH);
+  const total = hidden.length;
+  const length = Math.min(total, MAX_PASSWORD_LENGTH);
+  // MD5 input secret || 16 octets, built in one scratch so each block is one update
+  const seedLength = secret.length + BLOCK;
+  if (seed.length < seedLength) seed = new Uint8Array(seedLength);
+  for (let i = 0; i < secret.length; i++) seed[i] = secret[i]!;
+  const s = secret.length;
   for (let off = 0; off < length; off += BLOCK) {
-    md5.reset().update(secret);
-    if (off === 0) md5.update(authenticator);
-    else md5.update(hidden, off - BLOCK, off);
-    md5.digestInto(digest);
+    if (off === 0) for (let i = 0; i < BLOCK; i++) seed[s + i] = authenticator[i]!;
+    else for (let i = 0; i < BLOCK; i++) seed[s + i] = hidden[off - BLOCK + i]!;
+    md5.reset().update(seed, 0, seedLength).digestInto(digest);
     const end = Math.min(off + BLOCK, length);
-    for (let i = off; i < end; i++) out[i]! ^= digest[i - off]!;
+    for (let i = off; i < end; i++) revealed[i] = hidden[i]! ^ digest[i - off]!;
   }
+  seed.fill(0, 0, seedLength);
   digest.fill(0);
-  let end = out.length;
-  while (end > 0 && out[end - 1] === 0) end--;
-  return out.subarray(0, end);
+  // trailing NULs go, over the whole value (octets past 128 are kept as received)
+  let end = total;
+  while (end > length && hidden[end - 1] === 0) end--;
+  if (end === length) while (end > 0 && revealed[end - 1] === 0) end--;
+  const out = Buffer.allocUnsafe(end);
+  const head = Math.min(end, length);
+  for (let i = 0; i < head; i++) out[i] = revealed[i]!;
+  for (let i = length; i < end; i++) out[i] = hidden[i]!;
+  revealed.fill(0, 0, length);
+  return out;
 }
+
+// Scratch of revealUserPassword (synchronous; wiped after each use).
+let seed = new Uint8Array(64);
+const revealed = new Uint8Array(MAX_PASSWORD_LENGTH);
 
 /**
  * Hides a Tunnel-Password value (RFC 2868 3.5): returns salt(2, top bit set) || cipher, where the
