@@ -478,6 +478,46 @@ function authTypeName(avp: Avp): string {
   return avp.def.namesByValue.get(n) ?? String(n);
 }
 
+/** The decision with its trace lines. */
+function decide(
+  code: Decision['code'], reason: DecisionReason, reply: Avp[], matched: Entry[], control: Avp[],
+  extra: Partial<Decision> | undefined, trace: TraceSink | undefined,
+): Decision {
+  const d: Decision = extra ? { code, reply, reason, matched, control, ...extra } : { code, reply, reason, matched, control };
+  if (trace) {
+    const what = code === 'accept' ? 'Access-Accept' : code === 'reject' ? 'Access-Reject' : 'no reply';
+    trace(`result: ${what} (${reason}${d.detail ? `: ${d.detail}` : ''})`);
+    for (const a of reply) trace(`  reply: ${a.def.name}${a.tag !== undefined ? `:${a.tag}` : ''} = ${show(a.def, a.value)}`);
+  }
+  return d;
+}
+
+/** What the last step needs of a request that got through authorize. */
+interface Finish {
+  reply: Avp[];
+  matched: Entry[];
+  control: Avp[];
+  userName: Avp | undefined;
+  trace: TraceSink | undefined;
+}
+
+/** Response-Packet-Type overrides the outcome at the end; then the reject filter. */
+function finishDecision(f: Finish, code: 'accept' | 'reject', reason: DecisionReason, extra?: Partial<Decision>): Decision {
+  const { reply, matched, control, userName, trace } = f;
+  const rpt = findStd(control, RESPONSE_PACKET_TYPE);
+  if (rpt) {
+    const n = readUnsigned(rpt.def, rpt.value);
+    if (n === DO_NOT_RESPOND) return decide('no-response', 'do_not_respond', [], matched, control, extra, trace);
+    if (n === 2) code = 'accept';
+    else if (n === 3) code = 'reject';
+    return decide(code, reason, reply, matched, control, extra, trace);
+  }
+  // attr_filter.access_reject is keyed on %{User-Name}: with no (or an empty) User-Name the
+  // key is empty and the module does nothing, so the reply goes out unfiltered.
+  const filtered = code === 'reject' && userName !== undefined && userName.value.length > 0;
+  return decide(code, reason, filtered ? filterRejectReply(reply) : reply, matched, control, extra, trace);
+}
+
 /**
  * Decides one Access-Request: authorize (filter_username, preprocess, chap, files, pap), then
  * authenticate by Auth-Type, then the reject filter and Response-Packet-Type. `sources` are asked
@@ -489,19 +529,9 @@ export function authorizeAndAuthenticate(
 ): Decision {
   const request: Avp[] = [];
   for (const a of req.attributes) {
-    if (req.userPassword && isStd(a.def, USER_PASSWORD)) request.push({ def: a.def, value: req.userPassword });
+    if (req.userPassword && a.value !== req.userPassword && isStd(a.def, USER_PASSWORD)) request.push({ def: a.def, value: req.userPassword });
     else request.push(a);
   }
-
-  const decide = (code: Decision['code'], reason: DecisionReason, reply: Avp[], matched: Entry[], control: Avp[], extra: Partial<Decision> = {}): Decision => {
-    const d: Decision = { code, reply, reason, matched, control, ...extra };
-    if (trace) {
-      const what = code === 'accept' ? 'Access-Accept' : code === 'reject' ? 'Access-Reject' : 'no reply';
-      trace(`result: ${what} (${reason}${d.detail ? `: ${d.detail}` : ''})`);
-      for (const a of reply) trace(`  reply: ${a.def.name}${a.tag !== undefined ? `:${a.tag}` : ''} = ${show(a.def, a.value)}`);
-    }
-    return d;
-  };
 
   // filter_username
   const userName = findStd(request, USER_NAME);
@@ -512,7 +542,7 @@ export function authorizeAndAuthenticate(
     if (problem) {
       const detail = USER_NAME_PROBLEM_TEXT[problem];
       trace?.(`filter_username: ${detail}`);
-      return decide('reject', 'invalid_user_name', [], [], [], { detail });
+      return decide('reject', 'invalid_user_name', [], [], [], { detail }, trace);
     }
   }
 
@@ -528,10 +558,10 @@ export function authorizeAndAuthenticate(
 
   // files
   trace?.(`files: looking up "${key}"`);
-  const run: Run = { dict, request, reply: [], control, captures: [], ...(trace ? { trace } : {}) };
+  const run: Run = { dict, request, reply: [], control, captures: [], trace };
   const matched = runSources(run, sources, key);
   if (matched.length === 0) trace?.('files: no entry matched');
-  let reply = run.reply;
+  const reply = run.reply;
   control = run.control;
 
   // pap authorize
@@ -548,21 +578,7 @@ export function authorizeAndAuthenticate(
     trace('pap: no "known good" password found for the user');
   }
 
-  // Response-Packet-Type overrides the outcome at the end.
-  const finish = (code: 'accept' | 'reject', reason: DecisionReason, extra: Partial<Decision> = {}): Decision => {
-    const rpt = findStd(control, RESPONSE_PACKET_TYPE);
-    if (rpt) {
-      const n = readUnsigned(rpt.def, rpt.value);
-      if (n === DO_NOT_RESPOND) return decide('no-response', 'do_not_respond', [], matched, control, extra);
-      if (n === 2) code = 'accept';
-      else if (n === 3) code = 'reject';
-      return decide(code, reason, reply, matched, control, extra);
-    }
-    // attr_filter.access_reject is keyed on %{User-Name}: with no (or an empty) User-Name the
-    // key is empty and the module does nothing, so the reply goes out unfiltered.
-    const filtered = code === 'reject' && userName !== undefined && userName.value.length > 0;
-    return decide(code, reason, filtered ? filterRejectReply(reply) : reply, matched, control, extra);
-  };
+  const ctx: Finish = { reply, matched, control, userName, trace };
 
   // rad_check_password
   let last: Avp | undefined;
@@ -571,37 +587,37 @@ export function authorizeAndAuthenticate(
     last = a;
     if (readUnsigned(a.def, a.value) === AUTH_TYPE_REJECT) {
       trace?.('auth: Auth-Type = Reject, rejecting the user');
-      return finish('reject', 'auth_type_reject');
+      return finishDecision(ctx, 'reject', 'auth_type_reject');
     }
   }
   if (!last) {
     const detail = 'No Auth-Type found: rejecting the user via Post-Auth-Type = Reject';
-    return finish('reject', matched.length === 0 ? 'no_matching_entry' : 'no_password', { detail });
+    return finishDecision(ctx, 'reject', matched.length === 0 ? 'no_matching_entry' : 'no_password', { detail });
   }
   const authType = readUnsigned(last.def, last.value);
   if (authType === AUTH_TYPE_ACCEPT) {
     trace?.('auth: Auth-Type = Accept, accepting the user');
-    return finish('accept', 'auth_type_accept');
+    return finishDecision(ctx, 'accept', 'auth_type_accept');
   }
   const method = authTypeName(last);
   let check: PasswordCheck;
   if (method === 'PAP') {
     if (!userPassword) {
-      return finish('reject', 'no_password', { detail: "Auth-Type = PAP for a request that does not contain a User-Password attribute" });
+      return finishDecision(ctx, 'reject', 'no_password', { detail: "Auth-Type = PAP for a request that does not contain a User-Password attribute" });
     }
     check = verifyPap(control, userPassword.value);
   } else if (method === 'CHAP') {
-    if (!chapPassword) return finish('reject', 'no_password', { detail: 'Auth-Type = CHAP for a request without CHAP-Password' });
-    if (!userName) return finish('reject', 'no_password', { detail: '&request:User-Name attribute is required for authentication' });
+    if (!chapPassword) return finishDecision(ctx, 'reject', 'no_password', { detail: 'Auth-Type = CHAP for a request without CHAP-Password' });
+    if (!userName) return finishDecision(ctx, 'reject', 'no_password', { detail: '&request:User-Name attribute is required for authentication' });
     const challenge = findStd(request, CHAP_CHALLENGE)?.value ?? req.requestAuthenticator;
     check = verifyChap(control, chapPassword.value, challenge);
   } else {
-    return finish('reject', 'unsupported_auth_type', { detail: `Auth-Type ${method} is not supported by vutlan-radius` });
+    return finishDecision(ctx, 'reject', 'unsupported_auth_type', { detail: `Auth-Type ${method} is not supported by vutlan-radius` });
   }
   trace?.(`auth: ${method} with ${check.scheme}: ${check.ok ? 'ok' : `failed (${check.detail ?? check.reason})`}`);
-  if (check.ok) return finish('accept', 'accepted', { scheme: check.scheme });
+  if (check.ok) return finishDecision(ctx, 'accept', 'accepted', { scheme: check.scheme });
   const reason: DecisionReason = check.reason === 'no_password' ? 'no_password' : 'wrong_password';
-  return finish('reject', reason, {
+  return finishDecision(ctx, 'reject', reason, {
     scheme: check.scheme,
     ...(check.reason ? { passwordFailure: check.reason } : {}),
     ...(check.detail ? { detail: check.detail } : {}),

@@ -58,17 +58,14 @@ export function decideAccess(
     }
   }
   const d = authorizeAndAuthenticate(
-    { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, ...(userPassword ? { userPassword } : {}) },
+    { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword },
     entrySources(sources),
     dict,
     trace,
   );
-  const out: AccessDecision = {
-    code: d.code,
-    reply: d.reply,
-    ...(d.scheme ? { scheme: d.scheme } : {}),
-    ...(d.detail ? { detail: d.detail } : {}),
-  };
+  const out: AccessDecision = { code: d.code, reply: d.reply };
+  if (d.scheme) out.scheme = d.scheme;
+  if (d.detail) out.detail = d.detail;
   if (d.code === 'reject') {
     out.reason = d.reason === 'accepted' || d.reason === 'auth_type_accept' || d.reason === 'do_not_respond' ? 'rejected' : d.reason;
     if (d.reason === 'wrong_password' && userPassword) out.wrongPassword = userPassword;
