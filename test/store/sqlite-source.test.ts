@@ -172,7 +172,9 @@ describe('SqliteUserSource.lookup', () => {
     write([entry('bob', [item('Cleartext-Password', ':=', 'old')], [item('Reply-Message', '=', 'v1')])]);
     const src = new SqliteUserSource(dbPath, dict);
     try {
-      const first = src.lookup('bob');
+      const once = src.lookup('bob'); // first miss: not kept (doorkeeper)
+      const first = src.lookup('bob'); // second miss: kept
+      expect(first).not.toBe(once);
       expect(src.lookup('bob')).toBe(first); // cached: same decoded array
       const other = openStoreDatabase(dbPath);
       other.prepare("UPDATE items SET value_text = 'v2' WHERE list = 'reply'").run();
@@ -273,6 +275,33 @@ describe('SqliteUserSource.lookup', () => {
     expect(Atomics.load(stop, 1)).toBeGreaterThan(10);
   });
 
+  it('keeps a user from its second miss on: names asked once each (round-robin over many) are not kept', () => {
+    const users = Array.from({ length: 40 }, (_, i) => `u${i}`);
+    write(users.map((u) => entry(u, [], [item('Reply-Message', '=', u)])));
+    const src = new SqliteUserSource(dbPath, dict, { cacheSize: 10 });
+    try {
+      // round-robin over four times the cache: every lookup decodes afresh, none is kept
+      const previous = new Map<string, readonly unknown[]>();
+      let reused = 0;
+      for (let round = 0; round < 3; round++) {
+        for (const u of users) {
+          const got = src.lookup(u);
+          expect(names(got)).toEqual([`${u}:${u}`]);
+          if (got === previous.get(u)) reused++;
+          previous.set(u, got);
+        }
+      }
+      expect(reused).toBeLessThanOrEqual(2); // only a name whose doorkeeper bit another one set
+      // a name asked again soon is kept from its second miss on
+      const once = src.lookup('u3');
+      const kept = src.lookup('u3');
+      expect(kept).not.toBe(once);
+      expect(src.lookup('u3')).toBe(kept);
+    } finally {
+      src.close();
+    }
+  });
+
   it('searches the name index without a sort, also once ANALYZE has written sqlite_stat4', () => {
     write([entry('DEFAULT', [], []), ...Array.from({ length: 300 }, (_, i) => entry(`u${i}`, [], []))]);
     const db = openStoreDatabase(dbPath);
@@ -299,6 +328,7 @@ describe('SqliteUserSource.lookup', () => {
         for (const u of users) expect(names(src.lookup(u))).toEqual(['DEFAULT:d', `${u}:r-${u}`]);
       }
       // u0 used on every step: it stays cached (same decoded list) while eight others pass through
+      src.lookup('u0');
       const first = src.lookup('u0');
       for (const u of users.slice(1, 9)) {
         src.lookup(u);

@@ -1,6 +1,7 @@
 import type { Dictionary } from '../../protocol/dictionary.js';
 import type { Entry } from '../../policy/entry.js';
 import type { UserSource } from '../source.js';
+import { Doorkeeper } from './doorkeeper.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { openStoreDatabase, type SqliteDatabase } from './schema.js';
 
@@ -68,6 +69,8 @@ export class SqliteUserSource implements UserSource {
    */
   private recent = new Map<string, readonly Entry[]>();
   private older = new Map<string, readonly Entry[]>();
+  /** Names missed recently: a user is kept from its second miss on (see Doorkeeper). */
+  private readonly doorkeeper: Doorkeeper;
 
   /** Opens the database (creating and migrating it if needed) and prepares every statement once. */
   constructor(readonly path: string, dict: Dictionary, opts: SqliteSourceOptions = {}) {
@@ -75,6 +78,7 @@ export class SqliteUserSource implements UserSource {
     this.db = openStoreDatabase(path, opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {});
     this.decoder = new EntryDecoder(dict, this.name);
     this.cacheSize = opts.cacheSize ?? 100_000;
+    this.doorkeeper = new Doorkeeper(this.cacheSize);
     this.dataVersionStmt = this.db.prepare('PRAGMA data_version').pluck();
     // Readers may map the file and keep more pages: lookups then cost no system call.
     this.db.pragma(`mmap_size = ${opts.mmapBytes ?? 256 * 1024 * 1024}`);
@@ -154,7 +158,7 @@ export class SqliteUserSource implements UserSource {
       throw err;
     }
     const merged = mergeByPosition(rows, this.decodeRows(rows), this.defaults);
-    this.remember(userName, merged);
+    if (this.doorkeeper.admit(userName)) this.remember(userName, merged);
     return merged;
   }
 
