@@ -6,7 +6,7 @@ import type { Steps } from '../policy/steps.js';
  * slices, so requests keep being answered while a reload parses a large users file (a 100,000
  * entry file is most of a second of work; run at once it would hold every request that long).
  */
-export async function runTimeSliced<T>(steps: Steps<T>, sliceMs = 2): Promise<T> {
+export async function runTimeSliced<T>(steps: Steps<T>, sliceMs = 1): Promise<T> {
   for (;;) {
     const until = performance.now() + sliceMs;
     for (;;) {
