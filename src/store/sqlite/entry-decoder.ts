@@ -11,14 +11,29 @@ type JsonItem = [list: 'check' | 'reply', attribute: string, op: Operator, text:
 const ITEM_CACHE_SIZE = 20_000;
 
 /**
+ * Most values kept per (attribute, operator, quote, tag). Past it the group only looks up: a
+ * group that large holds values of single users (passwords), and keeping each new one would
+ * only grow the Map and push the shared items out at the next clear.
+ */
+const GROUP_LIMIT = 4096;
+
+/** Decoded items of one (attribute, operator, quote, tag), by value text. */
+interface ItemGroup {
+  op: Operator;
+  quote: Quote;
+  tag: number | null;
+  byText: Map<string, Item>;
+}
+
+/**
  * Turns stored entries into the evaluator's `Entry`, resolving attribute names against the
  * dictionary and converting values with the users-file parser's own functions, so an entry means
  * the same thing whichever source it came from. Decoded items are immutable and shared between
  * entries that hold the same item text.
  */
 export class EntryDecoder {
-  /** attribute -> (op, quote, tag) -> value text -> item. */
-  private readonly items = new Map<string, Map<string, Map<string, Item>>>();
+  /** attribute -> its (op, quote, tag) groups -> value text -> item. */
+  private readonly items = new Map<string, ItemGroup[]>();
   private itemCount = 0;
 
   constructor(
@@ -52,7 +67,7 @@ export class EntryDecoder {
         const [list, attribute, op, text, quote, tag] = items[k]!;
         // Most items are shared by many rows: look them up before building a StoredItem.
         const group = this.group(attribute, op, quote, tag);
-        let item = group.get(text);
+        let item = group.byText.get(text);
         if (!item) {
           const stored: StoredItem = { attribute, op, text, quote };
           if (tag !== null) stored.tag = tag;
@@ -78,23 +93,29 @@ export class EntryDecoder {
 
   private item(stored: StoredItem, list: 'check' | 'reply', name: string): Item {
     const group = this.group(stored.attribute, stored.op, stored.quote, stored.tag);
-    return group.get(stored.text) ?? this.build1(stored, list, name, group);
+    return group.byText.get(stored.text) ?? this.build1(stored, list, name, group);
   }
 
   /**
-   * The cached items of one (attribute, operator, quote, tag): a nested lookup by short strings,
-   * so a hit builds no key string (a miss on a 1,000,000-user store decodes every row it reads).
+   * The cached items of one (attribute, operator, quote, tag): the kinds of an attribute are
+   * few (usually one), so they are searched in a short list by the JSON parser's own strings
+   * instead of building a key string per item (a miss on a 1,000,000-user store decodes every
+   * row it reads).
    */
-  private group(attribute: string, op: Operator, quote: Quote, tag: number | null | undefined): Map<string, Item> {
-    const sub = `${op}\u0000${quote}\u0000${tag ?? ''}`;
-    let byKind = this.items.get(attribute);
-    if (!byKind) this.items.set(attribute, (byKind = new Map()));
-    let group = byKind.get(sub);
-    if (!group) byKind.set(sub, (group = new Map()));
-    return group;
+  private group(attribute: string, op: Operator, quote: Quote, tag: number | null | undefined): ItemGroup {
+    const t = tag ?? null;
+    let kinds = this.items.get(attribute);
+    if (!kinds) this.items.set(attribute, (kinds = []));
+    for (let k = 0; k < kinds.length; k++) {
+      const g = kinds[k]!;
+      if (g.op === op && g.quote === quote && g.tag === t) return g;
+    }
+    const g: ItemGroup = { op, quote, tag: t, byText: new Map() };
+    kinds.push(g);
+    return g;
   }
 
-  private build1(stored: StoredItem, list: 'check' | 'reply', name: string, group: Map<string, Item>): Item {
+  private build1(stored: StoredItem, list: 'check' | 'reply', name: string, group: ItemGroup): Item {
     let item: Item;
     try {
       item = buildItem(this.dict, stored);
@@ -105,12 +126,13 @@ export class EntryDecoder {
     if (list === 'reply' && item.attr.vendorId !== 0 && item.value.length === 0 && !item.expand && item.op !== '!*' && item.op !== '=*') {
       throw new Error(`Empty value for vendor attribute ${item.attr.name} in the reply of entry ${name}`);
     }
+    if (group.byText.size >= GROUP_LIMIT) return item;
     if (++this.itemCount > ITEM_CACHE_SIZE) {
       this.items.clear();
       this.itemCount = 1;
-      this.group(stored.attribute, stored.op, stored.quote, stored.tag).set(stored.text, item);
+      this.group(stored.attribute, stored.op, stored.quote, stored.tag).byText.set(stored.text, item);
     } else {
-      group.set(stored.text, item);
+      group.byText.set(stored.text, item);
     }
     return item;
   }
