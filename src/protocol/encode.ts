@@ -7,7 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Avp } from './attribute.js';
 import { Code } from './codes.js';
 import { EXTENDED_VENDOR_BASE, type AttributeDef, type Dictionary, type VendorDef } from './dictionary.js';
-import { computeMessageAuthenticator, findMessageAuthenticator } from './message-authenticator.js';
+import { computeMessageAuthenticator, findMessageAuthenticator, signMessageAuthenticator } from './message-authenticator.js';
 import { Md5 } from './md5.js';
 import { Attr, HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
 import { hideTunnelPassword, hideUserPassword } from './password.js';
@@ -72,7 +72,7 @@ export function encodeResponse(o: EncodeResponseInput): Buffer {
     off += n + 2;
   }
 
-  if (withMa) computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret, undefined, buf, HEADER_LENGTH + 2);
+  if (withMa) signMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret);
   // Response Authenticator: MD5 over the packet (Request Authenticator in the header) + secret;
   // the digest is written after the whole input was absorbed, so it may land in the header.
   responseMd5.reset().update(buf, 0, length).update(o.secret).digestInto(buf, 4);
@@ -125,7 +125,7 @@ export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenti
     const avp = attributes[i]!;
     off = writeAttribute(buf, off, avp, vendorOf(avp.def, o.dictionary), o.secret, authenticator);
   }
-  if (withMa) computeMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret, undefined, buf, HEADER_LENGTH + 2);
+  if (withMa) signMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret);
   if (computed) {
     const digest = createHash('md5').update(buf).update(o.secret).digest();
     digest.copy(buf, 4);

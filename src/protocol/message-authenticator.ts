@@ -57,6 +57,17 @@ export function computeMessageAuthenticator(
 }
 
 /**
+ * Fills in the Message-Authenticator of a packet being built, whose value octets at
+ * `buf[valueOffset..+16)` are still zeros and whose header already holds the authenticator to
+ * sign with: one pass over the packet instead of hashing around the value.
+ */
+export function signMessageAuthenticator(buf: Buffer, length: number, valueOffset: number, secret: Buffer): void {
+  const hmac = hmacFor(secret);
+  hmac.begin().update(buf, 0, length);
+  hmac.digestInto(buf, valueOffset);
+}
+
+/**
  * Whether the Message-Authenticator value at `buf[valueOffset..+16)` is right (see
  * {@link computeMessageAuthenticator} for `authenticator`). Constant-time comparison.
  */
