@@ -298,7 +298,7 @@ function writeValue(buf: Buffer, off: number, avp: Avp, room: number, secret: Bu
   if (def.flags.encrypt === 1) value = hideUserPassword(value, secret, authenticator);
   else if (def.flags.encrypt === 2) value = hideTunnelPassword(value, secret, authenticator);
   const n = Math.min(value.length, room);
-  value.copy(buf, off, 0, n);
+  copyBytes(value, buf, off, n);
   if (def.flags.hasTag && def.dataType === 'integer' && n === 4 && avp.tag !== undefined) buf[off] = avp.tag;
   return off + n;
 }
@@ -317,10 +317,22 @@ function writeHeader(buf: Buffer, code: number, identifier: number, length: numb
   buf[0] = code;
   buf[1] = identifier;
   buf.writeUInt16BE(length, 2);
-  authenticator.copy(buf, 4, 0, 16);
+  copyBytes(authenticator, buf, 4, 16);
   if (!withMa) return HEADER_LENGTH;
   buf[HEADER_LENGTH] = Attr.MessageAuthenticator;
   buf[HEADER_LENGTH + 1] = MA_LENGTH;
-  ZERO16.copy(buf, HEADER_LENGTH + 2);
+  for (let i = HEADER_LENGTH + 2; i < HEADER_LENGTH + MA_LENGTH; i++) buf[i] = 0;
   return HEADER_LENGTH + MA_LENGTH;
+}
+
+/**
+ * `src[0..n)` to `dst[at..)`. Attribute values are short: a loop is cheaper than Buffer#copy's
+ * argument checks and native call; long ones still go through copy.
+ */
+function copyBytes(src: Buffer, dst: Buffer, at: number, n: number): void {
+  if (n > 64) {
+    src.copy(dst, at, 0, n);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
 }
