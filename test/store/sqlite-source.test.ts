@@ -302,6 +302,35 @@ describe('SqliteUserSource.lookup', () => {
     }
   });
 
+  it('shares decoded items and identical reply lists between users, also past thousands of distinct passwords', () => {
+    const db = openStoreDatabase(dbPath);
+    try {
+      const w = new EntryWriter(db);
+      db.transaction(() => {
+        for (let i = 0; i < 5000; i++) {
+          const lists = i === 7 ? [item('SRead', '=', 'none,')] : [item('SRead', '=', 'all,'), item('SWrite', '=', 'all,')];
+          w.append(entry(`u${i}`, [item('Cleartext-Password', ':=', `pw${i}`)], lists));
+        }
+      })();
+    } finally {
+      db.close();
+    }
+    const src = new SqliteUserSource(dbPath, dict, { cacheSize: 0 });
+    try {
+      const got = Array.from({ length: 5000 }, (_, i) => src.lookup(`u${i}`)[0]!);
+      got.forEach((e, i) => {
+        expect(e.name).toBe(`u${i}`);
+        expect(e.check[0]!.value.toString()).toBe(`pw${i}`);
+      });
+      expect(got[4999]!.reply).toBe(got[0]!.reply); // one list for one profile, across others
+      expect(got[4999]!.reply[1]).toBe(got[1]!.reply[1]); // one item
+      expect(got[7]!.reply.map((i) => i.text)).toEqual(['none,']);
+      expect(got[8]!.reply.map((i) => i.text)).toEqual(['all,', 'all,']);
+    } finally {
+      src.close();
+    }
+  });
+
   it('searches the name index without a sort, also once ANALYZE has written sqlite_stat4', () => {
     write([entry('DEFAULT', [], []), ...Array.from({ length: 300 }, (_, i) => entry(`u${i}`, [], []))]);
     const db = openStoreDatabase(dbPath);

@@ -35,6 +35,9 @@ export class EntryDecoder {
   /** attribute -> its (op, quote, tag) groups -> value text -> item. */
   private readonly items = new Map<string, ItemGroup[]>();
   private itemCount = 0;
+  /** Reply lists already decoded, by their first item: rows of one profile share one list. */
+  private readonly replyLists = new Map<Item, Item[][]>();
+  private replyListCount = 0;
 
   constructor(
     private readonly dict: Dictionary,
@@ -76,10 +79,30 @@ export class EntryDecoder {
         if (list === 'check') check[c++] = item;
         else reply[r++] = item;
       }
+      // Rows of one profile decode to the same items in the same order: share the reply list
+      // too (about 80 bytes per cached user; lists are never changed once decoded).
+      reply = this.sharedList(reply);
     } catch (err) {
       throw new SqliteStoreError('bad_row', `${this.sourceName}#${id}: ${(err as Error).message}`);
     }
     return { name, isDefault: name === 'DEFAULT', check, reply, fallThrough, origin: new RowOrigin(this.sourceName, id) };
+  }
+
+  private sharedList(list: Item[]): Item[] {
+    if (list.length === 0) return list;
+    let lists = this.replyLists.get(list[0]!);
+    if (lists) {
+      for (let k = 0; k < lists.length; k++) if (sameItems(lists[k]!, list)) return lists[k]!;
+    } else {
+      lists = [];
+    }
+    // Bounded like the item cache; lists with a user's own values would never be shared.
+    if (lists.length < 16 && this.replyListCount < ITEM_CACHE_SIZE) {
+      if (lists.length === 0) this.replyLists.set(list[0]!, lists);
+      lists.push(list);
+      this.replyListCount++;
+    }
+    return list;
   }
 
   private build(id: number, name: string, fallThrough: boolean, lists: () => { check: Item[]; reply: Item[] }): Entry {
@@ -130,12 +153,20 @@ export class EntryDecoder {
     if (++this.itemCount > ITEM_CACHE_SIZE) {
       this.items.clear();
       this.itemCount = 1;
+      this.replyLists.clear();
+      this.replyListCount = 0;
       this.group(stored.attribute, stored.op, stored.quote, stored.tag).byText.set(stored.text, item);
     } else {
       group.byText.set(stored.text, item);
     }
     return item;
   }
+}
+
+function sameItems(a: Item[], b: Item[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /**

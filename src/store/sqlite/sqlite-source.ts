@@ -157,16 +157,17 @@ export class SqliteUserSource implements UserSource {
       if (this.db.inTransaction) this.rollbackStmt.run();
       throw err;
     }
-    const merged = mergeByPosition(rows, this.decodeRows(rows), this.defaults);
+    const merged = mergeByPosition(rows, this.decodeRows(rows, userName), this.defaults);
     if (this.doorkeeper.admit(userName)) this.remember(userName, merged);
     return merged;
   }
 
-  private decodeRows(rows: EntryRow[]): Entry[] {
+  /** `userName`, when given, is the rows' name (equal by the query): the cache key string is reused. */
+  private decodeRows(rows: EntryRow[], userName?: string): Entry[] {
     const entries: Entry[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [id, , name, fallThrough, itemsJson] = rows[i]!;
-      entries[i] = this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+      entries[i] = this.decoder.decodeRow(id, userName ?? name, fallThrough === 1, itemsJson);
     }
     return entries;
   }
