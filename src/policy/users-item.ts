@@ -103,6 +103,39 @@ export class ItemInterner {
 }
 
 /**
+ * Shares identical item lists between the entries of one load: entries with the same reply items
+ * (already shared objects, see ItemInterner) in the same order get one array. Besides the memory,
+ * work the evaluator keeps per list is then done once per distinct list, not once per entry.
+ * Lists are looked up by item identity along a trie; bounded like ItemInterner.
+ */
+export class ItemListInterner {
+  private readonly root: ListNode = { next: new Map() };
+  private count = 0;
+
+  constructor(private readonly limit = 100_000) {}
+
+  /** The shared array equal to `items` (an exact-size copy the first time). */
+  list(items: readonly Item[]): Item[] {
+    let node = this.root;
+    for (const item of items) {
+      let child = node.next.get(item);
+      if (!child) {
+        if (this.count >= this.limit) return items.slice();
+        node.next.set(item, (child = { next: new Map() }));
+        this.count++;
+      }
+      node = child;
+    }
+    return (node.list ??= items.slice());
+  }
+}
+
+interface ListNode {
+  next: Map<Item, ListNode>;
+  list?: Item[];
+}
+
+/**
  * A copy of `s` that does not keep the text it was cut from alive: V8 slices strings of 13 or
  * more characters, so one kept password would otherwise keep the whole users file in memory.
  */

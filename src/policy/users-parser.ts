@@ -5,7 +5,7 @@ import type { Dictionary } from '../protocol/dictionary.js';
 import { readUnsigned } from '../protocol/values.js';
 import type { Entry, Item } from './entry.js';
 import { getThing, isSpace } from './users-lexer.js';
-import { ItemInterner, isFallThrough, readItemList } from './users-item.js';
+import { ItemInterner, ItemListInterner, isFallThrough, readItemList } from './users-item.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
 import { finish, type Steps } from './steps.js';
 
@@ -119,6 +119,7 @@ const HINT_REPLY = 'reply items are "Attribute op value" on indented lines, each
 class FileReader {
   /** One per load, shared by included files. */
   private readonly interner = new ItemInterner();
+  private readonly replyLists = new ItemListInterner();
 
   constructor(
     private readonly dict: Dictionary,
@@ -276,7 +277,7 @@ class FileReader {
       kept.push(item);
     }
     // slice(): lists grown by push keep room for 17 items; an exact copy saves ~130 bytes each,
-    // which counts with a million entries
-    return { name, isDefault: name === 'DEFAULT', check: check.slice(), reply: kept.slice(), fallThrough: fallThrough ?? false, origin: { file, line } };
+    // which counts with a million entries. Reply lists repeat (permission profiles): shared.
+    return { name, isDefault: name === 'DEFAULT', check: check.slice(), reply: this.replyLists.list(kept), fallThrough: fallThrough ?? false, origin: { file, line } };
   }
 }

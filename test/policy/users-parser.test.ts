@@ -216,6 +216,21 @@ describe('shared items', () => {
     expect(alice.check[0]!.text).toBe('secret-of-alice-1');
   });
 
+  it('entries with the same reply items in the same order share one reply list', () => {
+    const [a, b, c, d] = parse([
+      'a Cleartext-Password := "pa"', '\tSRead = "all,",', '\tGRead = "none"',
+      'b Cleartext-Password := "pb"', '\tSRead = "all,", GRead = "none"',
+      'c Cleartext-Password := "pc"', '\tGRead = "none",', '\tSRead = "all,"',
+      'd Cleartext-Password := "pd"', '\tSRead = "all,"',
+      '',
+    ].join('\n')) as [Entry, Entry, Entry, Entry];
+    expect(b.reply).toBe(a.reply);
+    expect(c.reply).not.toBe(a.reply);
+    expect(d.reply).not.toBe(a.reply);
+    expect(d.reply.map((i) => i.attr.name)).toEqual(['SRead']);
+    expect(a.check).not.toBe(b.check);
+  });
+
   it('a bad item is reported on every line that has it, not only the first', () => {
     expect(problems('a Cleartext-Password := "x"\n\tSession-Timeout = abc\nb Cleartext-Password := "y"\n\tSession-Timeout = abc\n'))
       .toEqual([
