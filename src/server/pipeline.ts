@@ -213,7 +213,9 @@ export class RequestPipeline {
       if (def.type === Attr.EapMessage) hasEap = true;
       else if (def.type === Attr.ProxyState) (req.proxyState ??= []).push(attrs[i]!.value);
     }
-    if (isAccess) {
+    // When MA is already required the client is `yes` or already decided, and learn() has nothing
+    // to learn (it would only build the client's policy key again).
+    if (isAccess && !requireMa) {
       const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, hasEap);
       if (learnt === 'no') {
         this.env.log.error({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
