@@ -24,9 +24,17 @@ export interface SqliteSourceOptions {
   cacheSize?: number;
   /** Milliseconds to wait when a writer holds the lock (default 5000). */
   busyTimeoutMs?: number;
-  /** Bytes of the file to memory-map for reads (default 256 MiB; 0 = off). */
+  /** Bytes of the file to memory-map for reads (default and most: 2 GiB, SQLite's limit; 0 = off). */
   mmapBytes?: number;
 }
+
+/**
+ * A 1,000,000-user store is about 680 MB: mapping all of it (address space, not memory: the
+ * pages are the OS file cache, shared by the workers) lets a lookup of any user read its pages
+ * without a read() call. Measured at 1M users, users in random order: 13.1 -> 11.7 us per miss
+ * against a 256 MiB map; in store order, within noise.
+ */
+const DEFAULT_MMAP_BYTES = 0x7fff0000;
 
 /**
  * The SQLite store as a `UserSource`.
@@ -81,7 +89,7 @@ export class SqliteUserSource implements UserSource {
     this.doorkeeper = new Doorkeeper(this.cacheSize);
     this.dataVersionStmt = this.db.prepare('PRAGMA data_version').pluck();
     // Readers may map the file and keep more pages: lookups then cost no system call.
-    this.db.pragma(`mmap_size = ${opts.mmapBytes ?? 256 * 1024 * 1024}`);
+    this.db.pragma(`mmap_size = ${opts.mmapBytes ?? DEFAULT_MMAP_BYTES}`);
     this.db.pragma('cache_size = -65536');
     const select = `SELECT ${ENTRY_COLUMNS} FROM entries`;
     this.byNameStmt = this.db.prepare(BY_NAME_SQL).raw();
