@@ -11,9 +11,9 @@ type JsonItem = [list: 'check' | 'reply', attribute: string, op: Operator, text:
 const ITEM_CACHE_SIZE = 20_000;
 
 /**
- * Most values kept per (attribute, operator, quote, tag). Past it the group only looks up: a
- * group that large holds values of single users (passwords), and keeping each new one would
- * only grow the Map and push the shared items out at the next clear.
+ * Most values kept per (attribute, operator, quote, tag). A group that fills up with values
+ * mostly used once (passwords: one per user) is emptied and no longer cached: looking each new
+ * value up in a table of thousands that never hits was a tenth of decoding a row at 1M users.
  */
 const GROUP_LIMIT = 4096;
 
@@ -23,6 +23,10 @@ interface ItemGroup {
   quote: Quote;
   tag: number | null;
   byText: Map<string, Item>;
+  /** Lookups answered from `byText`. */
+  hits: number;
+  /** Values of this group are mostly single-use: built every time, never looked up. */
+  uncached: boolean;
 }
 
 /**
@@ -70,8 +74,10 @@ export class EntryDecoder {
         const [list, attribute, op, text, quote, tag] = items[k]!;
         // Most items are shared by many rows: look them up before building a StoredItem.
         const group = this.group(attribute, op, quote, tag);
-        let item = group.byText.get(text);
-        if (!item) {
+        let item = group.uncached ? undefined : group.byText.get(text);
+        if (item) {
+          group.hits++;
+        } else {
           const stored: StoredItem = { attribute, op, text, quote };
           if (tag !== null) stored.tag = tag;
           item = this.build1(stored, list, name, group);
@@ -116,7 +122,10 @@ export class EntryDecoder {
 
   private item(stored: StoredItem, list: 'check' | 'reply', name: string): Item {
     const group = this.group(stored.attribute, stored.op, stored.quote, stored.tag);
-    return group.byText.get(stored.text) ?? this.build1(stored, list, name, group);
+    const item = group.uncached ? undefined : group.byText.get(stored.text);
+    if (item === undefined) return this.build1(stored, list, name, group);
+    group.hits++;
+    return item;
   }
 
   /**
@@ -133,7 +142,7 @@ export class EntryDecoder {
       const g = kinds[k]!;
       if (g.op === op && g.quote === quote && g.tag === t) return g;
     }
-    const g: ItemGroup = { op, quote, tag: t, byText: new Map() };
+    const g: ItemGroup = { op, quote, tag: t, byText: new Map(), hits: 0, uncached: false };
     kinds.push(g);
     return g;
   }
@@ -149,7 +158,16 @@ export class EntryDecoder {
     if (list === 'reply' && item.attr.vendorId !== 0 && item.value.length === 0 && !item.expand && item.op !== '!*' && item.op !== '=*') {
       throw new Error(`Empty value for vendor attribute ${item.attr.name} in the reply of entry ${name}`);
     }
-    if (group.byText.size >= GROUP_LIMIT) return item;
+    if (group.uncached) return item;
+    if (group.byText.size >= GROUP_LIMIT) {
+      // Full: keep it (lookups only) when its values are shared, else stop caching the group.
+      if (group.hits < group.byText.size) {
+        group.uncached = true;
+        this.itemCount -= group.byText.size;
+        group.byText = new Map();
+      }
+      return item;
+    }
     if (++this.itemCount > ITEM_CACHE_SIZE) {
       this.items.clear();
       this.itemCount = 1;
