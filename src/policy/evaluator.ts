@@ -1,7 +1,7 @@
 import type { Avp } from '../protocol/attribute.js';
 import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { ValueError, formatValue, ipv6ToBytes, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
-import type { Entry, Item } from './entry.js';
+import type { Entry, Item, Operator } from './entry.js';
 import { compareValues, regexSubject, sameAttr } from './compare.js';
 import { type ExpandContext, type Template, compileExpansion, expandTemplate } from './expand.js';
 import { type MergeItem, mergeControl, mergeReply } from './merge.js';
@@ -157,43 +157,41 @@ function where(e: Entry): string {
 }
 
 /**
- * Per-entry work done once: merge items of entries that need no expansion, and what merging
- * them into an empty list gives (the common case: the first entry that matches), so that case
- * is a copy instead of a merge. Kept beside the entry (a WeakMap), never on it: entries and
- * items may be shared and are treated as immutable.
+ * Work done once per reply list: its items when none needs expansion, and what merging them into
+ * an empty list gives (the common case: the first entry that matches), so that case is a copy
+ * instead of a merge. Kept beside the list (a WeakMap), never on it: lists and items may be
+ * shared and are treated as immutable. Keyed by the list, not the entry: a users file shares one
+ * reply list between all entries that write the same items, so a million users with a few
+ * permission profiles keep a few of these, not a million (which grew the heap with every new
+ * user seen and made every young-generation collection slower).
  */
-interface Prepared {
+interface PreparedReply {
   staticReply?: MergeItem[];
-  staticControl?: MergeItem[];
   /** mergeReply([], staticReply). */
   replyAlone?: readonly Avp[];
-  /** mergeControl([], staticControl). */
-  controlAlone?: readonly Avp[];
 }
 
-const prepared = new WeakMap<Entry, Prepared>();
+const preparedReplies = new WeakMap<readonly Item[], PreparedReply>();
 const templates = new WeakMap<Item, Template>();
 
 function itemAvp(item: Item): Avp {
   return item.tag !== undefined ? { def: item.attr, value: item.value, tag: item.tag } : { def: item.attr, value: item.value };
 }
 
-function prepare(entry: Entry): Prepared {
-  let p = prepared.get(entry);
+function prepareReply(reply: readonly Item[]): PreparedReply {
+  let p = preparedReplies.get(reply);
   if (p) return p;
   p = {};
-  if (!entry.reply.some((i) => i.expand)) {
-    p.staticReply = entry.reply.map((i) => ({ op: i.op, avp: itemAvp(i) }));
+  if (!reply.some((i) => i.expand)) {
+    p.staticReply = reply.map((i) => ({ op: i.op, avp: itemAvp(i) }));
     p.replyAlone = mergeReply([], p.staticReply).slice();
   }
-  if (!entry.check.some((i) => i.expand)) {
-    p.staticControl = entry.check
-      .filter((i) => i.op === '=' || i.op === ':=' || i.op === '+=' || i.op === '^=')
-      .map((i) => ({ op: i.op, avp: itemAvp(i) }));
-    p.controlAlone = mergeControl([], p.staticControl).slice();
-  }
-  prepared.set(entry, p);
+  preparedReplies.set(reply, p);
   return p;
+}
+
+function isControlOp(op: Operator): boolean {
+  return op === '=' || op === ':=' || op === '+=' || op === '^=';
 }
 
 /** The state one request carries through the users file. */
@@ -310,11 +308,13 @@ const NO_VALUES: readonly (Buffer | undefined)[] = [];
  */
 function runFiles(run: Run, entries: Iterable<Entry>, matched: Entry[]): boolean {
   for (const entry of entries) {
-    const prep = prepare(entry);
+    const prep = prepareReply(entry.reply);
     // Check items are expanded before comparing (and are what moves to the control list).
+    // Check lists hold the user's password, so they are not shared: nothing is kept per list.
+    const checkExpands = entry.check.some((i) => i.expand);
     let values: readonly (Buffer | undefined)[] = NO_VALUES;
     let skip = false;
-    if (!prep.staticControl) {
+    if (checkExpands) {
       values = entry.check.map((i) => (i.expand ? expandItem(run, i) : undefined));
       skip = entry.check.some((i, k) => i.expand && values[k] === undefined);
     }
@@ -346,20 +346,14 @@ function runFiles(run: Run, entries: Iterable<Entry>, matched: Entry[]): boolean
       run.reply = mergeReply(run.reply, replyItems);
     }
 
-    let controlItems = prep.staticControl;
-    if (prep.controlAlone && run.control.length === 0) {
-      run.control = prep.controlAlone.slice();
-    } else if (!controlItems) {
-      controlItems = [];
-      entry.check.forEach((item, k) => {
-        if (item.op !== '=' && item.op !== ':=' && item.op !== '+=' && item.op !== '^=') return;
-        const value = values[k] ?? item.value;
-        controlItems!.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
-      });
-      run.control = mergeControl(run.control, controlItems);
-    } else {
-      run.control = mergeControl(run.control, controlItems);
+    const controlItems: MergeItem[] = [];
+    for (let k = 0; k < entry.check.length; k++) {
+      const item = entry.check[k]!;
+      if (!isControlOp(item.op)) continue;
+      const value = values[k] ?? item.value;
+      controlItems.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
     }
+    run.control = mergeControl(run.control, controlItems);
     if (!entry.fallThrough) return false;
   }
   return true;

@@ -9,7 +9,7 @@ import { decodePacket } from '../../src/protocol/decode.js';
 import { encodeRequest, encodeResponse } from '../../src/protocol/encode.js';
 import { formatValue, parseValue } from '../../src/protocol/values.js';
 import type { Entry } from '../../src/policy/entry.js';
-import { entryIndex } from '../../src/policy/entry-index.js';
+import { UsersFileSource } from '../../src/store/files-source.js';
 import { authorizeAndAuthenticate } from '../../src/policy/evaluator.js';
 
 /**
@@ -196,7 +196,12 @@ function authenticReply(reply: Buffer, requestAuthenticator: Buffer, secret: Buf
 
 /** Runs `req` through our evaluator and encoder and returns the outcome. */
 export function askOurs(dict: Dictionary, entries: readonly Entry[] | ((n: string) => readonly Entry[]), secret: string, built: ReturnType<typeof buildRequest>, trace?: (l: string) => void): Outcome {
-  const lookup = typeof entries === 'function' ? entries : entryIndex(entries);
+  let lookup: (userName: string) => readonly Entry[];
+  if (typeof entries === 'function') lookup = entries;
+  else {
+    const source = new UsersFileSource('test', entries);
+    lookup = (userName) => source.lookup(userName);
+  }
   const d = authorizeAndAuthenticate({
     attributes: built.avps, srcAddress: '127.0.0.1', requestAuthenticator: built.authenticator,
     ...(built.plain ? { userPassword: built.plain } : {}),

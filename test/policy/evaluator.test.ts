@@ -5,7 +5,7 @@ import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Avp } from '../../src/protocol/attribute.js';
 import { ValueError, formatValue, parseValue } from '../../src/protocol/values.js';
 import { parseUsersText } from '../../src/policy/users-parser.js';
-import { entryIndex } from '../../src/policy/entry-index.js';
+import { UsersFileSource } from '../../src/store/files-source.js';
 import { type Decision, authorizeAndAuthenticate } from '../../src/policy/evaluator.js';
 
 const dict = loadDictionary(join(import.meta.dirname, '..', '..', 'dictionaries/dictionary'));
@@ -17,11 +17,11 @@ function def(name: string) {
 }
 
 function run(users: string, attrs: [string, string][], password?: string, trace?: string[]): Decision {
-  const entries = parseUsersText(users, '/t/users', dict);
+  const source = new UsersFileSource('/t/users', parseUsersText(users, '/t/users', dict));
   const avps: Avp[] = attrs.map(([n, v]) => ({ def: def(n), value: parseValue(def(n), v) }));
   if (password !== undefined) avps.push({ def: def('User-Password'), value: Buffer.from(password) });
   return authorizeAndAuthenticate({ attributes: avps, srcAddress: '127.0.0.1', requestAuthenticator: Buffer.alloc(16, 7) },
-    entryIndex(entries), dict, trace ? (l) => trace.push(l) : undefined);
+    (name) => source.lookup(name), dict, trace ? (l) => trace.push(l) : undefined);
 }
 
 function reply(d: Decision): string[] {
