@@ -128,8 +128,10 @@ export class Md5 {
     let i = start;
     this.total += end - start;
     if (this.pendingLength > 0) {
+      // byte loops instead of set(subarray()): no view object per call (RADIUS inputs are short)
       const take = Math.min(64 - this.pendingLength, end - i);
-      this.pending.set(data.subarray(i, i + take), this.pendingLength);
+      const p = this.pending;
+      for (let k = 0, o = this.pendingLength; k < take; k++) p[o + k] = data[i + k]!;
       this.pendingLength += take;
       i += take;
       if (this.pendingLength < 64) return this;
@@ -141,7 +143,8 @@ export class Md5 {
       i += 64;
     }
     if (i < end) {
-      this.pending.set(data.subarray(i, end), 0);
+      const p = this.pending;
+      for (let k = 0; i + k < end; k++) p[k] = data[i + k]!;
       this.pendingLength = end - i;
     }
     return this;

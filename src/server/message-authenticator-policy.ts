@@ -1,5 +1,7 @@
 import type { Client } from './clients.js';
 
+const keys = new WeakMap<Client, string>();
+
 /**
  * Per-client `require_message_authenticator` with FreeRADIUS 3.2.5+ semantics: `yes` drops
  * Access-Requests without Message-Authenticator, `no` accepts them, `auto` is decided by the
@@ -23,7 +25,14 @@ export class MessageAuthenticatorPolicy {
   }
 
   private static key(c: Client): string {
-    return `${c.name}|${c.cidr}|${c.requireMessageAuthenticator}|${c.secret.toString('hex')}`;
+    // asked on every request from an `auto` host client: built once per client (clients are
+    // immutable; a reload builds new ones)
+    let key = keys.get(c);
+    if (key === undefined) {
+      key = `${c.name}|${c.cidr}|${c.requireMessageAuthenticator}|${c.secret.toString('hex')}`;
+      keys.set(c, key);
+    }
+    return key;
   }
 
   /** Whether an Access-Request from this client must carry Message-Authenticator right now. */
