@@ -331,6 +331,70 @@ describe('SqliteUserSource.lookup', () => {
     }
   });
 
+  it('decodes any items_json layout: reply before check, spaces, one list only, a check after a reply', () => {
+    const pw = '["check","Cleartext-Password",":=","pw","\\"",null]';
+    const nas = '["check","NAS-IP-Address","==","10.0.0.1","",null]';
+    const r1 = '["reply","Reply-Message","=","r1","\\"",null]';
+    const r2 = '["reply","Reply-Message","+=","r2","\\"",null]';
+    // a value holding the text the decoder splits at: escaped inside the string, so no split there
+    const tricky = '["check","Cleartext-Password",":=","a],[\\"reply\\",x","\\"",null]';
+    const layouts: Record<string, [string, string[], string[]]> = {
+      usual: [`[${pw},${r1},${r2}]`, ['pw'], ['r1', 'r2']],
+      usualAgain: [`[${nas},${r1},${r2}]`, ['10.0.0.1'], ['r1', 'r2']],
+      replyFirst: [`[${r1},${pw}]`, ['pw'], ['r1']],
+      spaces: [`[ ${pw}, ${r1} ]`, ['pw'], ['r1']],
+      replyOnly: [`[${r1},${r2}]`, [], ['r1', 'r2']],
+      checkOnly: [`[${pw},${nas}]`, ['pw', '10.0.0.1'], []],
+      empty: ['[]', [], []],
+      checkAfterReply: [`[${pw},${r1},${nas}]`, ['pw', '10.0.0.1'], ['r1']],
+      tricky: [`[${tricky},${r1},${r2}]`, ['a],["reply",x'], ['r1', 'r2']],
+    };
+    const names = Object.keys(layouts);
+    write(names.map((n) => entry(n, [], [])));
+    const db = openStoreDatabase(dbPath);
+    try {
+      const set = db.prepare('UPDATE entries SET items_json = ? WHERE name = ?');
+      for (const n of names) set.run(layouts[n]![0], n);
+    } finally {
+      db.close();
+    }
+    const src = new SqliteUserSource(dbPath, dict, { cacheSize: 0 });
+    try {
+      for (const n of names) {
+        const [e] = src.lookup(n);
+        expect([e!.check.map((i) => i.text), e!.reply.map((i) => i.text)], n).toEqual([layouts[n]![1], layouts[n]![2]]);
+      }
+      expect(src.lookup('tricky')[0]!.check[0]!.value.toString()).toBe('a],['); // the lexer stops at the quote
+      expect(src.lookup('usualAgain')[0]!.reply).toBe(src.lookup('usual')[0]!.reply);
+      expect(src.validate()).toEqual([]);
+    } finally {
+      src.close();
+    }
+  });
+
+  it('decodes right when every user has its own reply values (more than the decoder keeps)', () => {
+    const db = openStoreDatabase(dbPath);
+    try {
+      const w = new EntryWriter(db);
+      db.transaction(() => {
+        for (let i = 0; i < 4500; i++) w.append(entry(`u${i}`, [item('Cleartext-Password', ':=', `pw${i}`)], [item('Reply-Message', '=', `r${i}`)]));
+      })();
+    } finally {
+      db.close();
+    }
+    const src = new SqliteUserSource(dbPath, dict, { cacheSize: 0 });
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 4500; i += round + 1) {
+          const [e] = src.lookup(`u${i}`);
+          expect([e!.check[0]!.text, e!.reply[0]!.text]).toEqual([`pw${i}`, `r${i}`]);
+        }
+      }
+    } finally {
+      src.close();
+    }
+  });
+
   it('searches the name index without a sort, also once ANALYZE has written sqlite_stat4', () => {
     write([entry('DEFAULT', [], []), ...Array.from({ length: 300 }, (_, i) => entry(`u${i}`, [], []))]);
     const db = openStoreDatabase(dbPath);

@@ -17,6 +17,9 @@ const ITEM_CACHE_SIZE = 20_000;
  */
 const GROUP_LIMIT = 4096;
 
+/** Most reply parts of `items_json` kept (distinct profiles). */
+const TAIL_LIMIT = 4096;
+
 /** Decoded items of one (attribute, operator, quote, tag), by value text. */
 interface ItemGroup {
   op: Operator;
@@ -39,6 +42,10 @@ export class EntryDecoder {
   /** attribute -> its (op, quote, tag) groups -> value text -> item. */
   private readonly items = new Map<string, ItemGroup[]>();
   private itemCount = 0;
+  /** Decoded reply lists by the reply part of `items_json` (see decodeByReplyTail). */
+  private readonly replyTails = new Map<string, Item[]>();
+  private tailHits = 0;
+  private tailsUncached = false;
   /** Reply lists already decoded, by their first item: rows of one profile share one list. */
   private readonly replyLists = new Map<Item, Item[][]>();
   private replyListCount = 0;
@@ -59,39 +66,79 @@ export class EntryDecoder {
 
   /** Same as `decode`, from an entries row and its `items_json`. */
   decodeRow(id: number, name: string, fallThrough: boolean, itemsJson: string): Entry {
-    let check: Item[];
-    let reply: Item[];
+    let lists: [check: Item[], reply: Item[]];
     try {
-      const items = JSON.parse(itemsJson) as JsonItem[];
-      let checks = 0;
-      for (let k = 0; k < items.length; k++) if (items[k]![0] === 'check') checks++;
-      // Exact-size lists: lists grown by push keep room for 17 items (about 130 bytes each).
-      check = new Array<Item>(checks);
-      reply = new Array<Item>(items.length - checks);
-      let c = 0;
-      let r = 0;
-      for (let k = 0; k < items.length; k++) {
-        const [list, attribute, op, text, quote, tag] = items[k]!;
-        // Most items are shared by many rows: look them up before building a StoredItem.
-        const group = this.group(attribute, op, quote, tag);
-        let item = group.uncached ? undefined : group.byText.get(text);
-        if (item) {
-          group.hits++;
-        } else {
-          const stored: StoredItem = { attribute, op, text, quote };
-          if (tag !== null) stored.tag = tag;
-          item = this.build1(stored, list, name, group);
-        }
-        if (list === 'check') check[c++] = item;
-        else reply[r++] = item;
-      }
-      // Rows of one profile decode to the same items in the same order: share the reply list
-      // too (about 80 bytes per cached user; lists are never changed once decoded).
-      reply = this.sharedList(reply);
+      lists = this.decodeByReplyTail(itemsJson, name) ?? this.decodeItems(JSON.parse(itemsJson) as JsonItem[], name);
     } catch (err) {
       throw new SqliteStoreError('bad_row', `${this.sourceName}#${id}: ${(err as Error).message}`);
     }
-    return { name, isDefault: name === 'DEFAULT', check, reply, fallThrough, origin: new RowOrigin(this.sourceName, id) };
+    return { name, isDefault: name === 'DEFAULT', check: lists[0], reply: lists[1], fallThrough, origin: new RowOrigin(this.sourceName, id) };
+  }
+
+  /**
+   * The writers keep check items before reply items, and users of one profile share the reply
+   * part of `items_json` word for word: that part is looked up whole, so only the check items
+   * (usually the user's password) are parsed. `],["reply",` only occurs where a reply item
+   * follows another item (inside a JSON string a quote is always escaped). Undefined when the
+   * row does not have that layout, or reply parts are not shared in this store.
+   */
+  private decodeByReplyTail(json: string, name: string): [Item[], Item[]] | undefined {
+    if (this.tailsUncached) return undefined;
+    const split = json.indexOf('],["reply",');
+    if (split < 0) return undefined;
+    const tail = json.slice(split);
+    let reply = this.replyTails.get(tail);
+    if (reply === undefined) {
+      const [tailCheck, tailReply] = this.decodeItems(JSON.parse(`[${tail.slice(2)}`) as JsonItem[], name);
+      if (tailCheck.length > 0) return undefined;
+      reply = tailReply;
+      this.rememberTail(tail, reply);
+    } else {
+      this.tailHits++;
+    }
+    const [check, headReply] = this.decodeItems(JSON.parse(`${json.slice(0, split + 1)}]`) as JsonItem[], name);
+    if (headReply.length > 0) return undefined;
+    return [check, reply];
+  }
+
+  private rememberTail(tail: string, reply: Item[]): void {
+    if (this.replyTails.size < TAIL_LIMIT) {
+      // A copy: the slice would keep the whole items_json of this row alive.
+      this.replyTails.set(JSON.parse(JSON.stringify(tail)) as string, reply);
+    } else if (this.tailHits < this.replyTails.size) {
+      // Reply parts are mostly one user's own (per-user values): stop looking them up.
+      this.tailsUncached = true;
+      this.replyTails.clear();
+    }
+  }
+
+  /** Decodes parsed items into exact-size check and reply lists (the reply list shared). */
+  private decodeItems(items: JsonItem[], name: string): [Item[], Item[]] {
+    let checks = 0;
+    for (let k = 0; k < items.length; k++) if (items[k]![0] === 'check') checks++;
+    // Exact-size lists: lists grown by push keep room for 17 items (about 130 bytes each).
+    const check = new Array<Item>(checks);
+    const reply = new Array<Item>(items.length - checks);
+    let c = 0;
+    let r = 0;
+    for (let k = 0; k < items.length; k++) {
+      const [list, attribute, op, text, quote, tag] = items[k]!;
+      // Most items are shared by many rows: look them up before building a StoredItem.
+      const group = this.group(attribute, op, quote, tag);
+      let item = group.uncached ? undefined : group.byText.get(text);
+      if (item) {
+        group.hits++;
+      } else {
+        const stored: StoredItem = { attribute, op, text, quote };
+        if (tag !== null) stored.tag = tag;
+        item = this.build1(stored, list, name, group);
+      }
+      if (list === 'check') check[c++] = item;
+      else reply[r++] = item;
+    }
+    // Rows of one profile decode to the same items in the same order: share the reply list
+    // too (about 80 bytes per cached user; lists are never changed once decoded).
+    return [check, this.sharedList(reply)];
   }
 
   private sharedList(list: Item[]): Item[] {
@@ -173,6 +220,7 @@ export class EntryDecoder {
       this.itemCount = 1;
       this.replyLists.clear();
       this.replyListCount = 0;
+      this.replyTails.clear();
       this.group(stored.attribute, stored.op, stored.quote, stored.tag).byText.set(stored.text, item);
     } else {
       group.byText.set(stored.text, item);
