@@ -78,7 +78,7 @@ export function readItemList(line: string, pos: number, dict: Dictionary, intern
  */
 export class ItemInterner {
   /** attribute name as written -> operator and quote -> value as written -> item */
-  private readonly items = new Map<string, Map<string, Map<string, Item>>>();
+  private readonly items = new Map<string, Map<string, Group>>();
   private count = 0;
 
   constructor(private readonly limit = 100_000) {}
@@ -88,18 +88,34 @@ export class ItemInterner {
     let byKind = this.items.get(name);
     if (!byKind) this.items.set(name, (byKind = new Map()));
     const kind = op + quote;
-    let byText = byKind.get(kind);
-    if (!byText) byKind.set(kind, (byText = new Map()));
-    let item = byText.get(raw);
-    if (!item) {
+    let group = byKind.get(kind);
+    if (!group) byKind.set(kind, (group = { byText: new Map(), hits: 0, misses: 0, open: true }));
+    if (!group.open) return makeItem(dict, name, op, value, detached(raw), quote);
+    let item = group.byText.get(raw);
+    if (item) {
+      group.hits++;
+    } else {
       item = makeItem(dict, name, op, value, detached(raw), quote);
-      if (this.count < this.limit) {
-        byText.set(raw, item);
+      // A group whose values are nearly all new (passwords) is not worth a lookup each.
+      if (++group.misses % 1000 === 0 && group.hits * 10 < group.misses) {
+        group.open = false;
+        this.count -= group.byText.size;
+        group.byText.clear();
+      } else if (this.count < this.limit) {
+        group.byText.set(raw, item);
         this.count++;
       }
     }
     return item;
   }
+}
+
+interface Group {
+  byText: Map<string, Item>;
+  hits: number;
+  misses: number;
+  /** False once the group's values proved to be unique: items are made without a lookup. */
+  open: boolean;
 }
 
 /**

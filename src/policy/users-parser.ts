@@ -5,7 +5,7 @@ import type { Dictionary } from '../protocol/dictionary.js';
 import { readUnsigned } from '../protocol/values.js';
 import type { Entry, Item } from './entry.js';
 import { getThing, isSpace } from './users-lexer.js';
-import { ItemInterner, ItemListInterner, isFallThrough, readItemList } from './users-item.js';
+import { ItemInterner, ItemListInterner, isFallThrough, readItemList, type ItemListResult } from './users-item.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
 import { finish, type Steps } from './steps.js';
 
@@ -120,6 +120,8 @@ class FileReader {
   /** One per load, shared by included files. */
   private readonly interner = new ItemInterner();
   private readonly replyLists = new ItemListInterner();
+  /** Reply lines already read: a large file repeats the same few (`\tSRead = "all,",`). */
+  private readonly replyLines = new Map<string, ItemListResult>();
 
   constructor(
     private readonly dict: Dictionary,
@@ -214,7 +216,7 @@ class FileReader {
           mode = 'name';
           continue;
         }
-        const r = readItemList(line, 0, this.dict, this.interner);
+        const r = this.readReplyLine(line);
         if (r.last === 'INVALID') {
           problem(lineno, `Parse error (reply) for entry ${name}: ${r.error}`, HINT_REPLY);
           mode = 'skip';
@@ -240,6 +242,15 @@ class FileReader {
     } else if (mode === 'want_reply') {
       finish();
     }
+  }
+
+  /** `readItemList` of a reply line, remembered when it read cleanly (bounded). */
+  private readReplyLine(line: string): ItemListResult {
+    let r = this.replyLines.get(line);
+    if (r) return r;
+    r = readItemList(line, 0, this.dict, this.interner);
+    if (r.last !== 'INVALID' && this.replyLines.size < 10_000) this.replyLines.set(line, r);
+    return r;
   }
 
   private *include(file: string, lineno: number, line: string, pos: number, problem: (l: number, m: string, h?: string) => void): Steps<void> {

@@ -58,36 +58,41 @@ export class UsersFileSource implements UserSource {
 function* indexSteps(entries: readonly Entry[]): Steps<CandidateIndex> {
   const defaults: Entry[] = [];
   const defaultPositions: number[] = [];
-  const byName = new Map<string, number[]>();
+  // name -> its entries' positions (one number for the usual single entry), replaced below by
+  // the candidate list in the same map: updating a key costs less than inserting into a second
+  const index = new Map<string, number | number[] | readonly Entry[]>();
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     if (e.isDefault) {
       defaults.push(e);
       defaultPositions.push(i);
     } else {
-      const list = byName.get(e.name);
-      if (list) list.push(i);
-      else byName.set(e.name, [i]);
+      const seen = index.get(e.name) as number | number[] | undefined;
+      if (seen === undefined) index.set(e.name, i);
+      else if (typeof seen === 'number') index.set(e.name, [seen, i]);
+      else seen.push(i);
     }
     if ((i & 4095) === 4095) yield;
   }
-  const candidates = new Map<string, readonly Entry[]>();
   let n = 0;
-  for (const [userName, positions] of byName) {
-    // the user's entries and the DEFAULTs, in file position order: a merge of two ascending
-    // position lists, so building every list costs O(entries x DEFAULTs), not O(entries^2)
-    const merged: Entry[] = [];
-    let a = 0;
-    let b = 0;
-    while (a < positions.length || b < defaultPositions.length) {
-      const next = b >= defaultPositions.length || (a < positions.length && positions[a]! < defaultPositions[b]!)
-        ? positions[a++]!
-        : defaultPositions[b++]!;
-      merged.push(entries[next]!);
+  for (const [userName, seen] of index) {
+    const positions = typeof seen === 'number' ? [seen] : seen as number[];
+    if (defaultPositions.length === 0) {
+      index.set(userName, positions.map((p) => entries[p]!));
+    } else {
+      // the user's entries and the DEFAULTs, in file position order: a merge of two ascending
+      // position lists, so building every list costs O(entries x DEFAULTs), not O(entries^2)
+      const merged = new Array<Entry>(positions.length + defaultPositions.length);
+      let a = 0;
+      let b = 0;
+      for (let k = 0; k < merged.length; k++) {
+        merged[k] = b >= defaultPositions.length || (a < positions.length && positions[a]! < defaultPositions[b]!)
+          ? entries[positions[a++]!]!
+          : entries[defaultPositions[b++]!]!;
+      }
+      index.set(userName, merged);
     }
-    // lists grown by push keep room for 17 entries; an exact copy saves ~130 bytes per name
-    candidates.set(userName, merged.length === 1 ? [merged[0]!] : merged.slice());
     if ((++n & 4095) === 0) yield;
   }
-  return { candidates, defaults };
+  return { candidates: index as Map<string, readonly Entry[]>, defaults };
 }

@@ -231,6 +231,20 @@ describe('shared items', () => {
     expect(a.check).not.toBe(b.check);
   });
 
+  it('stays exact for thousands of unique values (passwords) and keeps sharing the repeated ones', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(`u${i} Cleartext-Password := "password-number-${i}"`, '\tSRead = "all,"');
+    lines.push('again Cleartext-Password := "password-number-7"', '\tSRead = "all,"', '');
+    const entries = parse(lines.join('\n'));
+    expect(entries).toHaveLength(3001);
+    entries.slice(0, 3000).forEach((e, i) => {
+      expect(e.check[0]!.text).toBe(`password-number-${i}`);
+      expect(e.check[0]!.value.toString()).toBe(`password-number-${i}`);
+    });
+    expect(entries[3000]!.check[0]!.value.toString()).toBe('password-number-7');
+    expect(new Set(entries.map((e) => e.reply)).size).toBe(1);
+  });
+
   it('a bad item is reported on every line that has it, not only the first', () => {
     expect(problems('a Cleartext-Password := "x"\n\tSession-Timeout = abc\nb Cleartext-Password := "y"\n\tSession-Timeout = abc\n'))
       .toEqual([
