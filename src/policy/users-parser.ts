@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../protocol/read-text.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 import type { Dictionary } from '../protocol/dictionary.js';
@@ -53,7 +53,7 @@ export class UsersFileError extends Error {
 }
 
 export interface ParseUsersOptions {
-  /** Reads a file's text (default fs.readFileSync utf8). Throwing with code ENOENT means missing. */
+  /** Reads a file's text (default readTextFile: UTF-8). Throwing with code ENOENT means missing. */
   readText?: (path: string) => string;
 }
 
@@ -72,7 +72,7 @@ export function parseUsersFile(path: string, dict: Dictionary, opts: ParseUsersO
 
 /** `parseUsersFile` in steps: yields every few hundred lines (see steps.ts). */
 export function* parseUsersFileSteps(path: string, dict: Dictionary, opts: ParseUsersOptions = {}): Steps<Entry[]> {
-  const readText = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
+  const readText = opts.readText ?? readTextFile;
   ensureAuthTypeValues(dict);
   const problems: UsersProblem[] = [];
   const entries: Entry[] = [];
@@ -93,7 +93,7 @@ export function* parseUsersFileSteps(path: string, dict: Dictionary, opts: Parse
  * and is the base for relative `$INCLUDE`s.
  */
 export function parseUsersText(text: string, file: string, dict: Dictionary, opts: ParseUsersOptions = {}): Entry[] {
-  const readText = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
+  const readText = opts.readText ?? readTextFile;
   ensureAuthTypeValues(dict);
   const problems: UsersProblem[] = [];
   const entries: Entry[] = [];
@@ -133,8 +133,6 @@ class FileReader {
 
   /** Reads one file's text; yields every 512 lines. */
   *read(file: string, text: string): Steps<void> {
-    const lines = text.split('\n');
-    if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
 
     let mode: Mode = 'name';
     let name = '';
@@ -152,7 +150,13 @@ class FileReader {
       reply = [];
     };
 
-    for (const rawLine of lines) {
+    // Lines are cut one at a time (no split of the whole text): a reload runs this in slices,
+    // and splitting a 100,000-entry file at once would be one long pause.
+    for (let start = 0; start < text.length;) {
+      let stop = text.indexOf('\n', start);
+      if (stop < 0) stop = text.length;
+      const rawLine = text.slice(start, stop);
+      start = stop + 1;
       lineno++;
       if ((lineno & 511) === 0) yield;
       // fgets keeps "\r" of CRLF files; it is white space to every test below.

@@ -5,7 +5,7 @@
  * share/dictionary 3.2.1) and then the local entry file (raddb/dictionary). Error messages use
  * FreeRADIUS's wording, prefixed with `file:line: `.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from './read-text.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -67,7 +67,7 @@ export function loadDictionaryFile(
 }
 
 function defaultReadText(path: string): string {
-  return readFileSync(path, 'utf8');
+  return readTextFile(path);
 }
 
 const TYPE_NAMES: ReadonlyMap<string, DataType> = new Map([

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { finish, type Steps } from '../policy/steps.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
+import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
 import { SqliteUserSource } from '../store/sqlite/sqlite-source.js';
 import type { UserSource } from '../store/source.js';
@@ -85,7 +86,7 @@ export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions
 }
 
 function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Steps<Snapshot> {
-  const baseRead = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
+  const baseRead = opts.readText ?? readTextFile;
   const files = new Set<string>();
   const readText = (p: string): string => {
     files.add(resolve(p));
