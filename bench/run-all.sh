@@ -32,8 +32,8 @@ run files-1k-both        $C --users 1000 --workers auto --generator both --radlo
 run files-1k-1worker     $C --users 1000 --workers 1
 run files-1k-0attrs      $C --users 1000 --workers auto --reply-attributes 0
 run files-1k-8attrs      $C --users 1000 --workers auto --reply-attributes 8
-run files-100k           $C --users 100000 --workers auto
-run files-1m             $C --users 1000000 --workers auto --duration $DUR
+run files-100k           $C --users 100000 --workers auto --generator both --radload "$RADLOAD"
+run files-1m             $C --users 1000000 --workers auto --generator both --radload "$RADLOAD"
 run sqlite-1m            $C --users 1000000 --workers auto --source sqlite
 run sqlite-100k-stock    $C --users 100000 --workers auto --source sqlite --rounds 2 --freeradius-postauth-sql
 node bench/load-time.mjs 1000 100000 1000000 2>&1 | tee "$OUT/load-time.txt"
