@@ -151,7 +151,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       try {
         const source = new SqliteUserSource(path, dictionary, config.users.sqliteCache !== undefined ? { cacheSize: config.users.sqliteCache } : {});
         sources.push(source);
-        problems.push(...source.validate().map((message) => ({ file: path, line: 0, message })));
+        problems.push(...(yield* source.validateSteps()).map((message) => ({ file: path, line: 0, message })));
       } catch (err) {
         problems.push(...problemsOf(err, config.users.sqlite));
       }
