@@ -83,6 +83,7 @@ export function* parseUsersFileSteps(path: string, dict: Dictionary, opts: Parse
     problems.push({ file: path, line: 0, message: `Couldn't open ${path} for reading: ${errnoText(e)}`, hint: 'check the path in the configuration' });
     throw new UsersFileError(problems);
   }
+  yield; // reading a large file is a step of its own
   yield* new FileReader(dict, readText, problems, entries, [resolve(path)]).read(path, text);
   if (problems.length > 0) throw new UsersFileError(problems);
   return entries;
@@ -273,6 +274,7 @@ class FileReader {
       return;
     }
     this.stack.push(abs);
+    yield;
     try {
       yield* this.read(target, text);
     } finally {

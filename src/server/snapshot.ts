@@ -113,6 +113,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     }
   }
 
+  yield; // between phases: each is a few milliseconds
   const clientDefs: ClientConfig[] = [...config.clients];
   if (config.clientsFile) {
     const r = parseClientsConf(config.clientsFile, {
@@ -133,6 +134,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     problems.push({ file: config.clientsFile ?? config.file, line: 0, message: 'no RADIUS clients are defined: nothing could talk to the server' });
   }
 
+  yield;
   const sources: UserSource[] = [];
   let fileEntries = 0;
   if (dictionary) {
