@@ -24,15 +24,24 @@ YAML
     for _ in $(seq 1 600); do grep -q '"vutlan-radius ready' "$D/serve.log" && break; sleep 0.1; done
     sleep 1
     steady=$($CLI bench --server 127.0.0.1:$PORT --users "$N" --duration "$DUR")
+    # SIGHUP with nothing changed: the users file is kept (only config and clients are read again)
     ( while kill -HUP $PID 2>/dev/null; do sleep 1; done ) &
     LOOP=$!
-    reload=$($CLI bench --server 127.0.0.1:$PORT --users "$N" --duration "$DUR")
+    unchanged=$($CLI bench --server 127.0.0.1:$PORT --users "$N" --duration "$DUR")
     kill $LOOP 2>/dev/null; wait $LOOP 2>/dev/null
-    reloads=$(grep -c '"configuration reloaded"' "$D/serve.log")
+    before=$(grep -c '"configuration reloaded"' "$D/serve.log")
+    # the users file rewritten (touched) and SIGHUP every second: parsed again each time
+    ( while kill -0 $PID 2>/dev/null; do touch "$D/authorize"; kill -HUP $PID 2>/dev/null; sleep 1; done ) &
+    LOOP=$!
+    changed=$($CLI bench --server 127.0.0.1:$PORT --users "$N" --duration "$DUR")
+    kill $LOOP 2>/dev/null; wait $LOOP 2>/dev/null
+    after=$(grep -c '"configuration reloaded"' "$D/serve.log")
+    parsed=$(grep '"configuration reloaded"' "$D/serve.log" | tail -n +$((before + 1)) | grep -c '"users_files_unchanged":0')
     kill -TERM $PID; wait $PID 2>/dev/null
     echo "users $N workers $W"
-    echo "  steady:          $steady"
-    echo "  SIGHUP every 1s: $reload"
-    echo "  reloads done: $reloads"
+    echo "  steady:                              $steady"
+    echo "  SIGHUP every 1s, files unchanged:    $unchanged"
+    echo "  file changed + SIGHUP every 1s:      $changed"
+    echo "  reloads done: $before unchanged, $((after - before)) after a change ($parsed parsed the users file)"
   done
 done

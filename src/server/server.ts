@@ -182,7 +182,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     closeSnapshot(old.snapshot);
     generation++;
     metrics.reload(true, generation);
-    logger.info({ clients: next.counts.clients, users_entries: next.counts.fileEntries, generation }, 'configuration reloaded');
+    logger.info({
+      clients: next.counts.clients, users_entries: next.counts.fileEntries, users_files_unchanged: next.counts.userFilesKept, generation,
+    }, 'configuration reloaded');
     return { ok: true };
   };
 

@@ -30,15 +30,26 @@ export interface Snapshot {
   warnings: readonly ConfigProblem[];
   /** The dictionary's files as they were when loaded (a reload reuses the dictionary if unchanged). */
   dictionaryFiles: readonly FileStamp[];
+  /** Each users file's source with the files it read, as they were when read (reused if unchanged). */
+  usersFiles: readonly LoadedUsersFile[];
   /** Figures for `check` and the startup log. */
-  counts: { clients: number; fileEntries: number; userFiles: number; sqlite: boolean };
+  counts: { clients: number; fileEntries: number; userFiles: number; sqlite: boolean; userFilesKept: number };
 }
 
-/** Size and modification time of a file, to tell whether it changed. */
+/** What tells whether a file changed: size, modification and change times, inode. */
 export interface FileStamp {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Changes on any write, also one that restores the old mtime; `ino` changes on replace-by-rename. */
+  ctimeMs: number;
+  ino: number;
+}
+
+/** A loaded users file: its source and the stamps of the file and its `$INCLUDE`s. */
+export interface LoadedUsersFile {
+  source: UsersFileSource;
+  stamps: readonly FileStamp[];
 }
 
 /** Options: where file text comes from (tests); the snapshot being replaced (reload). */
@@ -56,16 +67,16 @@ export interface LoadSnapshotOptions {
 function stamp(path: string): FileStamp {
   try {
     const st = statSync(path);
-    return { path, size: st.size, mtimeMs: st.mtimeMs };
+    return { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
   } catch {
-    return { path, size: -1, mtimeMs: -1 };
+    return { path: resolve(path), size: -1, mtimeMs: -1, ctimeMs: -1, ino: -1 };
   }
 }
 
 function unchanged(files: readonly FileStamp[]): boolean {
   return files.length > 0 && files.every((f) => {
     const now = stamp(f.path);
-    return now.size === f.size && now.mtimeMs === f.mtimeMs;
+    return now.size === f.size && now.mtimeMs === f.mtimeMs && now.ctimeMs === f.ctimeMs && now.ino === f.ino;
   });
 }
 
@@ -136,11 +147,29 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
 
   yield;
   const sources: UserSource[] = [];
+  const usersFiles: LoadedUsersFile[] = [];
   let fileEntries = 0;
+  let userFilesKept = 0;
   if (dictionary) {
     for (const file of config.users.files) {
+      // Unchanged since the running snapshot read it (and the same dictionary): kept as is, so a
+      // SIGHUP for a clients.conf change does not parse a 100,000-entry users file again.
+      const kept = prev && !opts.readText && dictionary === prev.dictionary
+        ? prev.usersFiles.find((u) => u.source.name === file && unchanged(u.stamps))
+        : undefined;
+      if (kept) {
+        for (const f of kept.stamps) files.add(f.path);
+        usersFiles.push(kept);
+        sources.push(kept.source);
+        fileEntries += kept.source.entries.length;
+        userFilesKept++;
+        continue;
+      }
+      const stamps: FileStamp[] = [];
       try {
-        const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText });
+        // stamped before reading: a change made during the read shows at the next reload
+        const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
+        usersFiles.push({ source, stamps });
         fileEntries += source.entries.length;
         sources.push(source);
       } catch (err) {
@@ -174,11 +203,13 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     files: [...files],
     warnings,
     dictionaryFiles,
+    usersFiles,
     counts: {
       clients: built.table.size,
       fileEntries,
       userFiles: config.users.files.length,
       sqlite: config.users.sqlite !== undefined,
+      userFilesKept,
     },
   };
 }

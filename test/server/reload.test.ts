@@ -118,6 +118,36 @@ describe('reload', () => {
     }
   });
 
+  it('keeps an unchanged users file without parsing it again, and notices any change to it or its includes', async () => {
+    const { utimesSync, statSync } = await import('node:fs');
+    ts = await startTestServer();
+    const users = join(ts.dir, 'authorize');
+    const extra = join(ts.dir, 'extra');
+    writeFileSync(extra, `erin Cleartext-Password := "${HASH}"\n\tSRead = "view,"\n`);
+    writeFileSync(users, `${readFileSync(users, 'utf8')}\n$INCLUDE extra\n`);
+    expect((await ts.server.reload()).ok).toBe(true);
+    const first = ts.server.snapshot().usersFiles[0]!.source;
+    const c = await UdpClient.open();
+    try {
+      expect(vutlan((await ask(c, ts.auth, 'erin'))!)).toEqual({ SRead: 'view,' });
+      // nothing changed: the same parsed source serves on
+      expect((await ts.server.reload()).ok).toBe(true);
+      expect(ts.server.snapshot().usersFiles[0]!.source).toBe(first);
+      expect(ts.server.snapshot().counts.userFilesKept).toBe(1);
+      // an included file changed, same size, old modification time put back: parsed again
+      const st = statSync(extra);
+      writeFileSync(extra, `erin Cleartext-Password := "${HASH}"\n\tSRead = "edit,"\n`);
+      utimesSync(extra, st.atime, st.mtime);
+      expect(statSync(extra).size).toBe(st.size);
+      expect((await ts.server.reload()).ok).toBe(true);
+      expect(ts.server.snapshot().usersFiles[0]!.source).not.toBe(first);
+      expect(ts.server.snapshot().counts.userFilesKept).toBe(0);
+      expect(vutlan((await ask(c, ts.auth, 'erin'))!)).toEqual({ SRead: 'edit,' });
+    } finally {
+      c.close();
+    }
+  });
+
   it('folds reloads asked for during a reload into one more', async () => {
     ts = await startTestServer();
     const first = ts.server.reload();
