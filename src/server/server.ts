@@ -14,6 +14,7 @@ import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } 
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
+import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 
 /** Options of {@link startServer}. */
@@ -143,13 +144,15 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
     try {
-      next = await loadSnapshotSliced(configPath, { previous: state.snapshot });
+      // a close() during the load stops it at the next slice
+      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed });
       if (closed) {
         closeSnapshot(next);
         return { ok: false, errors: ['server is closed'] };
       }
       next.sources = countLookups(next.sources, metrics); // [hardening]
     } catch (err) {
+      if (err instanceof CancelledError) return { ok: false, errors: ['server is closed'] };
       const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
       logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);
       metrics.reload(false);

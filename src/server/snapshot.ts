@@ -92,8 +92,8 @@ export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {})
  * `loadSnapshot` in steps (see policy/steps.ts), for a reload that must not hold requests up:
  * users files are parsed and indexed a few hundred lines at a time.
  */
-export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions = {}): Promise<Snapshot> {
-  return runTimeSliced(loadSnapshotSteps(configPath, opts));
+export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions & { cancelled?: () => boolean } = {}): Promise<Snapshot> {
+  return runTimeSliced(loadSnapshotSteps(configPath, opts), opts.cancelled ? { cancelled: opts.cancelled } : {});
 }
 
 function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Steps<Snapshot> {
@@ -150,68 +150,76 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   const usersFiles: LoadedUsersFile[] = [];
   let fileEntries = 0;
   let userFilesKept = 0;
-  if (dictionary) {
-    for (const file of config.users.files) {
-      // Unchanged since the running snapshot read it (and the same dictionary): kept as is, so a
-      // SIGHUP for a clients.conf change does not parse a 100,000-entry users file again.
-      const kept = prev && !opts.readText && dictionary === prev.dictionary
-        ? prev.usersFiles.find((u) => u.source.name === file && unchanged(u.stamps))
-        : undefined;
-      if (kept) {
-        for (const f of kept.stamps) files.add(f.path);
-        usersFiles.push(kept);
-        sources.push(kept.source);
-        fileEntries += kept.source.entries.length;
-        userFilesKept++;
-        continue;
+  // Sources opened here are closed unless the snapshot is returned: on a problem, and when a
+  // sliced reload is cancelled at a step (the generator is closed and this finally runs).
+  let handedOver = false;
+  const kept = new Set<UserSource>();
+  try {
+    if (dictionary) {
+      for (const file of config.users.files) {
+        // Unchanged since the running snapshot read it (and the same dictionary): kept as is, so a
+        // SIGHUP for a clients.conf change does not parse a 100,000-entry users file again.
+        const same = prev && !opts.readText && dictionary === prev.dictionary
+          ? prev.usersFiles.find((u) => u.source.name === file && unchanged(u.stamps))
+          : undefined;
+        if (same) {
+          for (const f of same.stamps) files.add(f.path);
+          usersFiles.push(same);
+          sources.push(same.source);
+          kept.add(same.source);
+          fileEntries += same.source.entries.length;
+          userFilesKept++;
+          continue;
+        }
+        const stamps: FileStamp[] = [];
+        try {
+          // stamped before reading: a change made during the read shows at the next reload
+          const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
+          usersFiles.push({ source, stamps });
+          fileEntries += source.entries.length;
+          sources.push(source);
+        } catch (err) {
+          problems.push(...problemsOf(err, file));
+        }
       }
-      const stamps: FileStamp[] = [];
-      try {
-        // stamped before reading: a change made during the read shows at the next reload
-        const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
-        usersFiles.push({ source, stamps });
-        fileEntries += source.entries.length;
-        sources.push(source);
-      } catch (err) {
-        problems.push(...problemsOf(err, file));
+      // not watched: the SQLite source sees commits by itself (PRAGMA data_version)
+      if (config.users.sqlite) {
+        const path = config.users.sqlite;
+        try {
+          const source = new SqliteUserSource(path, dictionary, config.users.sqliteCache !== undefined ? { cacheSize: config.users.sqliteCache } : {});
+          sources.push(source);
+          problems.push(...(yield* source.validateSteps()).map((message) => ({ file: path, line: 0, message })));
+        } catch (err) {
+          problems.push(...problemsOf(err, config.users.sqlite));
+        }
       }
     }
-    // not watched: the SQLite source sees commits by itself (PRAGMA data_version)
-    if (config.users.sqlite) {
-      const path = config.users.sqlite;
-      try {
-        const source = new SqliteUserSource(path, dictionary, config.users.sqliteCache !== undefined ? { cacheSize: config.users.sqliteCache } : {});
-        sources.push(source);
-        problems.push(...(yield* source.validateSteps()).map((message) => ({ file: path, line: 0, message })));
-      } catch (err) {
-        problems.push(...problemsOf(err, config.users.sqlite));
-      }
+    if (problems.length > 0) throw new ConfigError(problems);
+    if (config.users.files.length === 0 && !config.users.sqlite) {
+      warnings.push({ file: config.file, line: 0, message: 'no user source (users.files / users.sqlite): every Access-Request will be rejected' });
     }
+    handedOver = true;
+    return {
+      config,
+      dictionary: dictionary!,
+      clients: built.table,
+      sources,
+      files: [...files],
+      warnings,
+      dictionaryFiles,
+      usersFiles,
+      counts: {
+        clients: built.table.size,
+        fileEntries,
+        userFiles: config.users.files.length,
+        sqlite: config.users.sqlite !== undefined,
+        userFilesKept,
+      },
+    };
+  } finally {
+    // (a kept users file still belongs to the running snapshot)
+    if (!handedOver) for (const source of sources) if (!kept.has(source)) source.close();
   }
-  if (problems.length > 0) {
-    for (const s of sources) s.close();
-    throw new ConfigError(problems);
-  }
-  if (config.users.files.length === 0 && !config.users.sqlite) {
-    warnings.push({ file: config.file, line: 0, message: 'no user source (users.files / users.sqlite): every Access-Request will be rejected' });
-  }
-  return {
-    config,
-    dictionary: dictionary!,
-    clients: built.table,
-    sources,
-    files: [...files],
-    warnings,
-    dictionaryFiles,
-    usersFiles,
-    counts: {
-      clients: built.table.size,
-      fileEntries,
-      userFiles: config.users.files.length,
-      sqlite: config.users.sqlite !== undefined,
-      userFilesKept,
-    },
-  };
 }
 
 /** Releases what a snapshot holds open (SQLite handles). */

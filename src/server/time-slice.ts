@@ -9,7 +9,8 @@ import type { Steps } from '../policy/steps.js';
  * process a reload takes: with 0.3 ms a single process kept p99 at 2.1x its steady state while
  * reloading 100,000 entries every second under full load, against 3.2x with 1 ms slices.
  */
-export async function runTimeSliced<T>(steps: Steps<T>, sliceMs = 0.3): Promise<T> {
+export async function runTimeSliced<T>(steps: Steps<T>, opts: { sliceMs?: number; cancelled?: () => boolean } = {}): Promise<T> {
+  const sliceMs = opts.sliceMs ?? 0.3;
   for (;;) {
     const until = performance.now() + sliceMs;
     for (;;) {
@@ -18,5 +19,17 @@ export async function runTimeSliced<T>(steps: Steps<T>, sliceMs = 0.3): Promise<
       if (performance.now() >= until) break;
     }
     await nextTurn();
+    if (opts.cancelled?.()) {
+      steps.return(undefined as T); // runs the generator's finally blocks (closes what it opened)
+      throw new CancelledError();
+    }
+  }
+}
+
+/** Thrown by `runTimeSliced` when `cancelled()` said so between two slices. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
   }
 }

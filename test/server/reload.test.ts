@@ -148,6 +148,28 @@ describe('reload', () => {
     }
   });
 
+  it('stops a reload in progress when the server is closed', async () => {
+    ts = await startTestServer();
+    const users = join(ts.dir, 'authorize');
+    const lines = [readFileSync(users, 'utf8')];
+    for (let i = 0; i < 60_000; i++) lines.push(`bulk${i} Cleartext-Password := "${HASH}"\n\tSRead = "view,"\n`);
+    writeFileSync(users, lines.join(''));
+    let t0 = performance.now();
+    expect((await ts.server.reload()).ok).toBe(true);
+    const fullReload = performance.now() - t0;
+    writeFileSync(users, `${lines.join('')}\n`); // changed: parsed again
+    const reload = ts.server.reload();
+    await new Promise((res) => setTimeout(res, 20)); // inside the parse
+    const running = ts;
+    ts = undefined;
+    t0 = performance.now();
+    await running.server.close();
+    // close did not wait for the rest of the parse
+    expect(performance.now() - t0).toBeLessThan(fullReload / 2);
+    await running.stop();
+    expect(await reload).toEqual({ ok: false, errors: ['server is closed'] });
+  });
+
   it('folds reloads asked for during a reload into one more', async () => {
     ts = await startTestServer();
     const first = ts.server.reload();
