@@ -5,7 +5,7 @@ import { finish, type Steps } from '../policy/steps.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
-import { SqliteUserSource } from '../store/sqlite/sqlite-source.js';
+import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-source.js';
 import type { UserSource } from '../store/source.js';
 import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
@@ -32,6 +32,8 @@ export interface Snapshot {
   dictionaryFiles: readonly FileStamp[];
   /** Each users file's source with the files it read, as they were when read (reused if unchanged). */
   usersFiles: readonly LoadedUsersFile[];
+  /** The SQLite store's source, when there is one (kept by a reload that finds the same store). */
+  sqliteSource?: SqliteUserSource;
   /** Figures for `check` and the startup log. */
   counts: { clients: number; fileEntries: number; userFiles: number; sqlite: boolean; userFilesKept: number };
 }
@@ -154,6 +156,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   // sliced reload is cancelled at a step (the generator is closed and this finally runs).
   let handedOver = false;
   const kept = new Set<UserSource>();
+  let sqliteSource: SqliteUserSource | undefined;
   try {
     if (dictionary) {
       for (const file of config.users.files) {
@@ -185,12 +188,21 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       // not watched: the SQLite source sees commits by itself (PRAGMA data_version)
       if (config.users.sqlite) {
         const path = config.users.sqlite;
-        try {
-          const source = new SqliteUserSource(path, dictionary, config.users.sqliteCache !== undefined ? { cacheSize: config.users.sqliteCache } : {});
-          sources.push(source);
-          problems.push(...(yield* source.validateSteps()).map((message) => ({ file: path, line: 0, message })));
-        } catch (err) {
-          problems.push(...problemsOf(err, config.users.sqlite));
+        const cacheSize = config.users.sqliteCache ?? DEFAULT_CACHE_SIZE;
+        const running = prev?.sqliteSource;
+        if (running && !opts.readText && dictionary === prev.dictionary && running.path === path && running.cacheSize === cacheSize) {
+          // The same store: kept open with its cache. It sees every commit by itself, so there is
+          // nothing to read again; its rows are not validated again either (`check` does that).
+          sqliteSource = running.retain();
+          sources.push(sqliteSource);
+        } else {
+          try {
+            sqliteSource = new SqliteUserSource(path, dictionary, { cacheSize });
+            sources.push(sqliteSource);
+            problems.push(...(yield* sqliteSource.validateSteps()).map((message) => ({ file: path, line: 0, message })));
+          } catch (err) {
+            problems.push(...problemsOf(err, config.users.sqlite));
+          }
         }
       }
     }
@@ -208,6 +220,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       warnings,
       dictionaryFiles,
       usersFiles,
+      ...(sqliteSource ? { sqliteSource } : {}),
       counts: {
         clients: built.table.size,
         fileEntries,
@@ -217,7 +230,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       },
     };
   } finally {
-    // (a kept users file still belongs to the running snapshot)
+    // (a kept users file still belongs to the running snapshot; a kept SQLite source was retained)
     if (!handedOver) for (const source of sources) if (!kept.has(source)) source.close();
   }
 }

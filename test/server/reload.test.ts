@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseUsersText } from '../../src/policy/users-parser.js';
+import { storedEntryFromEntry } from '../../src/store/sqlite/stored-entry.js';
+import { UserStore } from '../../src/store/sqlite/user-store.js';
 import { A, UdpClient, buildRequest, parseReply, vutlan } from './raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -168,6 +171,42 @@ describe('reload', () => {
     expect(performance.now() - t0).toBeLessThan(fullReload / 2);
     await running.stop();
     expect(await reload).toEqual({ ok: false, errors: ['server is closed'] });
+  });
+
+  it('keeps the SQLite store open across reloads while its settings are unchanged, and closes it when replaced', async () => {
+    ts = await startTestServer();
+    const dict = ts.server.snapshot().dictionary;
+    const storePath = join(ts.dir, 'users.sqlite');
+    const writeStore = (text: string) => {
+      const store = new UserStore(storePath);
+      try {
+        store.importEntries(parseUsersText(text, 'import', dict).map((e) => storedEntryFromEntry(dict, e)), true);
+      } finally {
+        store.close();
+      }
+    };
+    writeStore(`sam Cleartext-Password := "${HASH}"\n\tSRead = "view,"\n`);
+    const yaml = join(ts.dir, 'radiusd.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('  files: [ ./authorize ]\n', '  files: [ ./authorize ]\n  sqlite: ./users.sqlite\n'));
+    expect((await ts.server.reload()).ok).toBe(true);
+    const first = ts.server.snapshot().sqliteSource!;
+    expect(first).toBeDefined();
+    const c = await UdpClient.open();
+    try {
+      expect(vutlan((await ask(c, ts.auth, 'sam'))!)).toEqual({ SRead: 'view,' });
+      expect((await ts.server.reload()).ok).toBe(true);
+      expect(ts.server.snapshot().sqliteSource).toBe(first); // kept, and still open after the old snapshot closed
+      writeStore(`sam Cleartext-Password := "${HASH}"\n\tSRead = "edit,"\n`);
+      expect(vutlan((await ask(c, ts.auth, 'sam'))!)).toEqual({ SRead: 'edit,' }); // live change, as ever
+      // another cache size: a new source, and the old one is closed
+      writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('  sqlite: ./users.sqlite\n', '  sqlite: ./users.sqlite\n  sqlite_cache: 10\n'));
+      expect((await ts.server.reload()).ok).toBe(true);
+      expect(ts.server.snapshot().sqliteSource).not.toBe(first);
+      expect(() => first.lookup('sam')).toThrow(/not open/);
+      expect(vutlan((await ask(c, ts.auth, 'sam'))!)).toEqual({ SRead: 'edit,' });
+    } finally {
+      c.close();
+    }
   });
 
   it('folds reloads asked for during a reload into one more', async () => {

@@ -6,6 +6,9 @@ import { Doorkeeper } from './doorkeeper.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { openStoreDatabase, type SqliteDatabase } from './schema.js';
 
+/** Decoded users kept when `users.sqlite_cache` is not set. */
+export const DEFAULT_CACHE_SIZE = 100_000;
+
 /** Columns of an entries row as the request path reads it (raw rows: no object per row). */
 type EntryRow = [id: number, position: number, name: string, fallThrough: number, itemsJson: string];
 
@@ -62,7 +65,9 @@ export class SqliteUserSource implements UserSource {
   private readonly beginStmt;
   private readonly commitStmt;
   private readonly rollbackStmt;
-  private readonly cacheSize: number;
+  /** Most user names kept decoded (`users.sqlite_cache`). */
+  readonly cacheSize: number;
+  private holders = 1;
   /**
    * The data_version every cached list (and `defaults`) was read at: a read that sees another
    * version drops them all first, so they always come from one state of the store.
@@ -86,7 +91,7 @@ export class SqliteUserSource implements UserSource {
     this.name = `sqlite:${path}`;
     this.db = openStoreDatabase(path, opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {});
     this.decoder = new EntryDecoder(dict, this.name);
-    this.cacheSize = opts.cacheSize ?? 100_000;
+    this.cacheSize = opts.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.doorkeeper = new Doorkeeper(this.cacheSize);
     this.dataVersionStmt = this.db.prepare('PRAGMA data_version').pluck();
     // Readers may map the file and keep more pages: lookups then cost no system call.
@@ -143,7 +148,18 @@ export class SqliteUserSource implements UserSource {
     return problems;
   }
 
+  /**
+   * One more holder: a reload that finds the same store keeps this source (its cache, its
+   * prepared statements) instead of opening it again; every holder calls `close` once and the
+   * last one closes the database.
+   */
+  retain(): this {
+    this.holders++;
+    return this;
+  }
+
   close(): void {
+    if (--this.holders > 0) return;
     this.recent.clear();
     this.older.clear();
     this.defaults = undefined;
