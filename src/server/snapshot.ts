@@ -190,7 +190,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
         const path = config.users.sqlite;
         const cacheSize = config.users.sqliteCache ?? DEFAULT_CACHE_SIZE;
         const running = prev?.sqliteSource;
-        if (running && !opts.readText && dictionary === prev.dictionary && running.path === path && running.cacheSize === cacheSize) {
+        if (running && !opts.readText && dictionary === prev.dictionary && running.path === path && running.cacheSize === cacheSize && running.stillAtPath()) {
           // The same store: kept open with its cache. It sees every commit by itself, so there is
           // nothing to read again; its rows are not validated again either (`check` does that).
           sqliteSource = running.retain();

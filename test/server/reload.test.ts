@@ -173,7 +173,7 @@ describe('reload', () => {
     expect(await reload).toEqual({ ok: false, errors: ['server is closed'] });
   });
 
-  it('keeps the SQLite store open across reloads while its settings are unchanged, and closes it when replaced', async () => {
+  it('keeps the SQLite store open across reloads while its settings and file are unchanged, and closes it when replaced', async () => {
     ts = await startTestServer();
     const dict = ts.server.snapshot().dictionary;
     const storePath = join(ts.dir, 'users.sqlite');
@@ -198,12 +198,23 @@ describe('reload', () => {
       expect(ts.server.snapshot().sqliteSource).toBe(first); // kept, and still open after the old snapshot closed
       writeStore(`sam Cleartext-Password := "${HASH}"\n\tSRead = "edit,"\n`);
       expect(vutlan((await ask(c, ts.auth, 'sam'))!)).toEqual({ SRead: 'edit,' }); // live change, as ever
+      // the file replaced by another one (mv over it): a reload opens the new file
+      const { renameSync, rmSync } = await import('node:fs');
+      renameSync(storePath, `${storePath}.old`);
+      rmSync(`${storePath}-wal`, { force: true });
+      rmSync(`${storePath}-shm`, { force: true });
+      writeStore(`sam Cleartext-Password := "${HASH}"\n\tSRead = "new-file,"\n`);
+      expect((await ts.server.reload()).ok).toBe(true);
+      const second = ts.server.snapshot().sqliteSource!;
+      expect(second).not.toBe(first);
+      expect(vutlan((await ask(c, ts.auth, 'sam'))!)).toEqual({ SRead: 'new-file,' });
       // another cache size: a new source, and the old one is closed
       writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('  sqlite: ./users.sqlite\n', '  sqlite: ./users.sqlite\n  sqlite_cache: 10\n'));
       expect((await ts.server.reload()).ok).toBe(true);
-      expect(ts.server.snapshot().sqliteSource).not.toBe(first);
+      expect(ts.server.snapshot().sqliteSource).not.toBe(second);
       expect(() => first.lookup('sam')).toThrow(/not open/);
-      expect(vutlan((await ask(c, ts.auth, 'sam'))!)).toEqual({ SRead: 'edit,' });
+      expect(() => second.lookup('sam')).toThrow(/not open/);
+      expect(vutlan((await ask(c, ts.auth, 'sam'))!)).toEqual({ SRead: 'new-file,' });
     } finally {
       c.close();
     }

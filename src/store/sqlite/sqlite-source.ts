@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Dictionary } from '../../protocol/dictionary.js';
 import type { Entry } from '../../policy/entry.js';
 import type { UserSource } from '../source.js';
@@ -68,6 +69,8 @@ export class SqliteUserSource implements UserSource {
   /** Most user names kept decoded (`users.sqlite_cache`). */
   readonly cacheSize: number;
   private holders = 1;
+  /** Device and inode of the file opened. */
+  private readonly opened: string | undefined;
   /**
    * The data_version every cached list (and `defaults`) was read at: a read that sees another
    * version drops them all first, so they always come from one state of the store.
@@ -90,6 +93,7 @@ export class SqliteUserSource implements UserSource {
   constructor(readonly path: string, dict: Dictionary, opts: SqliteSourceOptions = {}) {
     this.name = `sqlite:${path}`;
     this.db = openStoreDatabase(path, opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {});
+    this.opened = fileIdentity(path);
     this.decoder = new EntryDecoder(dict, this.name);
     this.cacheSize = opts.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.doorkeeper = new Doorkeeper(this.cacheSize);
@@ -146,6 +150,11 @@ export class SqliteUserSource implements UserSource {
       if ((++n & 255) === 0) yield;
     }
     return problems;
+  }
+
+  /** True while `path` is still the file this source opened (not replaced by another file). */
+  stillAtPath(): boolean {
+    return this.opened !== undefined && this.opened === fileIdentity(this.path);
   }
 
   /**
@@ -245,4 +254,13 @@ function mergeByPosition(rows: EntryRow[], entries: Entry[], b: Ordered): readon
   while (i < entries.length) out.push(entries[i++]!);
   while (j < b.entries.length) out.push(b.entries[j++]!);
   return out;
+}
+
+function fileIdentity(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
