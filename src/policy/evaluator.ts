@@ -174,8 +174,9 @@ interface PreparedReply {
 const preparedReplies = new WeakMap<readonly Item[], PreparedReply>();
 const templates = new WeakMap<Item, Template>();
 
-function itemAvp(item: Item): Avp {
-  return item.tag !== undefined ? { def: item.attr, value: item.value, tag: item.tag } : { def: item.attr, value: item.value };
+/** The Avp an item adds to a list, with `value` (the item's own, or its expansion). */
+function itemAvp(item: Item, value: Buffer = item.value): Avp {
+  return item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value };
 }
 
 function prepareReply(reply: readonly Item[]): PreparedReply {
@@ -330,33 +331,30 @@ function runFiles(run: Run, entries: Iterable<Entry>, matched: Entry[]): boolean
     matched.push(entry);
     run.trace?.(`  ${where(entry)} ${entry.name}: matched${entry.fallThrough ? ', Fall-Through = Yes' : ''}`);
 
-    let replyItems = prep.staticReply;
-    if (prep.replyAlone && run.reply.length === 0) {
-      run.reply = prep.replyAlone.slice();
-    } else if (!replyItems) {
-      replyItems = [];
-      for (const item of entry.reply) {
-        // Items expand in order during the merge; each sees the reply as it was before the entry.
-        const value = item.expand ? expandItem(run, item) : item.value;
-        if (value === undefined) continue;
-        replyItems.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
-      }
-      run.reply = mergeReply(run.reply, replyItems);
-    } else {
-      run.reply = mergeReply(run.reply, replyItems);
-    }
+    if (prep.replyAlone && run.reply.length === 0) run.reply = prep.replyAlone.slice();
+    else run.reply = mergeReply(run.reply, prep.staticReply ?? expandedReply(run, entry));
 
     const controlItems: MergeItem[] = [];
     for (let k = 0; k < entry.check.length; k++) {
       const item = entry.check[k]!;
       if (!isControlOp(item.op)) continue;
-      const value = values[k] ?? item.value;
-      controlItems.push({ op: item.op, avp: item.tag !== undefined ? { def: item.attr, value, tag: item.tag } : { def: item.attr, value } });
+      controlItems.push({ op: item.op, avp: itemAvp(item, values[k]) });
     }
     run.control = mergeControl(run.control, controlItems);
     if (!entry.fallThrough) return false;
   }
   return true;
+}
+
+/** An entry's reply items with their expansions; items that expand to nothing are left out. */
+function expandedReply(run: Run, entry: Entry): MergeItem[] {
+  const items: MergeItem[] = [];
+  for (const item of entry.reply) {
+    // Items expand in order during the merge; each sees the reply as it was before the entry.
+    const value = item.expand ? expandItem(run, item) : item.value;
+    if (value !== undefined) items.push({ op: item.op, avp: itemAvp(item, value) });
+  }
+  return items;
 }
 
 function cString(b: Buffer): string {
