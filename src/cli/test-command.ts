@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -11,7 +11,7 @@ import { decodePacket } from '../protocol/decode.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { encodeRequest, isAuthenticResponse } from '../protocol/encode.js';
-import { computeMessageAuthenticator } from '../protocol/message-authenticator.js';
+import { verifyMessageAuthenticator } from '../protocol/message-authenticator.js';
 import { Attr } from '../protocol/packet.js';
 import { parseValue } from '../protocol/values.js';
 import { printAttribute } from '../server/attribute-text.js';
@@ -209,8 +209,7 @@ export function checkReplyMessageAuthenticator(reply: Buffer, requestAuthenticat
     if (len < 2 || offset + len > length) return 'bad';
     if (type === Attr.MessageAuthenticator) {
       if (len !== 18) return 'bad';
-      const expected = computeMessageAuthenticator(reply, length, offset + 2, secret, requestAuthenticator);
-      if (!timingSafeEqual(expected, reply.subarray(offset + 2, offset + 18))) return 'bad';
+      if (!verifyMessageAuthenticator(reply, length, offset + 2, secret, requestAuthenticator)) return 'bad';
       return first ? 'ok' : 'not_first';
     }
     first = false;

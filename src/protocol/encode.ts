@@ -7,7 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Avp } from './attribute.js';
 import { Code } from './codes.js';
 import { EXTENDED_VENDOR_BASE, type AttributeDef, type Dictionary, type VendorDef } from './dictionary.js';
-import { computeMessageAuthenticator, findMessageAuthenticator, signMessageAuthenticator } from './message-authenticator.js';
+import { findMessageAuthenticator, signMessageAuthenticator, verifyMessageAuthenticator } from './message-authenticator.js';
 import { Md5 } from './md5.js';
 import { Attr, HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
 import { hideTunnelPassword, hideUserPassword } from './password.js';
@@ -59,11 +59,7 @@ export function encodeResponse(o: EncodeResponseInput): Buffer {
 
   const buf = Buffer.allocUnsafe(length);
   let off = writeHeader(buf, o.code, o.identifier, length, o.requestAuthenticator, withMa);
-  for (let i = 0; i < last; i++) {
-    if (sizes[i] === 0) continue;
-    const avp = attributes[i]!;
-    off = writeAttribute(buf, off, avp, vendorOf(avp.def, o.dictionary), o.secret, o.requestAuthenticator);
-  }
+  off = writeAttributes(buf, off, attributes, sizes, last, o.dictionary, o.secret, o.requestAuthenticator);
   for (const ps of proxyState) {
     const n = Math.min(ps.length, 253);
     buf[off] = Attr.ProxyState;
@@ -119,12 +115,8 @@ export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenti
   if (length > MAX_PACKET_LENGTH) throw new RangeError(`request would be ${length} octets (more than 4096)`);
 
   const buf = Buffer.allocUnsafe(length);
-  let off = writeHeader(buf, o.code, o.identifier, length, authenticator, withMa);
-  for (let i = 0; i < attributes.length; i++) {
-    if (sizes[i] === 0) continue;
-    const avp = attributes[i]!;
-    off = writeAttribute(buf, off, avp, vendorOf(avp.def, o.dictionary), o.secret, authenticator);
-  }
+  const off = writeHeader(buf, o.code, o.identifier, length, authenticator, withMa);
+  writeAttributes(buf, off, attributes, sizes, attributes.length, o.dictionary, o.secret, authenticator);
   if (withMa) signMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret);
   if (computed) {
     const digest = createHash('md5').update(buf).update(o.secret).digest();
@@ -151,8 +143,7 @@ export function isAuthenticResponse(reply: Buffer, requestAuthenticator: Buffer,
   const ma = findMessageAuthenticator(reply, length);
   if (ma === -2) return false;
   if (ma >= 0) {
-    const mac = computeMessageAuthenticator(reply, length, ma, secret, requestAuthenticator);
-    if (!timingSafeEqual(mac, reply.subarray(ma, ma + 16))) return false;
+    if (!verifyMessageAuthenticator(reply, length, ma, secret, requestAuthenticator)) return false;
   }
   return true;
 }
@@ -169,6 +160,19 @@ function vendorFormat(def: AttributeDef, dict: Dictionary | undefined): VendorDe
   const vendorId = def.vendorId;
   return def.vendor ?? dict?.vendorById(vendorId) ?? DEFAULT_FORMATS.get(vendorId) ??
     { name: '', id: vendorId, typeLength: 1, lengthLength: 1, continuation: false };
+}
+
+/** Writes `attributes[0..count)` that go on the wire (`sizes[i]` > 0) from `off`; returns the end. */
+function writeAttributes(
+  buf: Buffer, off: number, attributes: readonly Avp[], sizes: Uint16Array, count: number,
+  dict: Dictionary | undefined, secret: Buffer, authenticator: Buffer,
+): number {
+  for (let i = 0; i < count; i++) {
+    if (sizes[i] === 0) continue;
+    const avp = attributes[i]!;
+    off = writeAttribute(buf, off, avp, vendorOf(avp.def, dict), secret, authenticator);
+  }
+  return off;
 }
 
 /** Vendor format of a VSA definition; undefined for standard and extended attributes. */

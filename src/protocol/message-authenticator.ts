@@ -26,19 +26,10 @@ export function findMessageAuthenticator(buf: Buffer, length: number): number {
 /**
  * HMAC-MD5(secret, packet) over `buf[0..length)` with the 16 octets at `valueOffset` taken as
  * zeros, and the header authenticator (octets 4..20) replaced by `authenticator` when given
- * (the Request Authenticator for replies, zeros for Accounting/CoA/Disconnect requests).
- * Returns a new Buffer, or writes into `out[outOffset..+16)` when `out` is given (and returns
- * it); the packet is fully read before anything is written, so `out` may be `buf` itself.
+ * (the Request Authenticator for replies, zeros for Accounting/CoA/Disconnect requests),
+ * written to `out[0..16)`.
  */
-export function computeMessageAuthenticator(
-  buf: Buffer,
-  length: number,
-  valueOffset: number,
-  secret: Buffer,
-  authenticator?: Buffer,
-  out?: Buffer,
-  outOffset = 0,
-): Buffer {
+function computeInto(buf: Buffer, length: number, valueOffset: number, secret: Buffer, authenticator: Buffer | undefined, out: Buffer): void {
   const hmac = hmacFor(secret);
   const m = hmac.begin();
   if (authenticator) {
@@ -47,13 +38,7 @@ export function computeMessageAuthenticator(
     m.update(buf, 0, valueOffset);
   }
   m.update(ZERO16).update(buf, valueOffset + 16, length);
-  if (out) {
-    hmac.digestInto(out, outOffset);
-    return out;
-  }
-  const mac = Buffer.allocUnsafe(16);
-  hmac.digestInto(mac);
-  return mac;
+  hmac.digestInto(out);
 }
 
 /**
@@ -69,7 +54,7 @@ export function signMessageAuthenticator(buf: Buffer, length: number, valueOffse
 
 /**
  * Whether the Message-Authenticator value at `buf[valueOffset..+16)` is right (see
- * {@link computeMessageAuthenticator} for `authenticator`). Constant-time comparison.
+ * {@link computeInto} for `authenticator`). Constant-time comparison.
  */
 export function verifyMessageAuthenticator(
   buf: Buffer,
@@ -78,7 +63,7 @@ export function verifyMessageAuthenticator(
   secret: Buffer,
   authenticator?: Buffer,
 ): boolean {
-  computeMessageAuthenticator(buf, length, valueOffset, secret, authenticator, scratch, 0);
+  computeInto(buf, length, valueOffset, secret, authenticator, scratch);
   let diff = 0;
   for (let i = 0; i < 16; i++) diff |= scratch[i]! ^ buf[valueOffset + i]!;
   scratch.fill(0);
