@@ -2,15 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { writeAuthorizeFile } from '../bench/bench-users.js';
-import { compareWithFreeRadius, type CompareResult } from '../bench/compare.js';
-import { findFreeRadius } from '../bench/freeradius-bench-server.js';
-import { writeFreeRadiusSqlite } from '../bench/freeradius-sql-data.js';
-import { invalidCount, runLoad, type LoadResult } from '../bench/load-generator.js';
-import { ourDictionaryPath } from '../bench/our-server-process.js';
-import { writeOurSqliteUsers } from '../bench/our-sqlite-data.js';
-import { runRadload } from '../bench/radload-runner.js';
-import { loadDictionary } from '../protocol/dictionary-loader.js';
+import type { CompareResult } from '../bench/compare.js';
+import type { LoadResult } from '../bench/load-generator.js';
+
+// src/bench (load generator, FreeRADIUS runner, data writers) is imported only when `bench` runs,
+// so `serve`, `check` and the other commands never load it.
 
 function positiveInt(what: string) {
   return (v: string): number => {
@@ -34,7 +30,7 @@ function hostPort(v: string): { host: string; port: number } {
 }
 
 /** One result as the aligned line the command prints. */
-export function formatLoadResult(label: string, r: LoadResult): string {
+function formatLoadResult(label: string, r: LoadResult, invalidCount: (r: LoadResult) => number): string {
   const errors = invalidCount(r);
   return `${label.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  ` +
     `p99 ${r.p99.toFixed(2)} ms  max ${Number.isNaN(r.max) ? '-' : r.max.toFixed(2)} ms  ` +
@@ -124,6 +120,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--workers <n|auto>', 'our server\'s workers setting for --compare')
     .option('--freeradius-postauth-sql', 'with --source sqlite: keep the default site\'s per-request post-auth INSERT (stock rlm_sql)')
     .action(async (flags: BenchFlags) => {
+      const [{ loadDictionary }, { compareWithFreeRadius }, { findFreeRadius }, { invalidCount, runLoad }, { ourDictionaryPath }, { runRadload }] = await Promise.all([
+        import('../protocol/dictionary-loader.js'), import('../bench/compare.js'), import('../bench/freeradius-bench-server.js'),
+        import('../bench/load-generator.js'), import('../bench/our-server-process.js'), import('../bench/radload-runner.js'),
+      ]);
       const dict = loadDictionary(flags.dictionary ?? ourDictionaryPath());
       if (flags.compare === 'freeradius') {
         if (!findFreeRadius()) {
@@ -139,7 +139,7 @@ export function registerBenchCommand(program: Command): void {
             inflight: flags.inflight, sockets: flags.sockets, secret: flags.secret, nasIp: flags.nasIp,
             generator: flags.generator, radloadBinary: flags.radload, freeradiusPostAuthSql: flags.freeradiusPostauthSql,
             workers: flags.workers === undefined ? undefined : flags.workers === 'auto' ? 'auto' : Number(flags.workers),
-            writeOurSqlite: flags.source === 'sqlite' ? ourSqliteWriter(flags) : undefined,
+            writeOurSqlite: flags.source === 'sqlite' ? await ourSqliteWriter(flags) : undefined,
             log: flags.json ? undefined : (l) => console.log(l),
           });
           console.log(flags.json ? JSON.stringify(result, null, 2) : formatCompare(result));
@@ -153,7 +153,7 @@ export function registerBenchCommand(program: Command): void {
       const result = flags.generator === 'radload' && flags.radload
         ? await runRadload({ ...common, binary: flags.radload })
         : await runLoad({ ...common, dict, warmupMs: flags.warmup * 1000, sockets: flags.sockets, timeoutMs: flags.timeout, requireMessageAuthenticator: flags.requireMessageAuthenticator, expectCode: flags.expect === 'accept' ? 2 : 3 });
-      console.log(flags.json ? JSON.stringify(result, null, 2) : formatLoadResult(`${result.target}`, result));
+      console.log(flags.json ? JSON.stringify(result, null, 2) : formatLoadResult(`${result.target}`, result, invalidCount));
       if (invalidCount(result) > 0 || result.unexpectedCode > 0 || result.ok === 0) process.exitCode = 1;
     });
 
@@ -168,7 +168,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--authorize <file>', 'write a FreeRADIUS-format authorize file')
     .option('--freeradius-sqlite <file>', 'write an rlm_sql SQLite database (radcheck/radreply)')
     .option('--sqlite <file>', 'write our SQLite store with the bulk import (device scheme)')
-    .action((o: { count: number; prefix: string; scheme: 'hex' | 'device'; attributes: number; authorize?: string; freeradiusSqlite?: string; sqlite?: string }) => {
+    .action(async (o: { count: number; prefix: string; scheme: 'hex' | 'device'; attributes: number; authorize?: string; freeradiusSqlite?: string; sqlite?: string }) => {
+      const [{ writeAuthorizeFile }, { writeFreeRadiusSqlite }, { writeOurSqliteUsers }] = await Promise.all([
+        import('../bench/bench-users.js'), import('../bench/freeradius-sql-data.js'), import('../bench/our-sqlite-data.js'),
+      ]);
       const data = { users: o.count, prefix: o.prefix, scheme: o.scheme, replyAttributes: o.attributes };
       if (!o.authorize && !o.freeradiusSqlite && !o.sqlite) throw new InvalidArgumentError('give --authorize, --freeradius-sqlite and/or --sqlite');
       if (o.authorize) console.log(`${o.authorize}: ${o.count} users, ${writeAuthorizeFile(o.authorize, data)} bytes`);
@@ -184,6 +187,7 @@ function positiveIntOrZero(v: string): number {
 }
 
 /** Our SQLite store writer (the SQLite helper's bulk import). */
-function ourSqliteWriter(flags: BenchFlags): (path: string) => void {
+async function ourSqliteWriter(flags: BenchFlags): Promise<(path: string) => void> {
+  const { writeOurSqliteUsers } = await import('../bench/our-sqlite-data.js');
   return (path) => { writeOurSqliteUsers(path, { users: flags.users, prefix: flags.usersPrefix, scheme: 'device', replyAttributes: flags.replyAttributes }); };
 }
