@@ -1,3 +1,7 @@
+/**
+ * Free UDP ports for programs this process starts (our server, FreeRADIUS, radclient targets):
+ * the one port finder of benchmarks and tests.
+ */
 import { createSocket } from 'node:dgram';
 
 async function udpFree(port: number, address: string): Promise<boolean> {
@@ -23,4 +27,13 @@ export async function findFreeUdpPorts(count: number): Promise<number> {
     if (ok) return base;
   }
   throw new Error(`no ${count} consecutive free UDP ports found`);
+}
+
+/** A UDP port on `address` that was free a moment ago (bound to port 0, then released). */
+export async function freeUdpPort(address = '127.0.0.1'): Promise<number> {
+  const s = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => { s.once('error', reject); s.bind(0, address, () => resolve()); });
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
 }

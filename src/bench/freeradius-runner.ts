@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   DEBIAN_RADDB, copyRaddb, findFreeRadius, privateRadiusdConf, replaceOrFail, waitForReady,
 } from './freeradius-process.js';
+import { freeUdpPort } from './free-ports.js';
 import { stopChild } from './stop-child.js';
 
 export { DEBIAN_RADDB, findFreeRadius };
@@ -50,14 +50,6 @@ export interface RunningFreeRadius {
   stop(): Promise<void>;
 }
 
-/** A UDP port on 127.0.0.1 that was free a moment ago. */
-export async function freeUdpPort(): Promise<number> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((res, rej) => { sock.once('error', rej); sock.bind(0, '127.0.0.1', () => res()); });
-  const port = sock.address().port;
-  await new Promise<void>((res) => sock.close(() => res()));
-  return port;
-}
 
 /** Removes every top-level `listen { ... }` block (comments ignored when counting braces). */
 function removeListenBlocks(site: string): string {

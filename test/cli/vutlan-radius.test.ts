@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startTestServer, type TestServer } from '../server/test-server.js';
+import { freeUdpPort } from '../../src/bench/free-ports.js';
 
 const CLI = join(repoRoot, 'dist/cli/vutlan-radius.js');
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
@@ -100,12 +101,7 @@ describe('vutlan-radius serve', () => {
   it('answers, then exits 0 on SIGTERM after flushing its logs', async () => {
     const d = mkdtempSync(join(tmpdir(), 'vr-serve-'));
     writeFileSync(join(d, 'authorize'), readFileSync(join(repoRoot, 'config/authorize')));
-    // a free port chosen by the OS, then handed to the child
-    const { createSocket } = await import('node:dgram');
-    const probe = createSocket('udp4');
-    await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
-    const port = probe.address().port;
-    probe.close();
+    const port = await freeUdpPort();
     writeFileSync(join(d, 'radiusd.yaml'), [
       `listen: [ { type: auth, address: 127.0.0.1, port: ${port} } ]`,
       `dictionary: ${JSON.stringify(join(repoRoot, 'dictionaries/dictionary'))}`,

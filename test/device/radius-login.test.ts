@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import radius from 'radius';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freeUdpPort } from '../../src/bench/free-ports.js';
 import { DeviceError } from '../../src/device/errors.js';
 import { toBlockForm } from '../../src/device/radius-dictionary.js';
 import { radiusLogin, type RadiusClientOptions } from '../../src/device/radius-login.js';
@@ -115,10 +116,7 @@ describe('radiusLogin (npm radius client)', () => {
   });
 
   it('reports a server that is down (nothing listening) as authorization error', async () => {
-    const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-    const port = (s.address() as AddressInfo).port;
-    s.close();
+    const port = await freeUdpPort();
     const err = await refusal(radiusLogin('u', 'h', opts(port, { timeoutMs: 150, retries: 0 })));
     expect(err.type).toBe('authorization error');
     expect(['radius_timeout', 'radius_send_failed']).toContain(err.reason);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
-import { freeRadiusAvailable } from './harness.js';
+import { hasFreeRadius, skipWithout } from '../support/tools.js';
 import { generateRequests, generateUsersFile } from './generators.js';
 import { DiffRig, expectSameAnswers } from './rig.js';
 
@@ -20,7 +20,7 @@ import { DiffRig, expectSameAnswers } from './rig.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const DICT = join(ROOT, 'dictionaries/dictionary');
 const SECRET = 'testing123';
-const available = freeRadiusAvailable();
+const available = !skipWithout(hasFreeRadius(), 'FreeRADIUS (freeradius)');
 const REQUESTS_PER_SEED = 150;
 const fresh = (Date.now() % 1_000_000) + 100;
 /** Fresh seeds per run besides the fixed ones; DIFF_FRESH_SEEDS=150 for a longer hunt (~1 min per 100). */

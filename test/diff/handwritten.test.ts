@@ -3,15 +3,15 @@ import { join } from 'node:path';
 
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
-import { type DiffRequest, freeRadiusAvailable } from './harness.js';
+import type { DiffRequest } from './harness.js';
+import { hasFreeRadius, skipWithout } from '../support/tools.js';
 import { DiffRig, expectSameAnswers } from './rig.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const USERS = join(ROOT, 'test/fixtures/diff/handwritten-authorize');
 const DICT = join(ROOT, 'dictionaries/dictionary');
 const SECRET = 'testing123';
-const available = freeRadiusAvailable();
-if (!available) console.warn('FreeRADIUS is not installed: skipping the differential test (it runs when CI=true)');
+const available = !skipWithout(hasFreeRadius(), 'FreeRADIUS (freeradius)');
 
 const SHA = '35675e68f4b5af7b995d9205ad0fc43842f16450';
 const NAS = ['NAS-IP-Address', '127.0.0.1'] as [string, string];

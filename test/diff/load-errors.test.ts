@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { checkWithFreeRadius } from '../../src/bench/freeradius-runner.js';
 import { ConfigError, type ConfigProblem } from '../../src/server/config-error.js';
-import { freeRadiusAvailable } from './harness.js';
+import { hasFreeRadius, skipWithout } from '../support/tools.js';
 import { startOurServer } from './our-server.js';
 
 /**
@@ -16,7 +16,7 @@ import { startOurServer } from './our-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DICT = join(ROOT, 'dictionaries/dictionary');
-const available = freeRadiusAvailable();
+const available = !skipWithout(hasFreeRadius(), 'FreeRADIUS (freeradius)');
 
 const CASES: { label: string; text: string }[] = [
   { label: 'missing comma between reply lines', text: 'bob Cleartext-Password := "x"\n\tReply-Message = "a"\n\tSession-Timeout = 10\n' },

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
-import { type DiffRequest, freeRadiusAvailable } from './harness.js';
+import type { DiffRequest } from './harness.js';
+import { hasFreeRadius, skipWithout } from '../support/tools.js';
 import { DiffRig, expectSameAnswers } from './rig.js';
 
 /**
@@ -17,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const USERS = join(ROOT, 'test/fixtures/passwords/authorize');
 const DICT = join(ROOT, 'dictionaries/dictionary');
 const SECRET = 'testing123';
-const available = freeRadiusAvailable();
+const available = !skipWithout(hasFreeRadius(), 'FreeRADIUS (freeradius)');
 const names = [...readFileSync(USERS, 'utf8').matchAll(/^([A-Za-z0-9_.-]+)\s/gm)].map((m) => m[1]!).filter((n) => n !== 'DEFAULT');
 const HOW: Pick<DiffRequest, 'pap' | 'chap'>[] = [{ pap: 'hello' }, { pap: 'hellx' }, { chap: { password: 'hello' } }];
 

@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceClient, DeviceError } from '../../src/device/client.js';
 import { startTestDevice, type TestDevice } from '../device/start-device.js';
-import { haveFreeRadius, startFreeRadius, type RunningFreeRadius } from './freeradius.js';
+import { startFreeRadius, type RunningFreeRadius } from './freeradius.js';
+import { hasFreeRadius, skipWithout } from '../support/tools.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const missing = !haveFreeRadius();
-if (missing && process.env.CI === 'true') throw new Error('freeradius is required when CI=true');
+const missing = skipWithout(hasFreeRadius(), 'FreeRADIUS (freeradius)');
 
-describe.skipIf(missing)('device emulator against FreeRADIUS 3.2 (skipped: freeradius not installed)', () => {
+describe.skipIf(missing)('device emulator against FreeRADIUS 3.2', () => {
   let fr: RunningFreeRadius;
   const devices: TestDevice[] = [];
   beforeAll(async () => { fr = await startFreeRadius(path.join(root, 'test/fixtures/device/authorize'), 'password123', root); });

@@ -3,11 +3,10 @@
  * server, in-process, seed authorize entries) -> Vutlan attributes -> session lists -> XML.
  */
 import Database from 'better-sqlite3';
-import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freeUdpPort } from '../../src/bench/free-ports.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { sha1Hex } from '../../src/device/user-store.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
@@ -71,10 +70,7 @@ describe('RADIUS login through the emulator (seed username01, password hash = SH
   });
 
   it('refuses cleanly when the RADIUS server is down', async () => {
-    const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-    const deadPort = (s.address() as AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
+    const deadPort = await freeUdpPort();
     const { c } = await device('192.168.1.88', { port: deadPort, timeout_ms: 200, retries: 1 });
     expect(await refused(c.login('username01', 'guest'))).toBe('authorization error');
     expect((await c.login('guest', 'guest')).name).toBe('guest');

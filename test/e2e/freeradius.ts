@@ -3,22 +3,17 @@
  * minimal raddb: the files module on a given authorize file, PAP, one client 127.0.0.0/8, and
  * the project's dictionaries. Used to prove the device emulator is a real RADIUS client.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeUdpPort } from './ports.js';
+import { freeUdpPort } from '../../src/bench/free-ports.js';
 
 /** A running FreeRADIUS. */
 export interface RunningFreeRadius {
   port: number;
   output(): string;
   stop(): Promise<void>;
-}
-
-/** True when the `freeradius` binary is installed. */
-export function haveFreeRadius(): boolean {
-  return spawnSync('sh', ['-c', 'command -v freeradius'], { encoding: 'utf8' }).status === 0;
 }
 
 /** Starts FreeRADIUS answering from `authorizeFile` with `secret` for 127.0.0.0/8. */

@@ -4,7 +4,7 @@
  * Vutlan attributes decoded by name. A missing tool skips its tests only outside CI; with
  * CI=true the tests run and fail if the tool is missing.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,30 +12,9 @@ import radius from 'radius';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installVutlanDictionary } from '../../src/device/radius-dictionary.js';
 import { repoRoot, startTestServer, type TestServer } from '../server/test-server.js';
+import { hasCommand, pythonWithPyrad, skipWithout } from '../support/tools.js';
 
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
-const CI = process.env.CI === 'true';
-
-function hasCommand(cmd: string, args: string[] = ['-h']): boolean {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return !(r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT');
-}
-
-function pythonWithPyrad(): string | undefined {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, ['-c', 'import pyrad'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
-
-/** True when the tests needing `what` must be skipped (missing, and not in CI). */
-function skipWithout(available: boolean, what: string): boolean {
-  if (available || CI) return false;
-  console.warn(`interop: ${what} not found; its tests are skipped (they run under CI=true)`);
-  return true;
-}
-
 /**
  * Runs a tool without blocking: the server under test lives in this process, so spawnSync
  * would stop it from answering.
@@ -60,7 +39,7 @@ beforeAll(async () => {
 afterAll(async () => ts.stop());
 
 const hasRadclient = hasCommand('radclient');
-const hasRadtest = hasCommand('radtest', []);
+const hasRadtest = hasCommand('radtest');
 
 // 127.0.0.1 is an `auto` host client: once it has sent Message-Authenticator (radtest always
 // does), requests without it are dropped, so every radclient input here carries it.

@@ -2,14 +2,13 @@
  * FreeRADIUS's own client reads our Status-Server statistics by name, as monitoring scripts that
  * poll FreeRADIUS's `status` server do (netdata, collectd, check_radius scripts).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, UdpClient, buildRequest } from './raw-radius.js';
 import { repoRoot, startTestServer, type TestServer } from './test-server.js';
+import { hasCommand, skipWithout } from '../support/tools.js';
 
-const hasRadclient = spawnSync('radclient', ['-v']).error === undefined;
-const mustRun = process.env.CI === 'true';
 
 /** Runs radclient asynchronously (the server under test shares this event loop). */
 function radclient(port: number, input: string): Promise<{ status: number | null; out: string }> {
@@ -24,11 +23,7 @@ function radclient(port: number, input: string): Promise<{ status: number | null
   });
 }
 
-const title = hasRadclient || mustRun
-  ? 'Status-Server statistics read by radclient'
-  : 'Status-Server statistics read by radclient (SKIPPED: radclient from freeradius-utils is not installed)';
-
-describe.runIf(hasRadclient || mustRun)(title, () => {
+describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-utils)'))('Status-Server statistics read by radclient', () => {
   let ts: TestServer;
   beforeAll(async () => {
     ts = await startTestServer();

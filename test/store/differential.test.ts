@@ -12,7 +12,8 @@ import { SqliteUserSource } from '../../src/store/sqlite/sqlite-source.js';
 import { storedEntryFromEntry } from '../../src/store/sqlite/stored-entry.js';
 import { UserStore } from '../../src/store/sqlite/user-store.js';
 import { exportUsersText } from '../../src/store/sqlite/users-export.js';
-import { askFreeRadius, askOurs, buildRequest, freeRadiusAvailable, UdpClient, type DiffRequest } from '../diff/harness.js';
+import { askFreeRadius, askOurs, buildRequest, UdpClient, type DiffRequest } from '../diff/harness.js';
+import { hasFreeRadius, skipWithout } from '../support/tools.js';
 
 /**
  * The differential run for the SQLite store: the policy helper's hand-written users file is
@@ -24,8 +25,7 @@ const USERS = 'test/fixtures/diff/handwritten-authorize';
 const DICT = 'dictionaries/dictionary';
 const SECRET = 'testing123';
 const SHA = '35675e68f4b5af7b995d9205ad0fc43842f16450';
-const available = freeRadiusAvailable();
-if (!available) console.warn('FreeRADIUS is not installed: skipping the SQLite differential test (it runs when CI=true)');
+const available = !skipWithout(hasFreeRadius(), 'FreeRADIUS (freeradius)');
 
 /** Every name of the file x the passwords it holds x a few NAS addresses and extras. */
 function cases(entries: readonly Entry[]): DiffRequest[] {

@@ -5,39 +5,21 @@
  * expectation AND this module's verdict (papAuthorize + verifyPap).
  */
 import { spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreeRadius, startFreeRadius, type RunningFreeRadius } from '../../../src/bench/freeradius-bench-server.js';
+import { findFreeUdpPorts } from '../../../src/bench/free-ports.js';
+import { startFreeRadius, type RunningFreeRadius } from '../../../src/bench/freeradius-bench-server.js';
 import { papAuthorize, verifyPap } from '../../../src/policy/passwords/index.js';
 import { FIXTURE_AUTHORIZE, readFixtureUsers } from './fixture-users.js';
+import { hasCommand, hasFreeRadius, skipWithout } from '../../support/tools.js';
 
-const haveTools = findFreeRadius() !== undefined && spawnSync('sh', ['-c', 'command -v radclient']).status === 0;
-const runIt = haveTools || process.env.CI === 'true';
-if (!runIt) console.warn('freeradius-fixture.test.ts skipped: freeradius or radclient is not installed');
+const skip = skipWithout(hasFreeRadius() && hasCommand('radclient'), 'FreeRADIUS (freeradius) and radclient (freeradius-utils)');
 
 const SECRET = 'fixture-secret';
 const VUTLAN_DICTIONARY = fileURLToPath(new URL('../../../dictionaries/dictionary.vutlan', import.meta.url));
-
-async function udpPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => resolve(false));
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-  });
-}
-
-/** A port p with p, p+1 and p+2 free (the runner uses auth, acct and inner-tunnel). */
-async function freePortTriple(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    if ((await udpPortFree(base)) && (await udpPortFree(base + 1)) && (await udpPortFree(base + 2))) return base;
-  }
-  throw new Error('no free UDP port triple found');
-}
 
 /** Sends PAP requests in order with radclient; returns the reply code name of each. */
 function radclientPap(port: number, requests: readonly { user: string; password: string }[]): string[] {
@@ -50,7 +32,7 @@ function radclientPap(port: number, requests: readonly { user: string; password:
   return [...result.stdout.matchAll(/^Received (Access-\w+)/gm)].map((m) => m[1]!);
 }
 
-describe.runIf(runIt)('password fixture against FreeRADIUS 3.2.1', () => {
+describe.skipIf(skip)('password fixture against FreeRADIUS 3.2.1', () => {
   const users = readFixtureUsers();
   let dir: string;
   let server: RunningFreeRadius;
@@ -60,7 +42,7 @@ describe.runIf(runIt)('password fixture against FreeRADIUS 3.2.1', () => {
     dir = mkdtempSync(join(tmpdir(), 'vutlan-pw-fr-'));
     server = await startFreeRadius({
       dir,
-      port: await freePortTriple(),
+      port: await findFreeUdpPorts(3),
       secret: SECRET,
       users: { kind: 'files', authorizeFile: FIXTURE_AUTHORIZE },
       vutlanDictionary: VUTLAN_DICTIONARY,
