@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { parseUsersFile } from '../policy/users-parser.js';

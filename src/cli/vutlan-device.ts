@@ -19,7 +19,7 @@ program
   .description('run the emulator')
   .option('-c, --config <file>', 'YAML config file', 'config/device.yaml')
   .action(async (o: { config: string }) => {
-    let config;
+    let config: ReturnType<typeof loadDeviceConfig>;
     try {
       config = loadDeviceConfig(o.config);
     } catch (err) {

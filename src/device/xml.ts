@@ -5,7 +5,7 @@
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import type { DeviceErrorType } from './errors.js';
-import { NO_ERROR } from './errors.js';
+import type { NO_ERROR } from './errors.js';
 import { ListNames, type PermissionLists } from './permissions.js';
 import type { RadiusSettings } from './user-store.js';
 

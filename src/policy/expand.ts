@@ -90,7 +90,7 @@ function parseBraced(s: string, start: number, dict?: Dictionary): [Part, number
   }
   const m = /^([A-Za-z0-9\-._/]+)(?::([A-Za-z0-9\-._/]+))?(?:\[([0-9]+|#|\*)\])?/.exec(s.slice(start));
   if (!m) throw new ValueError(`Invalid expansion at "${s.slice(start - 2)}"`);
-  let end = start + m[0].length;
+  const end = start + m[0].length;
   let part: Part;
   if (m[2] === undefined && /^[0-8]$/.test(m[1]!)) {
     part = { kind: 'capture', n: Number(m[1]) };

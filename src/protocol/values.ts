@@ -376,7 +376,7 @@ export function ipv6ToBytes(text: string): Buffer | undefined {
     groups = all;
   }
   const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(g, i * 2));
+  for (let i = 0; i < groups.length; i++) b.writeUInt16BE(groups[i]!, i * 2);
   if (tailV4) tailV4.copy(b, 12);
   return b;
 }

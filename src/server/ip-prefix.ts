@@ -109,7 +109,7 @@ function ipv6Bytes(text: string): Buffer {
   const b = rest === undefined || rest === '' ? [] : rest.split(':');
   const groups = rest === undefined ? a : [...a, ...Array<string>(8 - a.length - b.length).fill('0'), ...b];
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  for (let i = 0; i < groups.length; i++) out.writeUInt16BE(parseInt(groups[i]!, 16), i * 2);
   if (tail.length === 2) {
     out.writeUInt16BE(tail[0]!, 12);
     out.writeUInt16BE(tail[1]!, 14);

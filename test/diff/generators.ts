@@ -73,7 +73,7 @@ export function generateUsersFile(seed: number): string {
       else reply.push(`Filter-Id ${op} "${pick(r, ['f1', 'f2'])}"`);
     }
     if (r() < 0.45) reply.push('Fall-Through = Yes');
-    reply.forEach((item, i) => lines.push(`\t${item}${i < reply.length - 1 ? ',' : ''}`));
+    reply.forEach((item, i) => { lines.push(`\t${item}${i < reply.length - 1 ? ',' : ''}`); });
   }
   return `${lines.join('\n')}\n`;
 }

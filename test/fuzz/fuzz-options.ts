@@ -10,7 +10,7 @@
  * Every input is timed: one that takes longer than {@link PER_INPUT_MS} on three tries fails the
  * property as a hang (vitest's per-test timeout is the backstop for a real infinite loop).
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 const runsFromEnv = Number(process.env.FUZZ_RUNS ?? '');
 /** True when FUZZ_RUNS asks for a long, run-count-driven campaign. */

@@ -22,7 +22,7 @@ describe('readTextFile', () => {
       Buffer.from([0x61, 0xff, 0x62, 0xc3, 0x0a]),
       Buffer.alloc(0),
     ];
-    cases.forEach((bytes, i) => expect(roundTrip(`f${i}`, bytes)).toBe(bytes.toString('utf8')));
+    cases.forEach((bytes, i) => { expect(roundTrip(`f${i}`, bytes)).toBe(bytes.toString('utf8')); });
   });
 
   it('throws ENOENT for a missing file (loaders report "No such file or directory")', () => {

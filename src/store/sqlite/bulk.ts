@@ -82,7 +82,7 @@ export function bulkInsertUsers(path: string, opts: BulkUserOptions): { users: n
         ]);
         insertEntry.run(id, position, bulkUserName(i, prefix), json);
         insertItem.run(id, 'check', 0, 'Cleartext-Password', ':=', credential);
-        reply.forEach(([attr, value], idx) => insertItem.run(id, 'reply', idx, attr, '=', value));
+        reply.forEach(([attr, value], idx) => { insertItem.run(id, 'reply', idx, attr, '=', value); });
       }
       db.exec(ITEMS_JSON_TRIGGERS);
       if (empty) {
@@ -105,7 +105,7 @@ export function bulkUsersFileText(opts: BulkUserOptions): string {
   const parts: string[] = [];
   for (let i = start; i < start + opts.count; i++) {
     const lines = [`${bulkUserName(i, prefix)}\tCleartext-Password := "${bulkUserCredential(i, opts.password)}"`];
-    reply.forEach(([attr, value], idx) => lines.push(`\t${attr} = "${value}"${idx < reply.length - 1 ? ',' : ''}`));
+    reply.forEach(([attr, value], idx) => { lines.push(`\t${attr} = "${value}"${idx < reply.length - 1 ? ',' : ''}`); });
     parts.push(lines.join('\n'));
   }
   return parts.join('\n\n') + '\n';

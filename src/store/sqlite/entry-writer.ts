@@ -100,9 +100,9 @@ export class EntryWriter {
 
   private insertItems(id: number, entry: StoredEntry): void {
     const put = (list: 'check' | 'reply', items: readonly StoredItem[]) => {
-      items.forEach((it, idx) =>
-        this.insertItemStmt.run(id, list, idx, it.attribute, it.op, it.text, it.quote, it.tag ?? null),
-      );
+      items.forEach((it, idx) => {
+        this.insertItemStmt.run(id, list, idx, it.attribute, it.op, it.text, it.quote, it.tag ?? null);
+      });
     };
     put('check', entry.check);
     put('reply', entry.reply);

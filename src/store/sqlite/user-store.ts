@@ -71,7 +71,7 @@ export class UserStore {
    */
   add(name: string, general: EntrySpec, overrides: readonly NasSpec[]): string[] {
     validateName(name);
-    overrides.forEach((o) => nasItem(o.nas));
+    for (const o of overrides) nasItem(o.nas);
     return this.db.transaction(() => {
       if (readEntriesNamed(this.db, name).length > 0) {
         throw new ProfileError('already_exists', `user "${name}" already exists (use "set" to change it)`);
@@ -88,7 +88,7 @@ export class UserStore {
    * general entry, with the general entry's password and lists as its starting point).
    */
   set(name: string, general: EntrySpec, overrides: readonly NasSpec[]): void {
-    overrides.forEach((o) => nasItem(o.nas));
+    for (const o of overrides) nasItem(o.nas);
     this.db.transaction(() => {
       const entries = this.entriesOf(name);
       const generalEntry = entries.find((e) => nasOf(e) === undefined);
