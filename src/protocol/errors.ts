@@ -1,24 +1,25 @@
 /**
- * Why a received datagram was dropped. These strings are stable: they appear in logs, metrics
- * labels and tests. The protocol layer raises the packet-structure and authenticator reasons;
- * the server adds client, rate-limit and duplicate reasons.
+ * Why the codec refuses a received datagram (FreeRADIUS `fr_radius_decode_fail_t`). These codes
+ * are stable: the server's reason catalogue (src/server/reasons.ts) gives each its text, log
+ * level, metric and audit reason, beside the reasons the server itself adds.
  */
-export type DropReason =
-  | 'too_short'
-  | 'bad_length'
-  | 'bad_code'
-  | 'attribute_too_short'
-  | 'attribute_overflow'
-  | 'attribute_type_zero'
-  | 'too_many_attributes'
-  | 'bad_message_authenticator_length'
-  | 'bad_message_authenticator'
-  | 'missing_message_authenticator'
-  | 'bad_request_authenticator'
-  | 'eap_with_password'
-  | 'unknown_client'
-  | 'rate_limited'
-  | 'duplicate_in_progress';
+export const PACKET_DROP_REASONS = [
+  'too_short',
+  'bad_length',
+  'bad_code',
+  'attribute_too_short',
+  'attribute_overflow',
+  'attribute_type_zero',
+  'too_many_attributes',
+  'bad_message_authenticator_length',
+  'bad_message_authenticator',
+  'missing_message_authenticator',
+  'bad_request_authenticator',
+  'eap_with_password',
+] as const;
+
+/** A reason the codec drops a datagram for. */
+export type PacketDropReason = (typeof PACKET_DROP_REASONS)[number];
 
 /**
  * A datagram that must be silently discarded (no reply). `reason` is the stable drop code;
@@ -26,7 +27,7 @@ export type DropReason =
  */
 export class PacketError extends Error {
   constructor(
-    readonly reason: DropReason,
+    readonly reason: PacketDropReason,
     message: string,
   ) {
     super(message);

@@ -3,7 +3,7 @@ import type { Dictionary } from '../protocol/dictionary.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { authorizeAndAuthenticate, type EntrySource } from '../policy/evaluator.js';
 import type { UserSource } from '../store/source.js';
-import type { AuthFailReason } from './auth-fail-log.js';
+import { rejectReason, type RejectReason } from './reasons.js';
 
 /**
  * The authorize + authenticate stage: the user sources (in configured order) as one entry list,
@@ -19,7 +19,7 @@ export interface AccessDecision {
   /** Attributes to send (already filtered for a reject). */
   reply: readonly Avp[];
   /** Why it was rejected (auth-fail log reason code). */
-  reason?: AuthFailReason;
+  reason?: RejectReason;
   detail?: string;
   /** Password scheme used (Cleartext-Password, SSHA2-512-Password, CHAP, ...). */
   scheme?: string;
@@ -67,7 +67,7 @@ export function decideAccess(
   if (d.scheme) out.scheme = d.scheme;
   if (d.detail) out.detail = d.detail;
   if (d.code === 'reject') {
-    out.reason = d.reason === 'accepted' || d.reason === 'auth_type_accept' || d.reason === 'do_not_respond' ? 'rejected' : d.reason;
+    out.reason = rejectReason(d.reason);
     if (d.reason === 'wrong_password' && userPassword) out.wrongPassword = userPassword;
   }
   return out;

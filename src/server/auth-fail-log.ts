@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { JsonLinesFile } from './json-lines-file.js';
+import type { AuditReason } from './reasons.js';
 
 /**
  * The audit trail of failed logins: one JSON line per rejected or dropped request, with when,
@@ -8,23 +9,6 @@ import type { JsonLinesFile } from './json-lines-file.js';
  * (HMAC-SHA256 under a per-process random key, 8 hex digits), so the same wrong password tried
  * again can be told apart from guessing without the log revealing anything about it.
  */
-
-/** Stable reason codes of the auth-fail log (also used in debug logs and tests). */
-export type AuthFailReason =
-  | 'unknown_client'
-  | 'bad_message_authenticator'
-  | 'missing_message_authenticator'
-  | 'malformed'
-  | 'bad_code'
-  | 'bad_request_authenticator'
-  | 'no_matching_entry'
-  | 'wrong_password'
-  | 'no_password'
-  | 'auth_type_reject'
-  | 'invalid_user_name'
-  | 'unsupported_auth_type'
-  | 'rejected'
-  | 'internal_error';
 
 /** One auth-fail record, as written (keys are the JSON keys). */
 export interface AuthFailRecord {
@@ -35,7 +19,8 @@ export interface AuthFailRecord {
   nas_ip: string | null;
   nas_id: string | null;
   user: string | null;
-  reason: AuthFailReason;
+  /** Why, from the reason catalogue (src/server/reasons.ts). */
+  reason: AuditReason;
   /** The protocol drop code or evaluator detail, when it says more than `reason`. */
   detail?: string;
   /** 8 hex digits of HMAC-SHA256(process key, password) for wrong passwords. */

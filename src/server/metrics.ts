@@ -11,79 +11,12 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
-import type { DropReason } from '../protocol/errors.js';
 import type { Entry } from '../policy/entry.js';
 import type { UserSource } from '../store/source.js';
 import { parsePrefix, prefixContains, type IpPrefix } from './ip-prefix.js';
 import type { MetricsSource } from './metrics-http.js';
+import { DROPS, DROP_REASONS, type DropReason } from './reasons.js';
 import { RadiusCounters, type ClientStatsView, type StatsSource } from './status-counters.js';
-
-/** Drop codes raised by the protocol layer and the receive path (src/protocol/errors.ts). */
-export const PROTOCOL_DROP_REASONS = [
-  'too_short',
-  'bad_length',
-  'bad_code',
-  'attribute_too_short',
-  'attribute_overflow',
-  'attribute_type_zero',
-  'too_many_attributes',
-  'bad_message_authenticator_length',
-  'bad_message_authenticator',
-  'missing_message_authenticator',
-  'bad_request_authenticator',
-  'eap_with_password',
-  'unknown_client',
-  'rate_limited',
-  'duplicate_in_progress',
-] as const satisfies readonly DropReason[];
-
-// Compile-time check that the list above names every DropReason.
-type MissingDropReason = Exclude<DropReason, (typeof PROTOCOL_DROP_REASONS)[number]>;
-const everyDropReasonListed: [MissingDropReason] extends [never] ? true : never = true;
-void everyDropReasonListed;
-
-/**
- * Drop codes only the server raises: `wrong_port` (a packet code the listener does not take,
- * e.g. Accounting-Request on the auth port), `status_server_disabled`, `overloaded` (the
- * reject-delay queue or another bounded table is full), `no_response` (policy decided not to
- * answer), `internal_error` (a bug caught at the top of the request path).
- */
-export const SERVER_DROP_REASONS = [
-  'wrong_port',
-  'status_server_disabled',
-  'overloaded',
-  'no_response',
-  'internal_error',
-] as const;
-
-/** Every drop code the server reports; metrics carry exactly these as the `reason` label. */
-export type ServerDropReason = DropReason | (typeof SERVER_DROP_REASONS)[number];
-
-/** Which FreeRADIUS statistics counter a drop reason feeds (stats.c semantics). */
-function statsField(reason: string): 'malformed' | 'badAuthenticators' | 'unknownTypes' | 'duplicates' | 'dropped' {
-  switch (reason) {
-    case 'too_short':
-    case 'bad_length':
-    case 'attribute_too_short':
-    case 'attribute_overflow':
-    case 'attribute_type_zero':
-    case 'too_many_attributes':
-    case 'bad_message_authenticator_length':
-    case 'missing_message_authenticator':
-    case 'eap_with_password':
-      return 'malformed';
-    case 'bad_message_authenticator':
-    case 'bad_request_authenticator':
-      return 'badAuthenticators';
-    case 'bad_code':
-    case 'wrong_port':
-      return 'unknownTypes';
-    case 'duplicate_in_progress':
-      return 'duplicates';
-    default:
-      return 'dropped';
-  }
-}
 
 /** Latency histogram bounds in seconds (prometheus `le`), 50 us to 2.5 s. */
 export const LATENCY_BUCKETS: readonly number[] = [
@@ -223,8 +156,8 @@ export class ClientMetrics implements ClientStatsView {
   }
 
   /** A packet from this (known) client was dropped; counts it globally too. */
-  drop(reason: ServerDropReason, requestCode?: number): void {
-    this.countersFor(requestCode)[statsField(reason)]++;
+  drop(reason: DropReason, requestCode?: number): void {
+    this.countersFor(requestCode)[DROPS[reason].stats]++;
     this.server.drop(reason, requestCode);
   }
 
@@ -266,14 +199,14 @@ export class ServerMetrics implements StatsSource, MetricsSource {
 
   private readonly clients = new Map<string, ClientMetrics>();
   private readonly stores = new Map<string, StoreLookupMetrics>();
-  private readonly drops = new Map<string, { n: number }>();
+  private readonly drops = new Map<DropReason, { n: number }>();
   private readonly now: () => number;
 
   constructor(opts: ServerMetricsOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.startTime = Math.floor(this.now() / 1000);
     this.hupTime = this.startTime;
-    for (const r of [...PROTOCOL_DROP_REASONS, ...SERVER_DROP_REASONS]) this.drops.set(r, { n: 0 });
+    for (const r of DROP_REASONS) this.drops.set(r, { n: 0 });
     this.registerCollectors();
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -300,18 +233,18 @@ export class ServerMetrics implements StatsSource, MetricsSource {
    * limits applied globally); known clients' drops go through {@link ClientMetrics.drop}, which
    * calls this.
    */
-  drop(reason: ServerDropReason, requestCode?: number): void {
+  drop(reason: DropReason, requestCode?: number): void {
     let d = this.drops.get(reason);
     if (d === undefined) {
       d = { n: 0 };
       this.drops.set(reason, d);
     }
     d.n++;
-    this.countersFor(requestCode)[statsField(reason)]++;
+    this.countersFor(requestCode)[DROPS[reason].stats]++;
   }
 
   /** Number of drops counted under `reason` so far. */
-  dropped(reason: ServerDropReason): number {
+  dropped(reason: DropReason): number {
     return this.drops.get(reason)?.n ?? 0;
   }
 

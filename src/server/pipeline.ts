@@ -7,16 +7,17 @@ import { PacketError } from '../protocol/errors.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { decideAccess, type AccessDecision } from './access-decision.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
-import type { AuthFailLog, AuthFailReason } from './auth-fail-log.js';
+import type { AuthFailLog } from './auth-fail-log.js';
 import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
 import type { ListenerType } from './config.js';
 import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
 import type { JsonLinesFile } from './json-lines-file.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
-import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.js';
+import type { ClientMetrics, ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
+import { DROPS, type DropReason } from './reasons.js';
 import { RequestIds } from './request-id.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -32,12 +33,10 @@ import type { Snapshot } from './snapshot.js';
  *   6. encodeReply      Message-Authenticator first, Response Authenticator, Proxy-State
  *   7. sendReply        at once, or after reject_delay for Access-Reject
  *
- * Every failure is a drop with a stable reason code, logged rate-limited and written to the
- * auth-fail log; an unexpected exception is a logged `internal_error` drop, never a crash.
+ * Every failure is a drop with a stable reason code of the catalogue (reasons.ts), logged at
+ * the level the catalogue gives (warn lines rate-limited) and written to the auth-fail log; an
+ * unexpected exception is a logged `internal_error` drop, never a crash.
  */
-
-/** Drop codes raised here in addition to the codec's (same names as the metrics use). */
-export type ServerDrop = 'wrong_port' | 'status_server_disabled' | 'overloaded' | 'no_response' | 'internal_error';
 
 /** What the pipeline needs of a listening socket. */
 export interface ListenerPort {
@@ -81,11 +80,12 @@ export interface PipelineEnv {
 
 /** Outcome of one datagram. */
 export type PipelineEvent =
-  | { kind: 'drop'; reason: string; client: Client | undefined }
+  | { kind: 'drop'; reason: DropReason; client: Client | undefined }
   | { kind: 'reply'; code: number; client: Client; duplicate: boolean; latencyNs: bigint };
 
+/** A drop raised by a stage (the codec raises PacketError). */
 class Drop extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(readonly reason: DropReason, message: string) {
     super(message);
   }
 }
@@ -346,7 +346,7 @@ export class RequestPipeline {
   }
 
   private drop(req: Request, err: unknown): void {
-    let reason: string;
+    let reason: DropReason;
     let message: string;
     if (err instanceof Drop || err instanceof PacketError) {
       reason = err.reason;
@@ -356,27 +356,25 @@ export class RequestPipeline {
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     }
     req.state.duplicates.abandon(req.dup);
-    if (req.client) this.metricsOf(req.client).drop(reason as ServerDropReason, req.code);
-    else this.env.metrics.drop(reason as ServerDropReason, req.code);
+    if (req.client) this.metricsOf(req.client).drop(reason, req.code);
+    else this.env.metrics.drop(reason, req.code);
     this.env.observe?.({ kind: 'drop', reason, client: req.client });
     const fields = { req_id: requestIds.format(req.n), reason, client: req.client?.name ?? null, src: req.address, src_port: req.port };
     this.env.trace?.(`(${req.n}) Dropping packet from ${req.address}:${req.port}: ${reason}: ${message}`);
-    if (reason === 'duplicate_in_progress') {
-      this.env.log.debug(fields, message);
-      return;
-    }
-    if (reason === 'internal_error') this.env.log.error(fields, message);
+    const info = DROPS[reason];
+    if (info.level === 'debug') this.env.log.debug(fields, message);
+    else if (info.level === 'error') this.env.log.error(fields, message);
     else this.env.dropLog.log(reason, fields, message);
 
     const { authFail } = req.state;
-    if (!authFail.enabled) return;
+    if (!authFail.enabled || info.audit === null) return;
     const record = {
       src: req.address,
       src_port: req.port,
       client: req.client?.name ?? null,
       ...(req.packet ? nasAndUser(req.packet) : { nas_ip: null, nas_id: null, user: null }),
-      reason: auditReason(reason),
-      ...(auditReason(reason) !== reason ? { detail: reason } : {}),
+      reason: info.audit,
+      ...(info.audit !== reason ? { detail: reason } : {}),
       action: 'drop' as const,
     };
     this.env.dropAuditLog.log(reason, record, '');
@@ -428,20 +426,4 @@ function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | n
     else if (a.def.type === 32) nasId = a.value.toString('utf8');
   }
   return { nas_ip: nasIp, nas_id: nasId, user };
-}
-
-const MALFORMED = new Set([
-  'too_short', 'bad_length', 'attribute_too_short', 'attribute_overflow', 'attribute_type_zero',
-  'too_many_attributes', 'bad_message_authenticator_length', 'eap_with_password',
-]);
-
-/** The auth-fail reason code of a drop reason (packet-structure problems are all `malformed`). */
-export function auditReasonOf(reason: string): AuthFailReason {
-  return auditReason(reason) as AuthFailReason;
-}
-
-function auditReason(reason: string): AuthFailReason | string {
-  if (MALFORMED.has(reason)) return 'malformed';
-  if (reason === 'wrong_port') return 'bad_code';
-  return reason;
 }

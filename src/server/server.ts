@@ -10,7 +10,8 @@ import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import { MetricsHttpServer } from './metrics-http.js';
 import { ServerMetrics, countLookups } from './metrics.js';
-import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } from './pipeline.js';
+import { RequestPipeline, type PipelineEvent, type ServerState } from './pipeline.js';
+import { DROPS, isDropReason } from './reasons.js';
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
@@ -76,17 +77,17 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   let state = buildState(first, undefined, logger, senders);
 
   // one line per drop reason per second, then a count of what was suppressed
-  const dropLog = new RateLimitedLogger((fields, msg) => {
-    if (fields.reason === 'internal_error') logger.error(fields, msg);
-    else logger.warn(fields, msg);
-  }, 1, 1000);
+  const dropLog = new RateLimitedLogger((fields, msg) => logger.warn(fields, msg), 1, 1000);
   const dropAuditLog = new RateLimitedLogger((fields) => {
     const authFail = state.authFail;
     if ('suppressed' in fields) {
       // a flood must not fill the disk: past 100 lines per reason per second only a count is written
+      const key = String(fields.key);
+      const audit = isDropReason(key) ? DROPS[key].audit : null;
+      if (audit === null) return;
       authFail.write({
         src: '', src_port: 0, client: null, nas_ip: null, nas_id: null, user: null,
-        reason: auditReasonOf(String(fields.key)),
+        reason: audit,
         detail: `${String(fields.suppressed)} more drops (${String(fields.key)}) not logged in the last second`,
         action: 'drop',
       });

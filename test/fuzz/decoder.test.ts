@@ -16,7 +16,7 @@ import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { PacketError } from '../../src/protocol/errors.js';
 import type { Packet } from '../../src/protocol/packet.js';
-import { PROTOCOL_DROP_REASONS } from '../../src/server/metrics.js';
+import { PACKET_DROP_REASONS } from '../../src/protocol/errors.js';
 import { TEST_TIMEOUT_MS, describeError, fuzzParams, timed } from './fuzz-options.js';
 import { applyByteMutations, byteMutations } from './mutate.js';
 import { allSeeds, structuredSeeds, type Seed } from './seeds.js';
@@ -26,7 +26,7 @@ beforeAll(() => {
   dict = loadDictionary(new URL('../../dictionaries/dictionary', import.meta.url).pathname);
 });
 
-const KNOWN_REASONS = new Set<string>(PROTOCOL_DROP_REASONS);
+const KNOWN_REASONS = new Set<string>(PACKET_DROP_REASONS);
 
 /**
  * Independent structural oracle: the reasons a drop may carry, or 'ok'. Like FreeRADIUS the

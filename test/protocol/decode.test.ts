@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodePacket, peekHeader } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
-import { PacketError, type DropReason } from '../../src/protocol/errors.js';
+import { PacketError, type PacketDropReason } from '../../src/protocol/errors.js';
 import { attrs, datagram, vsa, type RawAttr } from './raw-packet.js';
 
 const LOCAL_DICTIONARY = fileURLToPath(new URL('../../dictionaries/dictionary', import.meta.url));
@@ -21,7 +21,7 @@ beforeAll(() => {
   dict = loadDictionary(LOCAL_DICTIONARY);
 });
 
-function dropReason(buf: Buffer, opts?: { maxAttributes?: number }): DropReason | 'accepted' {
+function dropReason(buf: Buffer, opts?: { maxAttributes?: number }): PacketDropReason | 'accepted' {
   try {
     decodePacket(buf, dict, opts);
     return 'accepted';
@@ -79,7 +79,7 @@ describe('peekHeader', () => {
 });
 
 describe('decodePacket drops malformed packets (FreeRADIUS rad_packet_ok)', () => {
-  const cases: [string, Buffer, DropReason | 'accepted'][] = [
+  const cases: [string, Buffer, PacketDropReason | 'accepted'][] = [
     ['19-octet datagram', Buffer.alloc(19, 1), 'too_short'],
     ['datagram shorter than Length (truncated)', req([[1, 'bob']], 40), 'too_short'],
     ['Length below 20', req([[1, 'bob']], 12), 'bad_length'],

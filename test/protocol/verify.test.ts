@@ -4,7 +4,7 @@ import { decodePacket, verifyRequest } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { encodeRequest, encodeResponse } from '../../src/protocol/encode.js';
-import { PacketError, type DropReason } from '../../src/protocol/errors.js';
+import { PacketError, type PacketDropReason } from '../../src/protocol/errors.js';
 import { attrs, datagram, md5, signMessageAuthenticator, valueOffset } from './raw-packet.js';
 
 const LOCAL_DICTIONARY = fileURLToPath(new URL('../../dictionaries/dictionary', import.meta.url));
@@ -21,7 +21,7 @@ beforeAll(() => {
   dict = loadDictionary(LOCAL_DICTIONARY);
 });
 
-function verdict(buf: Buffer, secret = KEY, opts?: { requireMessageAuthenticator?: boolean }): DropReason | boolean {
+function verdict(buf: Buffer, secret = KEY, opts?: { requireMessageAuthenticator?: boolean }): PacketDropReason | boolean {
   try {
     return verifyRequest(buf, decodePacket(buf, dict), secret, opts).hadMessageAuthenticator;
   } catch (err) {

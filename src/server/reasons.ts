@@ -1,0 +1,128 @@
+/**
+ * The catalogue of reasons: why a datagram got no answer (a drop) or an Access-Reject (a
+ * reject). Each code is stable and is, at once, the `reason` of log lines, the `reason` label
+ * of `radius_dropped_packets_total`, the auth-fail log's `reason` (or `detail`), and the
+ * FreeRADIUS statistics counter it feeds. Nothing else in the server lists reasons: pipeline,
+ * metrics, Status-Server statistics and the audit log all read this table.
+ *
+ * Codes come from three places: the codec (`PacketDropReason`, src/protocol/errors.ts), the
+ * pipeline (client, limits, duplicates, policy), and the evaluator (`DecisionReason`).
+ */
+import type { DecisionReason } from '../policy/evaluator.js';
+import { PACKET_DROP_REASONS, type PacketDropReason } from '../protocol/errors.js';
+import type { RadiusCounters } from './status-counters.js';
+
+/** The FreeRADIUS statistics counter (`fr_stats_t`, stats.c) a drop is counted under. */
+export type StatsCounter = keyof Pick<RadiusCounters, 'malformed' | 'badAuthenticators' | 'unknownTypes' | 'duplicates' | 'dropped'>;
+
+/** What the catalogue says about one drop reason. */
+export interface DropInfo {
+  /** What happened, in a few words. */
+  readonly text: string;
+  /**
+   * The auth-fail log's `reason`; the drop code goes to `detail` when they differ (every
+   * packet-structure problem is `malformed` there). `null`: the drop is not audited.
+   */
+  readonly audit: AuditReason | null;
+  /** The FreeRADIUS statistics counter it feeds. */
+  readonly stats: StatsCounter;
+  /**
+   * Level of its log line: `warn` lines are rate-limited per reason (floods must not flood the
+   * log), `debug` and `error` are written as they come.
+   */
+  readonly level: 'debug' | 'warn' | 'error';
+}
+
+/** Drops only the server raises (the codec raises the {@link PacketDropReason}s). */
+export const SERVER_DROP_REASONS = [
+  'unknown_client',
+  'rate_limited',
+  'duplicate_in_progress',
+  'wrong_port',
+  'status_server_disabled',
+  'overloaded',
+  'no_response',
+  'internal_error',
+] as const;
+
+/** Every drop code the server reports. */
+export type DropReason = PacketDropReason | (typeof SERVER_DROP_REASONS)[number];
+
+/** Why an Access-Reject was sent: the evaluator's reject reasons, `rejected` for any other. */
+export type RejectReason = Exclude<DecisionReason, 'accepted' | 'auth_type_accept' | 'do_not_respond'> | 'rejected';
+
+/** The auth-fail log's reason codes. */
+export type AuditReason =
+  | 'malformed'
+  | 'bad_code'
+  | 'bad_message_authenticator'
+  | 'missing_message_authenticator'
+  | 'bad_request_authenticator'
+  | 'unknown_client'
+  | 'rate_limited'
+  | 'status_server_disabled'
+  | 'overloaded'
+  | 'no_response'
+  | 'internal_error'
+  | RejectReason;
+
+const malformed = (text: string): DropInfo => ({ text, audit: 'malformed', stats: 'malformed', level: 'warn' });
+
+/** The drop catalogue, one entry per {@link DropReason} (the compiler checks none is missing). */
+export const DROPS: { readonly [R in DropReason]: DropInfo } = {
+  // the codec (FreeRADIUS rad_packet_ok / rad_verify)
+  too_short: malformed('datagram shorter than 20 octets or than its Length field'),
+  bad_length: malformed('Length field outside 20..4096'),
+  bad_code: { text: 'packet code 0 or above 51', audit: 'bad_code', stats: 'unknownTypes', level: 'warn' },
+  attribute_too_short: malformed('attribute length below 2, or a trailing octet'),
+  attribute_overflow: malformed('attribute runs past the end of the packet'),
+  attribute_type_zero: malformed('attribute type 0'),
+  too_many_attributes: malformed('more attributes than security.max_attributes, or 255 of one type'),
+  bad_message_authenticator_length: malformed('Message-Authenticator is not 16 octets'),
+  eap_with_password: malformed('EAP-Message together with User-, CHAP- or ARAP-Password'),
+  missing_message_authenticator: {
+    text: 'Message-Authenticator required (Status-Server, EAP, require_message_authenticator) but absent',
+    audit: 'missing_message_authenticator', stats: 'malformed', level: 'warn',
+  },
+  bad_message_authenticator: {
+    text: 'Message-Authenticator does not verify (wrong secret?), or appears twice',
+    audit: 'bad_message_authenticator', stats: 'badAuthenticators', level: 'warn',
+  },
+  bad_request_authenticator: {
+    text: 'Accounting/CoA/Disconnect Request Authenticator does not verify (wrong secret?)',
+    audit: 'bad_request_authenticator', stats: 'badAuthenticators', level: 'warn',
+  },
+  // the pipeline
+  unknown_client: { text: 'source address matches no configured client', audit: 'unknown_client', stats: 'dropped', level: 'warn' },
+  rate_limited: { text: 'max_pps or max_pps_per_client exceeded', audit: 'rate_limited', stats: 'dropped', level: 'warn' },
+  duplicate_in_progress: { text: 'retransmission of a request still being processed', audit: null, stats: 'duplicates', level: 'debug' },
+  wrong_port: { text: 'packet code this listener does not take (e.g. Accounting-Request on auth)', audit: 'bad_code', stats: 'unknownTypes', level: 'warn' },
+  status_server_disabled: { text: 'Status-Server while security.status_server is off', audit: 'status_server_disabled', stats: 'dropped', level: 'warn' },
+  overloaded: { text: 'a bounded queue (reject_delay) is full', audit: 'overloaded', stats: 'dropped', level: 'warn' },
+  no_response: { text: 'policy said Response-Packet-Type := Do-Not-Respond', audit: 'no_response', stats: 'dropped', level: 'warn' },
+  internal_error: { text: 'a bug: an exception while handling the packet', audit: 'internal_error', stats: 'dropped', level: 'error' },
+};
+
+/** Every drop code, in catalogue order (metrics export all of them from the start, at 0). */
+export const DROP_REASONS: readonly DropReason[] = [...PACKET_DROP_REASONS, ...SERVER_DROP_REASONS];
+
+/** The reject catalogue: what each {@link RejectReason} of the auth-fail log means. */
+export const REJECTS: { readonly [R in RejectReason]: string } = {
+  no_matching_entry: 'no users entry matched',
+  no_password: 'an entry matched but there is no usable password, or the request has none',
+  wrong_password: 'the password check failed',
+  auth_type_reject: 'Auth-Type := Reject',
+  invalid_user_name: 'filter_username rejected the User-Name',
+  unsupported_auth_type: 'Auth-Type names a method this server does not implement',
+  rejected: 'rejected by policy (Response-Packet-Type := Access-Reject and the like)',
+};
+
+/** The reject reason of an evaluator decision that ended in an Access-Reject. */
+export function rejectReason(reason: DecisionReason): RejectReason {
+  return reason === 'accepted' || reason === 'auth_type_accept' || reason === 'do_not_respond' ? 'rejected' : reason;
+}
+
+/** True when `code` is a drop code of the catalogue (for codes read back from log fields). */
+export function isDropReason(code: string): code is DropReason {
+  return Object.hasOwn(DROPS, code);
+}
