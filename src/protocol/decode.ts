@@ -2,13 +2,19 @@
  * Decoding and verification of received RADIUS packets (RFC 2865, 2866, 2869, 3579, 5080, 5997),
  * with the structural checks of FreeRADIUS 3.2 `rad_packet_ok` / `rad_verify`. Every rejection is
  * a {@link PacketError}: the packet must be dropped silently.
+ *
+ * Three steps, in this order, so nothing expensive happens for a packet that will be dropped:
+ * {@link checkPacket} (one structural pass, no allocation but Proxy-State views),
+ * {@link verifyRequest} (authenticators, with the secret), {@link decodeAttributes} (attribute
+ * values; hidden ones revealed). {@link decodePacket} is the first and last for callers that
+ * verify nothing (replies, tests).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Avp } from './attribute.js';
 import { Code } from './codes.js';
 import { EXTENDED_VENDOR_BASE, noFlags, type AttributeDef, type Dictionary, type VendorDef } from './dictionary.js';
 import { PacketError } from './errors.js';
-import { findMessageAuthenticator, verifyMessageAuthenticator } from './message-authenticator.js';
+import { verifyMessageAuthenticator } from './message-authenticator.js';
 import { Attr, HEADER_LENGTH, MAX_PACKET_LENGTH, type Packet } from './packet.js';
 import { revealTunnelPassword, revealUserPassword } from './password.js';
 
@@ -24,7 +30,7 @@ const MAX_CODE = 52;
  * than 20 octets or than its Length field, `bad_length` when Length is outside 20..4096.
  * Octets after Length are padding and ignored.
  */
-export function peekHeader(buf: Buffer): { code: number; identifier: number; length: number } {
+export function peekHeader(buf: Buffer): PacketHeader {
   if (buf.length < HEADER_LENGTH) {
     throw new PacketError('too_short', `packet is too short (${buf.length} octets, at least 20 needed)`);
   }
@@ -38,10 +44,32 @@ export function peekHeader(buf: Buffer): { code: number; identifier: number; len
   return { code: buf[0]!, identifier: buf[1]!, length };
 }
 
-/** Options of {@link decodePacket}. */
-export interface DecodeOptions {
+/** The header fields {@link peekHeader} reads. */
+export interface PacketHeader {
+  code: number;
+  identifier: number;
+  /** The Length field (octets after it are padding). */
+  length: number;
+}
+
+/** Options of {@link checkPacket}. */
+export interface CheckOptions {
   /** Drop packets with more attributes than this (FreeRADIUS `max_attributes`, default 200). */
   maxAttributes?: number;
+}
+
+/** What the structural pass found: enough to verify the packet and to answer it. */
+export interface PacketLayout extends PacketHeader {
+  /** Offset of the Message-Authenticator value; -1 when absent, -2 when there is more than one. */
+  messageAuthenticator: number;
+  /** An EAP-Message is present (Message-Authenticator is then required). */
+  hasEap: boolean;
+  /** Proxy-State values in order (views into the datagram), for the reply; undefined when none. */
+  proxyState: Buffer[] | undefined;
+}
+
+/** Options of {@link decodePacket}. */
+export interface DecodeOptions extends CheckOptions {
   /**
    * When given (with the request's own authenticator in the header), hidden attributes are
    * revealed: User-Password style (`encrypt=1`) values hold the plaintext, Tunnel-Password style
@@ -54,22 +82,31 @@ export interface DecodeOptions {
 const perType = new Uint16Array(256);
 
 /**
- * Decodes a datagram into a Packet after strict structural checks (throws PacketError):
- * header ({@link peekHeader}); code 1..51; every attribute of type != 0, length >= 2, inside
- * the packet, no leftover octet; Message-Authenticator exactly 18 octets; at most `maxAttributes`
- * attributes and 255 of one type; EAP-Message never with User-/CHAP-/ARAP-Password.
- * Attribute values are views into `buf` (not copies), except revealed or re-tagged ones.
- * Vendor-Specific attributes become one Avp per sub-attribute; a malformed one is kept whole as
- * a raw `Attr-26` octets Avp, as FreeRADIUS does. Unknown attributes get `Attr-...` definitions.
+ * Decodes a datagram into a Packet after the structural checks of {@link checkPacket} (throws
+ * PacketError), without verifying anything: for replies, and where a caller verifies nothing.
  */
 export function decodePacket(buf: Buffer, dict: Dictionary, opts: DecodeOptions = {}): Packet {
-  const { code, identifier, length } = peekHeader(buf);
+  return decodeAttributes(buf, checkPacket(buf, opts), dict, opts.secret);
+}
+
+/**
+ * The structural pass (FreeRADIUS `fr_radius_ok`; throws PacketError): header
+ * ({@link peekHeader}, or the `header` already read); code 1..51; every attribute of type != 0,
+ * length >= 2, inside the packet, no leftover octet; Message-Authenticator exactly 18 octets;
+ * at most `maxAttributes` attributes and 255 of one type; EAP-Message never with
+ * User-/CHAP-/ARAP-Password. Records where Message-Authenticator is, whether EAP-Message is
+ * there, and the Proxy-State values.
+ */
+export function checkPacket(buf: Buffer, opts: CheckOptions = {}, header: PacketHeader = peekHeader(buf)): PacketLayout {
+  const { code, identifier, length } = header;
   if (code === 0 || code >= MAX_CODE) throw new PacketError('bad_code', `Invalid packet code ${code}`);
   const maxAttributes = opts.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
 
-  // Pass 1: structure only (no allocation), in FreeRADIUS's order of checks.
+  // In FreeRADIUS's order of checks.
   perType.fill(0);
   let count = 0;
+  let messageAuthenticator = -1;
+  let proxyState: Buffer[] | undefined;
   for (let off = HEADER_LENGTH; off < length; ) {
     if (off + 2 > length) {
       throw new PacketError('attribute_too_short', 'packet contains a trailing octet after the last attribute');
@@ -79,8 +116,11 @@ export function decodePacket(buf: Buffer, dict: Dictionary, opts: DecodeOptions 
     if (type === 0) throw new PacketError('attribute_type_zero', 'attribute 0 is invalid');
     if (len < 2) throw new PacketError('attribute_too_short', `attribute ${type} too short`);
     if (off + len > length) throw new PacketError('attribute_overflow', `attribute ${type} data overflows the packet`);
-    if (type === Attr.MessageAuthenticator && len !== 18) {
-      throw new PacketError('bad_message_authenticator_length', `Message-Authenticator has invalid length ${len - 2}`);
+    if (type === Attr.MessageAuthenticator) {
+      if (len !== 18) throw new PacketError('bad_message_authenticator_length', `Message-Authenticator has invalid length ${len - 2}`);
+      messageAuthenticator = messageAuthenticator === -1 ? off + 2 : -2;
+    } else if (type === Attr.ProxyState) {
+      (proxyState ??= []).push(buf.subarray(off + 2, off + len));
     }
     if (++count > maxAttributes) {
       throw new PacketError('too_many_attributes', `Possible DoS attack: more than ${maxAttributes} attributes`);
@@ -94,8 +134,20 @@ export function decodePacket(buf: Buffer, dict: Dictionary, opts: DecodeOptions 
       (perType[Attr.UserPassword]! > 0 || perType[Attr.ChapPassword]! > 0 || perType[Attr.ArapPassword]! > 0)) {
     throw new PacketError('eap_with_password', 'Packet contains EAP-Message and non-EAP authentication attribute');
   }
+  return { code, identifier, length, messageAuthenticator, hasEap: perType[Attr.EapMessage]! > 0, proxyState };
+}
 
-  // Pass 2: attributes.
+/**
+ * The attributes of a datagram that passed {@link checkPacket} (and, for a request, should
+ * first pass {@link verifyRequest}). With `secret` (and the request's own authenticator in the
+ * header) hidden attributes are revealed: User-Password style (`encrypt=1`) values hold the
+ * plaintext, Tunnel-Password style (`encrypt=2`) the password.
+ * Attribute values are views into `buf` (not copies), except revealed or re-tagged ones.
+ * Vendor-Specific attributes become one Avp per sub-attribute; a malformed one is kept whole as
+ * a raw `Attr-26` octets Avp, as FreeRADIUS does. Unknown attributes get `Attr-...` definitions.
+ */
+export function decodeAttributes(buf: Buffer, layout: PacketLayout, dict: Dictionary, secret?: Buffer): Packet {
+  const { code, identifier, length } = layout;
   const authenticator = buf.subarray(4, HEADER_LENGTH);
   const attributes: Avp[] = [];
   const raw = rawDefs(dict);
@@ -105,7 +157,7 @@ export function decodePacket(buf: Buffer, dict: Dictionary, opts: DecodeOptions 
     const value = buf.subarray(off + 2, end);
     off = end;
     if (type === Attr.VendorSpecific) {
-      decodeVendorSpecific(value, dict, raw, attributes, authenticator, opts.secret);
+      decodeVendorSpecific(value, dict, raw, attributes, authenticator, secret);
       continue;
     }
     if (type >= 241 && type <= 246) {
@@ -114,7 +166,7 @@ export function decodePacket(buf: Buffer, dict: Dictionary, opts: DecodeOptions 
     }
     const def = dict.standardAttribute(type) ?? raw.get(0, type, `Attr-${type}`);
     if (def.flags.hasTag || def.flags.encrypt !== 0) {
-      attributes.push(special(def, value, authenticator, opts.secret));
+      attributes.push(special(def, value, authenticator, secret));
     } else {
       attributes.push({ def, value });
     }
@@ -264,8 +316,8 @@ export interface VerifyOptions {
 }
 
 /**
- * Verifies a decoded request against the client's secret, over the datagram as received
- * (throws PacketError):
+ * Verifies a request that passed {@link checkPacket} against the client's secret, over the
+ * datagram as received, before any attribute is decoded (throws PacketError):
  * - Message-Authenticator, when present, must be the HMAC-MD5 of the packet with its value
  *   zeroed (`bad_message_authenticator`); for Accounting/CoA/Disconnect requests the header
  *   authenticator counts as zeros. It is required (`missing_message_authenticator`) for
@@ -276,22 +328,16 @@ export interface VerifyOptions {
  */
 export function verifyRequest(
   buf: Buffer,
-  packet: Packet,
+  layout: PacketLayout,
   secret: Buffer,
   opts: VerifyOptions = {},
 ): { hadMessageAuthenticator: boolean } {
-  const length = buf.readUInt16BE(2);
-  const code = packet.code;
+  const { code, length, messageAuthenticator: maOffset } = layout;
   const zeroAuthenticator = code === Code.AccountingRequest || code === Code.CoARequest || code === Code.DisconnectRequest;
 
-  const maOffset = findMessageAuthenticator(buf, length);
   if (maOffset === -2) throw new PacketError('bad_message_authenticator', 'more than one Message-Authenticator');
   if (maOffset === -1) {
-    let eap = false;
-    for (const avp of packet.attributes) {
-      if (avp.def.vendorId === 0 && avp.def.type === Attr.EapMessage) { eap = true; break; }
-    }
-    if (code === Code.StatusServer || eap || opts.requireMessageAuthenticator) {
+    if (code === Code.StatusServer || layout.hasEap || opts.requireMessageAuthenticator) {
       throw new PacketError(
         'missing_message_authenticator',
         'Insecure packet: Packet does not contain required Message-Authenticator attribute',

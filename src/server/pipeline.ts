@@ -1,10 +1,10 @@
 import type pino from 'pino';
 import type { Avp } from '../protocol/attribute.js';
 import { Code, codeName } from '../protocol/codes.js';
-import { decodePacket, peekHeader, verifyRequest } from '../protocol/decode.js';
+import { checkPacket, decodeAttributes, peekHeader, verifyRequest, type PacketLayout } from '../protocol/decode.js';
 import { encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
-import { Attr, type Packet } from '../protocol/packet.js';
+import { Attr, HEADER_LENGTH, type Packet } from '../protocol/packet.js';
 import { decideAccess, type AccessDecision } from './access-decision.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog } from './auth-fail-log.js';
@@ -102,6 +102,8 @@ interface Request {
   code: number | undefined;
   identifier: number | undefined;
   length: number | undefined;
+  /** What the structural pass found (set once the datagram is structurally sound). */
+  layout: PacketLayout | undefined;
   packet: Packet | undefined;
   /** Proxy-State values of the request, in order (found in the same pass as EAP-Message). */
   proxyState: Buffer[] | undefined;
@@ -137,6 +139,7 @@ export class RequestPipeline {
       code: undefined,
       identifier: undefined,
       length: undefined,
+      layout: undefined,
       packet: undefined,
       proxyState: undefined,
       dup: undefined,
@@ -198,21 +201,16 @@ export class RequestPipeline {
     const client = req.client!;
     const datagram = req.length! < req.datagram.length ? req.datagram.subarray(0, req.length) : req.datagram;
     req.datagram = datagram;
-    // with the secret the decoder reveals User-Password (RFC 2865 5.2) into the Avp value
-    const packet = decodePacket(datagram, snapshot.dictionary, { maxAttributes: snapshot.config.security.maxAttributes, secret: client.secret });
-    req.packet = packet;
-    const isAccess = packet.code === Code.AccessRequest;
+    // Verify, then decode: the structural pass records what verification and the reply need
+    // (Message-Authenticator, EAP-Message, Proxy-State); only a verified packet's attributes are
+    // decoded and its User-Password revealed (MD5 work a dropped packet never costs).
+    const layout = checkPacket(datagram, { maxAttributes: snapshot.config.security.maxAttributes }, { code: req.code!, identifier: req.identifier!, length: req.length! });
+    req.layout = layout;
+    const isAccess = layout.code === Code.AccessRequest;
     const requireMa = isAccess && this.env.maPolicy.required(client);
-    const { hadMessageAuthenticator } = verifyRequest(datagram, packet, client.secret, requireMa ? REQUIRE_MA : NO_OPTIONS);
-    // one pass for what later stages need: EAP-Message (MA policy) and Proxy-State (reply)
-    let hasEap = false;
-    const attrs = packet.attributes;
-    for (let i = 0; i < attrs.length; i++) {
-      const def = attrs[i]!.def;
-      if (def.vendorId !== 0) continue;
-      if (def.type === Attr.EapMessage) hasEap = true;
-      else if (def.type === Attr.ProxyState) (req.proxyState ??= []).push(attrs[i]!.value);
-    }
+    const { hadMessageAuthenticator } = verifyRequest(datagram, layout, client.secret, requireMa ? REQUIRE_MA : NO_OPTIONS);
+    req.proxyState = layout.proxyState;
+    const hasEap = layout.hasEap;
     // When MA is already required the client is `yes` or already decided, and learn() has nothing
     // to learn (it would only build the client's policy key again).
     if (isAccess && !requireMa) {
@@ -223,6 +221,9 @@ export class RequestPipeline {
         this.env.log.info({ client: client.name }, `client ${client.name} sends Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes)`);
       }
     }
+    // with the secret the decoder reveals User-Password (RFC 2865 5.2) into the Avp value
+    const packet = decodeAttributes(datagram, layout, snapshot.dictionary, client.secret);
+    req.packet = packet;
     if (this.env.trace) this.traceRequest(req, packet);
   }
 
@@ -332,12 +333,11 @@ export class RequestPipeline {
   private auditReject(req: Request, d: AccessDecision): void {
     const { authFail } = req.state;
     if (!authFail.enabled) return;
-    const packet = req.packet!;
     authFail.write({
       src: req.address,
       src_port: req.port,
       client: req.client!.name,
-      ...nasAndUser(packet),
+      ...nasAndUser(req.datagram, req.length!),
       reason: d.reason ?? 'rejected',
       ...(d.detail ? { detail: d.detail } : {}),
       ...(d.wrongPassword ? { password_fp: authFail.fingerprint(d.wrongPassword) } : {}),
@@ -372,7 +372,7 @@ export class RequestPipeline {
       src: req.address,
       src_port: req.port,
       client: req.client?.name ?? null,
-      ...(req.packet ? nasAndUser(req.packet) : { nas_ip: null, nas_id: null, user: null }),
+      ...(req.layout ? nasAndUser(req.datagram, req.layout.length) : { nas_ip: null, nas_id: null, user: null }),
       reason: info.audit,
       ...(info.audit !== reason ? { detail: reason } : {}),
       action: 'drop' as const,
@@ -415,15 +415,20 @@ interface Outcome {
   decision?: AccessDecision;
 }
 
-function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | null; user: string | null } {
+/**
+ * User-Name, NAS-IP-Address and NAS-Identifier of a structurally sound datagram, read from its
+ * bytes (no dictionary, no decoding), so a drop after the structural pass names them too.
+ */
+function nasAndUser(datagram: Buffer, length: number): { nas_ip: string | null; nas_id: string | null; user: string | null } {
   let nasIp: string | null = null;
   let nasId: string | null = null;
   let user: string | null = null;
-  for (const a of packet.attributes) {
-    if (a.def.vendorId !== 0) continue;
-    if (a.def.type === Attr.UserName) user = a.value.toString('utf8');
-    else if (a.def.type === 4 && a.value.length === 4) nasIp = `${a.value[0]}.${a.value[1]}.${a.value[2]}.${a.value[3]}`;
-    else if (a.def.type === 32) nasId = a.value.toString('utf8');
+  for (let off = HEADER_LENGTH; off < length; off += datagram[off + 1]!) {
+    const type = datagram[off]!;
+    const value = datagram.subarray(off + 2, off + datagram[off + 1]!);
+    if (type === Attr.UserName) user = value.toString('utf8');
+    else if (type === Attr.NasIpAddress && value.length === 4) nasIp = `${value[0]}.${value[1]}.${value[2]}.${value[3]}`;
+    else if (type === Attr.NasIdentifier) nasId = value.toString('utf8');
   }
   return { nas_ip: nasIp, nas_id: nasId, user };
 }

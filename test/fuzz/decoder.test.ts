@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodePacket, verifyRequest } from '../../src/protocol/decode.js';
+import { checkPacket, decodePacket, verifyRequest } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { PacketError } from '../../src/protocol/errors.js';
@@ -93,9 +93,9 @@ function checkDatagram(buf: Buffer, secret: Buffer, maxAttributes: number, revea
   }
   expect(total).toBeLessThanOrEqual(length - 20);
   expect(p.attributes.length).toBeLessThanOrEqual(length - 20);
-  const v = timed(() => verifyRequest(buf, p, secret));
+  const v = timed(() => verifyRequest(buf, checkPacket(buf), secret));
   if (!v.ok) expectPacketError(v.error, 'verifyRequest');
-  const strict = timed(() => verifyRequest(buf, p, secret, { requireMessageAuthenticator: true }));
+  const strict = timed(() => verifyRequest(buf, checkPacket(buf), secret, { requireMessageAuthenticator: true }));
   if (!strict.ok) expectPacketError(strict.error, 'verifyRequest(require MA)');
   return p;
 }
@@ -115,7 +115,7 @@ describe('fuzz: packet decoder', () => {
       const out = timed(() => decodePacket(seed.packet, dict, { secret: seed.secret }));
       expect(out.ok, `${seed.name}: ${out.ok ? '' : describeError(out.error)}`).toBe(seed.decodes);
       if (out.ok && seed.verifies !== undefined) {
-        const v = timed(() => verifyRequest(seed.packet, out.value, seed.secret));
+        const v = timed(() => verifyRequest(seed.packet, checkPacket(seed.packet), seed.secret));
         expect(v.ok, `${seed.name} verify: ${v.ok ? '' : describeError(v.error)}`).toBe(seed.verifies);
       }
       checkDatagram(seed.packet, seed.secret, 200, true);

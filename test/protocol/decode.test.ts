@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodePacket, peekHeader } from '../../src/protocol/decode.js';
+import { checkPacket, decodePacket, peekHeader } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { PacketError, type PacketDropReason } from '../../src/protocol/errors.js';
@@ -50,6 +50,28 @@ describe('decodePacket on the RFC 2865 section 7.1 Access-Request', () => {
   it('reveals User-Password "arctangent" when given the secret', () => {
     const p = decodePacket(RFC2865_REQUEST, dict, { secret: SECRET });
     expect(p.attributes[1]!.value.toString()).toBe('arctangent');
+  });
+});
+
+describe('checkPacket: the structural pass before verification', () => {
+  it('records the header, where Message-Authenticator is, EAP-Message and Proxy-State values', () => {
+    const buf = req([[1, 'bob'], [33, 'ps-1'], [80, Buffer.alloc(16)], [79, Buffer.of(2, 1, 0, 4)], [33, 'ps-2']]);
+    const layout = checkPacket(buf);
+    expect(layout).toMatchObject({ code: 1, identifier: 7, length: buf.length, hasEap: true });
+    // header 20 + User-Name 5 + Proxy-State 6, then Message-Authenticator's type and length octets
+    expect(layout.messageAuthenticator).toBe(20 + 5 + 6 + 2);
+    expect(layout.proxyState?.map((v) => v.toString())).toEqual(['ps-1', 'ps-2']);
+  });
+
+  it('says "absent" and "more than one" for Message-Authenticator, and nothing for no Proxy-State', () => {
+    const none = checkPacket(req([[1, 'bob']]));
+    expect(none).toMatchObject({ messageAuthenticator: -1, hasEap: false, proxyState: undefined });
+    expect(checkPacket(req([[80, Buffer.alloc(16)], [80, Buffer.alloc(16)]])).messageAuthenticator).toBe(-2);
+  });
+
+  it('throws the same drop codes as decodePacket', () => {
+    expect(() => checkPacket(req([[80, Buffer.alloc(10)]]))).toThrowError('Message-Authenticator has invalid length 10');
+    expect(() => checkPacket(datagram(0, 1, AUTH, Buffer.alloc(0)))).toThrowError('Invalid packet code 0');
   });
 });
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import radius from 'radius';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Avp } from '../../src/protocol/attribute.js';
-import { decodePacket, verifyRequest } from '../../src/protocol/decode.js';
+import { checkPacket, decodePacket, verifyRequest } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { encodeRequest, encodeResponse, isAuthenticResponse } from '../../src/protocol/encode.js';
@@ -59,18 +59,18 @@ describe('npm radius -> our decoder', () => {
       add_message_authenticator: true,
     });
     const p = decodePacket(packet, dict, { secret: KEY });
-    expect(verifyRequest(packet, p, KEY)).toEqual({ hadMessageAuthenticator: true });
+    expect(verifyRequest(packet, checkPacket(packet), KEY)).toEqual({ hadMessageAuthenticator: true });
     expect(p.identifier).toBe(42);
     const byName = Object.fromEntries(p.attributes.map((a) => [a.def.name, a.value]));
     expect(byName['User-Name']!.toString()).toBe('username01');
     expect(byName['User-Password']!.toString()).toBe('a94a8fe5ccb19ba61c4c0873d391e987982fbbd3');
     expect([...byName['NAS-IP-Address']!]).toEqual([10, 1, 2, 3]);
-    expect(() => verifyRequest(packet, p, Buffer.from('wrong'))).toThrowError(PacketError);
+    expect(() => verifyRequest(packet, checkPacket(packet), Buffer.from('wrong'))).toThrowError(PacketError);
   });
 
   it('verifies npm radius Status-Server and Accounting-Request packets', () => {
     const status = radius.encode({ code: 'Status-Server', secret: SECRET, identifier: 1, attributes: [] });
-    expect(verifyRequest(status, decodePacket(status, dict), KEY).hadMessageAuthenticator).toBe(true);
+    expect(verifyRequest(status, checkPacket(status), KEY).hadMessageAuthenticator).toBe(true);
     const acct = radius.encode({
       code: 'Accounting-Request',
       secret: SECRET,
@@ -78,10 +78,10 @@ describe('npm radius -> our decoder', () => {
       attributes: [['User-Name', 'bob'], ['Acct-Status-Type', 'Start'], ['Acct-Session-Id', 's1']],
     });
     const p = decodePacket(acct, dict);
-    expect(verifyRequest(acct, p, KEY).hadMessageAuthenticator).toBe(false);
+    expect(verifyRequest(acct, checkPacket(acct), KEY).hadMessageAuthenticator).toBe(false);
     expect(p.attributes.map((a) => a.def.name)).toEqual(['User-Name', 'Acct-Status-Type', 'Acct-Session-Id']);
     try {
-      verifyRequest(acct, p, Buffer.from('wrong'));
+      verifyRequest(acct, checkPacket(acct), Buffer.from('wrong'));
       expect.unreachable();
     } catch (err) {
       expect((err as PacketError).reason).toBe('bad_request_authenticator');

@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Avp } from '../../src/protocol/attribute.js';
-import { decodePacket, verifyRequest } from '../../src/protocol/decode.js';
+import { checkPacket, decodePacket, verifyRequest } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { encodeResponse } from '../../src/protocol/encode.js';
@@ -46,7 +46,7 @@ describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-util
       let hadMessageAuthenticator: boolean;
       try {
         p = decodePacket(msg, dict, { secret: KEY });
-        ({ hadMessageAuthenticator } = verifyRequest(msg, p, KEY));
+        ({ hadMessageAuthenticator } = verifyRequest(msg, checkPacket(msg), KEY));
       } catch {
         return; // dropped, as the server would
       }

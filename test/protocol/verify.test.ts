@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodePacket, verifyRequest } from '../../src/protocol/decode.js';
+import { checkPacket, verifyRequest } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { encodeRequest, encodeResponse } from '../../src/protocol/encode.js';
@@ -23,7 +23,7 @@ beforeAll(() => {
 
 function verdict(buf: Buffer, secret = KEY, opts?: { requireMessageAuthenticator?: boolean }): PacketDropReason | boolean {
   try {
-    return verifyRequest(buf, decodePacket(buf, dict), secret, opts).hadMessageAuthenticator;
+    return verifyRequest(buf, checkPacket(buf), secret, opts).hadMessageAuthenticator;
   } catch (err) {
     if (err instanceof PacketError) return err.reason;
     throw err;
