@@ -1,31 +1,14 @@
-import type { Avp } from '../protocol/attribute.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { Attr, type Packet } from '../protocol/packet.js';
-import { authorizeAndAuthenticate, type EntrySource } from '../policy/evaluator.js';
+import { authorizeAndAuthenticate, type Decision, type EntrySource } from '../policy/evaluator.js';
 import type { UserSource } from '../store/source.js';
-import { rejectReason, type RejectReason } from './reasons.js';
 
 /**
  * The authorize + authenticate stage: the user sources (in configured order) as one entry list,
  * evaluated by the policy evaluator exactly as FreeRADIUS's default site does (filter_username,
  * preprocess, chap, files, pap; Auth-Type; reject filter). This file only adapts a decoded
- * packet to the evaluator and its decision to what the pipeline and the auth-fail log need.
+ * packet and the configured user sources to the evaluator.
  */
-
-/** What the stage decided. */
-export interface AccessDecision {
-  /** accept / reject, or no reply at all (Response-Packet-Type := Do-Not-Respond). */
-  code: 'accept' | 'reject' | 'no-response';
-  /** Attributes to send (already filtered for a reject). */
-  reply: readonly Avp[];
-  /** Why it was rejected (auth-fail log reason code). */
-  reason?: RejectReason;
-  detail?: string;
-  /** Password scheme used (Cleartext-Password, SSHA2-512-Password, CHAP, ...). */
-  scheme?: string;
-  /** The password that did not match (only to fingerprint it; never logged). */
-  wrongPassword?: Buffer;
-}
 
 const lookupsOf = new WeakMap<readonly UserSource[], EntrySource[]>();
 
@@ -49,7 +32,7 @@ export function decideAccess(
   sources: readonly UserSource[],
   dict: Dictionary,
   trace?: (line: string) => void,
-): AccessDecision {
+): Decision {
   let userPassword: Buffer | undefined;
   for (const a of packet.attributes) {
     if (a.def.vendorId === 0 && a.def.type === Attr.UserPassword) {
@@ -57,18 +40,10 @@ export function decideAccess(
       break;
     }
   }
-  const d = authorizeAndAuthenticate(
+  return authorizeAndAuthenticate(
     { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword },
     entrySources(sources),
     dict,
     trace,
   );
-  const out: AccessDecision = { code: d.code, reply: d.reply };
-  if (d.scheme) out.scheme = d.scheme;
-  if (d.detail) out.detail = d.detail;
-  if (d.code === 'reject') {
-    out.reason = rejectReason(d.reason);
-    if (d.reason === 'wrong_password' && userPassword) out.wrongPassword = userPassword;
-  }
-  return out;
 }

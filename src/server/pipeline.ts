@@ -1,52 +1,53 @@
 import type pino from 'pino';
 import type { Avp } from '../protocol/attribute.js';
 import { Code, codeName } from '../protocol/codes.js';
-import { checkPacket, decodeAttributes, peekHeader, verifyRequest, type PacketLayout } from '../protocol/decode.js';
+import { checkPacket, decodeAttributes, peekHeader, verifyRequest, type PacketHeader, type PacketLayout } from '../protocol/decode.js';
 import { encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, HEADER_LENGTH, type Packet } from '../protocol/packet.js';
-import { decideAccess, type AccessDecision } from './access-decision.js';
+import type { Decision } from '../policy/evaluator.js';
+import { decideAccess } from './access-decision.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog } from './auth-fail-log.js';
 import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
-import type { ListenerType } from './config.js';
 import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
 import type { JsonLinesFile } from './json-lines-file.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { ClientMetrics, ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
-import { DROPS, type DropReason } from './reasons.js';
+import { DROPS, rejectReason, type DropReason } from './reasons.js';
 import { RequestIds } from './request-id.js';
 import type { Snapshot } from './snapshot.js';
+import type { ReplyChannel } from './transport.js';
 
 /**
  * The request lifecycle. One datagram goes through fixed stages, in this order, called from one
- * place (`handle`):
+ * place (`handle`); each stage returns what it established and the next takes it as a typed
+ * argument:
  *
- *   1. lookupClient     source IP -> client (unknown: drop)          + packets-per-second limit
- *   2. checkHeader      length and code allowed on this listener
- *   3. decodeAndVerify  structure, Message-Authenticator policy, accounting authenticator
- *   4. checkDuplicate   RFC 5080: cached reply resent, in-progress dropped
- *   5. process          Access-Request: authorize + authenticate; Accounting: log; Status-Server
- *   6. encodeReply      Message-Authenticator first, Response Authenticator, Proxy-State
- *   7. sendReply        at once, or after reject_delay for Access-Reject
+ *   1. lookupClient      source IP -> Client                       unknown: drop
+ *   2. admit             packets-per-second limits of that client
+ *   3. checkHeader       -> PacketHeader: length, code allowed on this listener
+ *   4. checkStructure    -> PacketLayout: the one structural pass (attributes, where
+ *                        Message-Authenticator is, EAP-Message, Proxy-State)
+ *   5. verify            -> VerifiedRequest: Message-Authenticator policy and authenticators,
+ *                        then (only then) attributes decoded and User-Password revealed
+ *   6. checkDuplicate    RFC 5080: cached reply resent, in-progress dropped, else a ticket
+ *   7. process           -> Reply: Access-Request: authorize + authenticate; Accounting: record;
+ *                        Status-Server: statistics
+ *   8. encodeReply       Message-Authenticator first, Response Authenticator, Proxy-State
+ *   9. sendReply         at once, or after reject_delay for Access-Reject
  *
+ * The stages see a datagram and its {@link ReplyChannel}, never a socket: UDP is one transport.
  * Every failure is a drop with a stable reason code of the catalogue (reasons.ts), logged at
  * the level the catalogue gives (warn lines rate-limited) and written to the auth-fail log; an
  * unexpected exception is a logged `internal_error` drop, never a crash.
  */
 
-/** What the pipeline needs of a listening socket. */
-export interface ListenerPort {
-  /** Stable number of this listener (part of the duplicate key). */
-  readonly index: number;
-  readonly type: ListenerType;
-  /** Local address and port (for logs and traces). */
-  readonly local: { address: string; port: number };
-  send(buf: Buffer, port: number, address: string): void;
-}
+/** The reply channel under its first name (the UDP listener and transports in flight use it). */
+export type ListenerPort = ReplyChannel;
 
 /** Per-configuration tools; rebuilt (or carried over) on reload together with the snapshot. */
 export interface ServerState {
@@ -90,31 +91,48 @@ class Drop extends Error {
   }
 }
 
-interface Request {
-  n: number;
-  state: ServerState;
-  listener: ListenerPort;
-  address: string;
-  port: number;
-  datagram: Buffer;
-  started: bigint;
+/** A datagram as its transport handed it over. */
+interface Received {
+  /** Sequence number in this process (trace lines, `req_id`). */
+  readonly n: number;
+  /** The state the request started with (a reload does not change it mid-request). */
+  readonly state: ServerState;
+  readonly channel: ReplyChannel;
+  readonly address: string;
+  readonly port: number;
+  readonly bytes: Buffer;
+  readonly started: bigint;
+}
+
+/** A request from a known client that passed the structural pass and verification, decoded. */
+interface VerifiedRequest {
+  readonly rx: Received;
+  readonly client: Client;
+  readonly layout: PacketLayout;
+  /** The datagram without the padding after Length. */
+  readonly datagram: Buffer;
+  readonly packet: Packet;
+}
+
+/** What to answer: the reply code and attributes; for an Access-Request the policy's decision. */
+interface Reply {
+  code: number;
+  attributes: readonly Avp[];
+  decision?: Decision;
+}
+
+/** What the stages had established when a datagram was dropped. */
+interface DropPoint {
   client: Client | undefined;
   code: number | undefined;
-  identifier: number | undefined;
-  length: number | undefined;
-  /** What the structural pass found (set once the datagram is structurally sound). */
   layout: PacketLayout | undefined;
-  packet: Packet | undefined;
-  /** Proxy-State values of the request, in order (found in the same pass as EAP-Message). */
-  proxyState: Buffer[] | undefined;
-  /** The duplicate-cache entry this request holds while it is processed. */
-  dup: DuplicateTicket | undefined;
+  ticket: DuplicateTicket | undefined;
 }
 
 const EMPTY: readonly Avp[] = [];
 const REQUIRE_MA = Object.freeze({ requireMessageAuthenticator: true });
 const NO_OPTIONS = Object.freeze({});
-/** [hardening] `req_id` of log lines: unique across worker processes, built only when a line is logged. */
+/** `req_id` of log lines: unique across worker processes, built only when a line is logged. */
 const requestIds = new RequestIds();
 
 /** Runs datagrams through the stages above. */
@@ -124,228 +142,214 @@ export class RequestPipeline {
 
   constructor(private readonly env: PipelineEnv) {}
 
-  /** Handles one datagram; never throws. */
-  handle(datagram: Buffer, address: string, port: number, listener: ListenerPort): void {
-    const req: Request = {
-      n: ++this.counter,
-      state: this.env.state(),
-      listener,
-      address,
-      port,
-      datagram,
-      started: process.hrtime.bigint(),
-      // every field set here, so all requests share one object shape
-      client: undefined,
-      code: undefined,
-      identifier: undefined,
-      length: undefined,
-      layout: undefined,
-      packet: undefined,
-      proxyState: undefined,
-      dup: undefined,
-    };
+  /** Handles one datagram that arrived on `channel` from `address`:`port`; never throws. */
+  handle(bytes: Buffer, address: string, port: number, channel: ReplyChannel): void {
+    const rx: Received = { n: ++this.counter, state: this.env.state(), channel, address, port, bytes, started: process.hrtime.bigint() };
+    let client: Client | undefined;
+    let header: PacketHeader | undefined;
+    let layout: PacketLayout | undefined;
+    let ticket: DuplicateTicket | undefined;
     try {
-      this.lookupClient(req);
-      this.checkHeader(req);
-      this.decodeAndVerify(req);
-      const duplicate = this.checkDuplicate(req);
-      if (duplicate) {
-        this.resend(req, duplicate);
+      client = this.lookupClient(rx);
+      this.admit(rx, client);
+      header = this.checkHeader(rx, client);
+      layout = this.checkStructure(rx, header);
+      const request = this.verify(rx, client, layout);
+      const seen = this.checkDuplicate(request);
+      if (seen !== undefined && !(seen instanceof DuplicateTicket)) {
+        this.resend(request, seen);
         return;
       }
-      this.metricsOf(req.client!).request(req.code!);
-      const outcome = this.process(req);
-      const reply = this.encodeReply(req, outcome);
-      this.sendReply(req, outcome, reply);
+      ticket = seen;
+      this.metricsOf(client).request(layout.code);
+      const reply = this.process(request);
+      const wire = this.encodeReply(request, reply);
+      this.sendReply(request, reply, wire, ticket);
     } catch (err) {
-      this.drop(req, err);
+      this.drop(rx, err, { client, code: header?.code, layout, ticket });
     }
   }
 
   // 1
-  private lookupClient(req: Request): void {
-    const client = req.state.snapshot.clients.lookup(req.address);
+  private lookupClient(rx: Received): Client {
+    const client = rx.state.snapshot.clients.lookup(rx.address);
     if (!client) {
-      throw new Drop('unknown_client', `Ignoring request to ${req.listener.type} address ${req.listener.local.address} port ${req.listener.local.port} from unknown client ${req.address} port ${req.port}`);
+      const l = rx.channel;
+      throw new Drop('unknown_client', `Ignoring request to ${l.type} address ${l.local.address} port ${l.local.port} from unknown client ${rx.address} port ${rx.port}`);
     }
-    req.client = client;
-    const { limiter } = req.state;
-    if (!limiter.unlimited) {
-      const r = limiter.admit(client.name, Date.now());
-      if (r !== 'ok') throw new Drop('rate_limited', `Dropping packet from client ${client.name}: ${r === 'client_limit' ? 'max_pps_per_client' : 'max_pps'} exceeded`);
-    }
+    return client;
   }
 
   // 2
-  private checkHeader(req: Request): void {
-    const h = peekHeader(req.datagram);
-    req.code = h.code;
-    req.identifier = h.identifier;
-    req.length = h.length;
-    const type = req.listener.type;
-    if (h.code === Code.StatusServer) {
-      if (!req.state.snapshot.config.security.statusServer) {
-        throw new Drop('status_server_disabled', 'Ignoring Status-Server request due to security configuration');
-      }
-      return;
-    }
-    const allowed = type === 'auth' ? h.code === Code.AccessRequest : h.code === Code.AccountingRequest;
-    if (!allowed) {
-      throw new Drop('wrong_port', `Invalid packet code ${h.code} sent to ${type === 'auth' ? 'authentication' : 'accounting'} port from client ${req.client!.name} port ${req.port}`);
-    }
+  private admit(rx: Received, client: Client): void {
+    const { limiter } = rx.state;
+    if (limiter.unlimited) return;
+    const r = limiter.admit(client.name, Date.now());
+    if (r !== 'ok') throw new Drop('rate_limited', `Dropping packet from client ${client.name}: ${r === 'client_limit' ? 'max_pps_per_client' : 'max_pps'} exceeded`);
   }
 
   // 3
-  private decodeAndVerify(req: Request): void {
-    const { snapshot } = req.state;
-    const client = req.client!;
-    const datagram = req.length! < req.datagram.length ? req.datagram.subarray(0, req.length) : req.datagram;
-    req.datagram = datagram;
-    // Verify, then decode: the structural pass records what verification and the reply need
-    // (Message-Authenticator, EAP-Message, Proxy-State); only a verified packet's attributes are
-    // decoded and its User-Password revealed (MD5 work a dropped packet never costs).
-    const layout = checkPacket(datagram, { maxAttributes: snapshot.config.security.maxAttributes }, { code: req.code!, identifier: req.identifier!, length: req.length! });
-    req.layout = layout;
+  private checkHeader(rx: Received, client: Client): PacketHeader {
+    const h = peekHeader(rx.bytes);
+    const type = rx.channel.type;
+    if (h.code === Code.StatusServer) {
+      if (!rx.state.snapshot.config.security.statusServer) {
+        throw new Drop('status_server_disabled', 'Ignoring Status-Server request due to security configuration');
+      }
+      return h;
+    }
+    const allowed = type === 'auth' ? h.code === Code.AccessRequest : h.code === Code.AccountingRequest;
+    if (!allowed) {
+      throw new Drop('wrong_port', `Invalid packet code ${h.code} sent to ${type === 'auth' ? 'authentication' : 'accounting'} port from client ${client.name} port ${rx.port}`);
+    }
+    return h;
+  }
+
+  // 4
+  private checkStructure(rx: Received, header: PacketHeader): PacketLayout {
+    return checkPacket(rx.bytes, { maxAttributes: rx.state.snapshot.config.security.maxAttributes }, header);
+  }
+
+  // 5
+  private verify(rx: Received, client: Client, layout: PacketLayout): VerifiedRequest {
+    const datagram = layout.length < rx.bytes.length ? rx.bytes.subarray(0, layout.length) : rx.bytes;
     const isAccess = layout.code === Code.AccessRequest;
     const requireMa = isAccess && this.env.maPolicy.required(client);
     const { hadMessageAuthenticator } = verifyRequest(datagram, layout, client.secret, requireMa ? REQUIRE_MA : NO_OPTIONS);
-    req.proxyState = layout.proxyState;
-    const hasEap = layout.hasEap;
     // When MA is already required the client is `yes` or already decided, and learn() has nothing
     // to learn (it would only build the client's policy key again).
     if (isAccess && !requireMa) {
-      const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, hasEap);
+      const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, layout.hasEap);
       if (learnt === 'no') {
-        this.env.log.error({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
+        this.env.log.error({ client: client.name, src: rx.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
       } else if (learnt === 'yes') {
         this.env.log.info({ client: client.name }, `client ${client.name} sends Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes)`);
       }
     }
-    // with the secret the decoder reveals User-Password (RFC 2865 5.2) into the Avp value
-    const packet = decodeAttributes(datagram, layout, snapshot.dictionary, client.secret);
-    req.packet = packet;
-    if (this.env.trace) this.traceRequest(req, packet);
+    // verified: now decode; with the secret the decoder reveals User-Password (RFC 2865 5.2)
+    const packet = decodeAttributes(datagram, layout, rx.state.snapshot.dictionary, client.secret);
+    const request: VerifiedRequest = { rx, client, layout, datagram, packet };
+    if (this.env.trace) this.traceRequest(request);
+    return request;
   }
 
-  // 4
-  private checkDuplicate(req: Request): Buffer | undefined {
-    const packet = req.packet!;
-    const verdict = req.state.duplicates.begin(req.listener.index, req.address, req.port, packet.identifier, packet.authenticator, req.length!);
-    if (verdict === undefined) return undefined;
-    if (verdict instanceof DuplicateTicket) {
-      req.dup = verdict;
-      return undefined;
-    }
+  // 6
+  /** The cached reply of a retransmission, or the ticket of a new request (undefined: not cached). */
+  private checkDuplicate(req: VerifiedRequest): Buffer | DuplicateTicket | undefined {
+    const { rx, packet } = req;
+    const verdict = rx.state.duplicates.begin(rx.channel.index, rx.address, rx.port, packet.identifier, packet.authenticator, req.layout.length);
     if (verdict === IN_PROGRESS) {
-      throw new Drop('duplicate_in_progress', `Ignoring duplicate packet from client ${req.client!.name} port ${req.port} - ID: ${packet.identifier} due to unfinished request`);
+      throw new Drop('duplicate_in_progress', `Ignoring duplicate packet from client ${req.client.name} port ${rx.port} - ID: ${packet.identifier} due to unfinished request`);
     }
     return verdict;
   }
 
-  private resend(req: Request, reply: Buffer): void {
-    this.env.log.debug({ req_id: requestIds.format(req.n), client: req.client!.name, id: req.packet!.identifier }, `Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
-    this.env.trace?.(`(${req.n}) Sending duplicate reply to client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier}`);
-    req.listener.send(reply, req.port, req.address);
-    const m = this.metricsOf(req.client!);
-    m.duplicate(req.code!);
+  private resend(req: VerifiedRequest, reply: Buffer): void {
+    const { rx, client, packet } = req;
+    this.env.log.debug({ req_id: requestIds.format(rx.n), client: client.name, id: packet.identifier }, `Sending duplicate reply to client ${client.name} port ${rx.port} - ID: ${packet.identifier}`);
+    this.env.trace?.(`(${rx.n}) Sending duplicate reply to client ${client.name} port ${rx.port} - ID: ${packet.identifier}`);
+    rx.channel.send(reply, rx.port, rx.address);
+    const m = this.metricsOf(client);
+    m.duplicate(packet.code);
     m.response(reply[0]!);
-    this.env.observe?.({ kind: 'reply', code: reply[0]!, client: req.client!, duplicate: true, latencyNs: process.hrtime.bigint() - req.started });
+    this.env.observe?.({ kind: 'reply', code: reply[0]!, client, duplicate: true, latencyNs: process.hrtime.bigint() - rx.started });
   }
 
-  // 5
-  private process(req: Request): Outcome {
-    const packet = req.packet!;
+  // 7
+  private process(req: VerifiedRequest): Reply {
+    const { rx, packet } = req;
     switch (packet.code) {
       case Code.StatusServer:
         return {
-          code: req.listener.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
-          attributes: req.state.statusAttributes.build(packet.attributes, this.env.metrics),
+          code: rx.channel.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
+          attributes: rx.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
       case Code.AccountingRequest:
         this.recordAccounting(req);
         return { code: Code.AccountingResponse, attributes: EMPTY };
       default: {
         const trace = this.env.trace;
-        const { snapshot } = req.state;
-        const decision = decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined);
+        const { snapshot } = rx.state;
+        const decision = decideAccess(packet, rx.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${rx.n})   ${line}`) : undefined);
         if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
         return { code: decision.code === 'accept' ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
       }
     }
   }
 
-  // 6
-  private encodeReply(req: Request, outcome: Outcome): Buffer {
-    const packet = req.packet!;
+  // 8
+  private encodeReply(req: VerifiedRequest, reply: Reply): Buffer {
+    const { packet } = req;
     return encodeResponse({
-      code: outcome.code,
+      code: reply.code,
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
-      attributes: outcome.attributes,
-      secret: req.client!.secret,
-      proxyState: req.proxyState,
+      attributes: reply.attributes,
+      secret: req.client.secret,
+      proxyState: req.layout.proxyState,
     });
   }
 
-  // 7
-  private sendReply(req: Request, outcome: Outcome, reply: Buffer): void {
-    const { state } = req;
-    const client = req.client!;
-    const packet = req.packet!;
+  // 9
+  private sendReply(req: VerifiedRequest, reply: Reply, wire: Buffer, ticket: DuplicateTicket | undefined): void {
+    const { rx, client, packet } = req;
+    const { state } = rx;
     // processing time, without the deliberate reject_delay
-    const seconds = Number(process.hrtime.bigint() - req.started) / 1e9;
-    if (outcome.decision?.code === 'reject') this.auditReject(req, outcome.decision);
-    if (this.env.trace) this.traceReply(req, outcome, reply.length);
+    const seconds = Number(process.hrtime.bigint() - rx.started) / 1e9;
+    if (reply.decision?.code === 'reject') this.auditReject(req, reply.decision);
+    if (this.env.trace) this.traceReply(req, reply, wire.length);
     if (this.env.log.isLevelEnabled('debug')) {
-      this.env.log.debug({ req_id: requestIds.format(req.n), client: client.name, src: req.address, port: req.port, id: packet.identifier, code: codeName(outcome.code) }, `Sent ${codeName(outcome.code)} Id ${packet.identifier} to ${req.address}:${req.port}`);
+      this.env.log.debug({ req_id: requestIds.format(rx.n), client: client.name, src: rx.address, port: rx.port, id: packet.identifier, code: codeName(reply.code) }, `Sent ${codeName(reply.code)} Id ${packet.identifier} to ${rx.address}:${rx.port}`);
     }
-    if (outcome.code === Code.AccessReject && state.snapshot.config.security.rejectDelay > 0) {
-      if (!state.rejects.schedule(() => this.send(req, outcome.code, reply, seconds))) {
-        state.duplicates.abandon(req.dup);
+    if (reply.code === Code.AccessReject && state.snapshot.config.security.rejectDelay > 0) {
+      if (!state.rejects.schedule(() => this.send(req, reply.code, wire, seconds, ticket))) {
         throw new Drop('overloaded', 'reject_delay queue is full: Access-Reject dropped (the NAS will retransmit)');
       }
       return;
     }
-    this.send(req, outcome.code, reply, seconds);
+    this.send(req, reply.code, wire, seconds, ticket);
   }
 
-  private send(req: Request, code: number, reply: Buffer, seconds: number): void {
-    req.listener.send(reply, req.port, req.address);
-    req.state.duplicates.finish(req.dup, reply);
-    this.metricsOf(req.client!).response(code, seconds);
-    this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
+  private send(req: VerifiedRequest, code: number, wire: Buffer, seconds: number, ticket: DuplicateTicket | undefined): void {
+    const { rx, client } = req;
+    rx.channel.send(wire, rx.port, rx.address);
+    rx.state.duplicates.finish(ticket, wire);
+    this.metricsOf(client).response(code, seconds);
+    this.env.observe?.({ kind: 'reply', code, client, duplicate: false, latencyNs: process.hrtime.bigint() - rx.started });
   }
 
-  private recordAccounting(req: Request): void {
-    const file = req.state.accounting;
+  private recordAccounting(req: VerifiedRequest): void {
+    const { rx, packet } = req;
+    const file = rx.state.accounting;
     if (!file) return;
-    const packet = req.packet!;
     file.write({
       time: new Date().toISOString(),
-      client: req.client!.name,
-      src: req.address,
-      src_port: req.port,
+      client: req.client.name,
+      src: rx.address,
+      src_port: rx.port,
       id: packet.identifier,
       attributes: attributesRecord(packet.attributes),
     });
   }
 
-  private auditReject(req: Request, d: AccessDecision): void {
-    const { authFail } = req.state;
+  private auditReject(req: VerifiedRequest, d: Decision): void {
+    const { rx } = req;
+    const { authFail } = rx.state;
     if (!authFail.enabled) return;
+    const wrongPassword = d.reason === 'wrong_password' ? userPassword(req.packet) : undefined;
     authFail.write({
-      src: req.address,
-      src_port: req.port,
-      client: req.client!.name,
-      ...nasAndUser(req.datagram, req.length!),
-      reason: d.reason ?? 'rejected',
+      src: rx.address,
+      src_port: rx.port,
+      client: req.client.name,
+      ...nasAndUser(req.datagram, req.layout.length),
+      reason: rejectReason(d.reason),
       ...(d.detail ? { detail: d.detail } : {}),
-      ...(d.wrongPassword ? { password_fp: authFail.fingerprint(d.wrongPassword) } : {}),
+      ...(wrongPassword ? { password_fp: authFail.fingerprint(wrongPassword) } : {}),
       action: 'reject',
     });
   }
 
-  private drop(req: Request, err: unknown): void {
+  private drop(rx: Received, err: unknown, at: DropPoint): void {
     let reason: DropReason;
     let message: string;
     if (err instanceof Drop || err instanceof PacketError) {
@@ -355,24 +359,25 @@ export class RequestPipeline {
       reason = 'internal_error';
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     }
-    req.state.duplicates.abandon(req.dup);
-    if (req.client) this.metricsOf(req.client).drop(reason, req.code);
-    else this.env.metrics.drop(reason, req.code);
-    this.env.observe?.({ kind: 'drop', reason, client: req.client });
-    const fields = { req_id: requestIds.format(req.n), reason, client: req.client?.name ?? null, src: req.address, src_port: req.port };
-    this.env.trace?.(`(${req.n}) Dropping packet from ${req.address}:${req.port}: ${reason}: ${message}`);
+    const { client } = at;
+    rx.state.duplicates.abandon(at.ticket);
+    if (client) this.metricsOf(client).drop(reason, at.code);
+    else this.env.metrics.drop(reason, at.code);
+    this.env.observe?.({ kind: 'drop', reason, client });
+    const fields = { req_id: requestIds.format(rx.n), reason, client: client?.name ?? null, src: rx.address, src_port: rx.port };
+    this.env.trace?.(`(${rx.n}) Dropping packet from ${rx.address}:${rx.port}: ${reason}: ${message}`);
     const info = DROPS[reason];
     if (info.level === 'debug') this.env.log.debug(fields, message);
     else if (info.level === 'error') this.env.log.error(fields, message);
     else this.env.dropLog.log(reason, fields, message);
 
-    const { authFail } = req.state;
+    const { authFail } = rx.state;
     if (!authFail.enabled || info.audit === null) return;
     const record = {
-      src: req.address,
-      src_port: req.port,
-      client: req.client?.name ?? null,
-      ...(req.layout ? nasAndUser(req.datagram, req.layout.length) : { nas_ip: null, nas_id: null, user: null }),
+      src: rx.address,
+      src_port: rx.port,
+      client: client?.name ?? null,
+      ...(at.layout ? nasAndUser(rx.bytes, at.layout.length) : { nas_ip: null, nas_id: null, user: null }),
       reason: info.audit,
       ...(info.audit !== reason ? { detail: reason } : {}),
       action: 'drop' as const,
@@ -390,29 +395,32 @@ export class RequestPipeline {
     return m;
   }
 
-  private traceRequest(req: Request, packet: Packet): void {
+  private traceRequest(req: VerifiedRequest): void {
     const trace = this.env.trace!;
-    const l = req.listener.local;
-    trace(`(${req.n}) Received ${codeName(packet.code)} Id ${packet.identifier} from ${req.address}:${req.port} to ${l.address}:${l.port} length ${req.length} (client ${req.client!.name})`);
-    for (const a of packet.attributes) trace(`(${req.n})   ${printAttribute(a)}`);
+    const { rx, packet } = req;
+    const l = rx.channel.local;
+    trace(`(${rx.n}) Received ${codeName(packet.code)} Id ${packet.identifier} from ${rx.address}:${rx.port} to ${l.address}:${l.port} length ${req.layout.length} (client ${req.client.name})`);
+    for (const a of packet.attributes) trace(`(${rx.n})   ${printAttribute(a)}`);
   }
 
-  private traceReply(req: Request, outcome: Outcome, length: number): void {
+  private traceReply(req: VerifiedRequest, reply: Reply, length: number): void {
     const trace = this.env.trace!;
-    const packet = req.packet!;
-    const delay = outcome.code === Code.AccessReject ? req.state.snapshot.config.security.rejectDelay : 0;
-    if (outcome.decision?.scheme) trace(`(${req.n})   password scheme: ${outcome.decision.scheme}`);
-    if (outcome.decision?.code === 'reject') trace(`(${req.n})   reject reason: ${outcome.decision.reason ?? 'rejected'}${outcome.decision.detail ? ` (${outcome.decision.detail})` : ''}`);
-    trace(`(${req.n}) Sent ${codeName(outcome.code)} Id ${packet.identifier} from ${req.listener.local.address}:${req.listener.local.port} to ${req.address}:${req.port} length ${length}${delay > 0 ? ` (delayed ${delay} s by reject_delay)` : ''}`);
-    trace(`(${req.n})   Message-Authenticator = <first attribute>`);
-    for (const a of outcome.attributes) trace(`(${req.n})   ${printAttribute(a)}`);
+    const { rx, packet } = req;
+    const l = rx.channel.local;
+    const d = reply.decision;
+    const delay = reply.code === Code.AccessReject ? rx.state.snapshot.config.security.rejectDelay : 0;
+    if (d?.scheme) trace(`(${rx.n})   password scheme: ${d.scheme}`);
+    if (d?.code === 'reject') trace(`(${rx.n})   reject reason: ${rejectReason(d.reason)}${d.detail ? ` (${d.detail})` : ''}`);
+    trace(`(${rx.n}) Sent ${codeName(reply.code)} Id ${packet.identifier} from ${l.address}:${l.port} to ${rx.address}:${rx.port} length ${length}${delay > 0 ? ` (delayed ${delay} s by reject_delay)` : ''}`);
+    trace(`(${rx.n})   Message-Authenticator = <first attribute>`);
+    for (const a of reply.attributes) trace(`(${rx.n})   ${printAttribute(a)}`);
   }
 }
 
-interface Outcome {
-  code: number;
-  attributes: readonly Avp[];
-  decision?: AccessDecision;
+/** The revealed User-Password of a request (only to fingerprint a wrong one; never logged). */
+function userPassword(packet: Packet): Buffer | undefined {
+  for (const a of packet.attributes) if (a.def.vendorId === 0 && a.def.type === Attr.UserPassword) return a.value;
+  return undefined;
 }
 
 /**
