@@ -7,7 +7,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { DeviceError, isDeviceErrorType, NO_ERROR } from './errors.js';
 import type { PermissionLists } from './permissions.js';
-import { sha1Hex } from './user-store.js';
+import { sha1Hex } from './password-hash.js';
 
 export { DeviceError } from './errors.js';
 export type { DeviceErrorType } from './errors.js';

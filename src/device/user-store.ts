@@ -4,9 +4,9 @@
  * keeps them in /mnt/jffs/etc/radius/radius.conf). Users are never deleted: `deluser` sets
  * Valid = 0 and the row (and its Name) stays.
  */
-import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { PermissionLists } from './permissions.js';
+import { sha1Hex } from './password-hash.js';
 
 /** One row of SkyControlUsers. */
 export interface UserRecord extends PermissionLists {
@@ -34,10 +34,6 @@ export interface RadiusSettings {
   secret: string;
 }
 
-/** Lower-case hex SHA-1 of `text`: what the device's login page sends as `h`. */
-export function sha1Hex(text: string): string {
-  return createHash('sha1').update(text, 'utf8').digest('hex');
-}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS SkyControlUsers (

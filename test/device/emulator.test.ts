@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/device/client.js';
 import type { PermissionLists } from '../../src/device/permissions.js';
-import { sha1Hex } from '../../src/device/user-store.js';
+import { sha1Hex } from '../../src/device/password-hash.js';
 import { refused, startTestDevice, type TestDevice } from './start-device.js';
 
 const devices: TestDevice[] = [];

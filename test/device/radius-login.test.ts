@@ -6,7 +6,7 @@ import { freeUdpPort } from '../../src/bench/free-ports.js';
 import { DeviceError } from '../../src/device/errors.js';
 import { toBlockForm } from '../../src/device/radius-dictionary.js';
 import { radiusLogin, type RadiusClientOptions } from '../../src/device/radius-login.js';
-import { sha1Hex } from '../../src/device/user-store.js';
+import { sha1Hex } from '../../src/device/password-hash.js';
 import { startFakeRadius, type FakeRadius } from './fake-radius.js';
 
 const SECRET = 'password123';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPort } from '../../src/bench/free-ports.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { sha1Hex } from '../../src/device/user-store.js';
+import { sha1Hex } from '../../src/device/password-hash.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { refused, startTestDevice, type TestDevice } from '../device/start-device.js';
 
