@@ -12,7 +12,9 @@ import type { AuthFailLog } from './auth-fail-log.js';
 import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
 import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
-import type { JsonLinesFile } from './json-lines-file.js';
+import type { AccountingRecorder } from './accounting-recorder.js';
+import type { AccountingSink } from './accounting-sink.js';
+import type { LogFiles } from './log-files.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { ClientMetrics, ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
@@ -56,7 +58,10 @@ export interface ServerState {
   rejects: DelayedSender;
   limiter: PacketRateLimiter;
   authFail: AuthFailLog;
-  accounting: JsonLinesFile | undefined;
+  /** Where Accounting-Requests are recorded; answered only once all of them did (accounting-sink.ts). */
+  accounting: readonly AccountingSink[];
+  /** The files this state writes (auth-fail log, accounting sinks), for reuse and closing on reload. */
+  logs: LogFiles;
   /** FreeRADIUS statistics attributes for Status-Server replies (built for this dictionary). */
   statusAttributes: StatusCounterAttributes;
 }
@@ -77,6 +82,8 @@ export interface PipelineEnv {
   metrics: ServerMetrics;
   /** Optional observer of each datagram's outcome (tests, soak runs). */
   observe?: (event: PipelineEvent) => void;
+  /** Records Accounting-Requests in the state's sinks once each (retransmissions joined). */
+  recorder: AccountingRecorder;
 }
 
 /** Outcome of one datagram. */
@@ -119,6 +126,8 @@ interface Reply {
   code: number;
   attributes: readonly Avp[];
   decision?: Decision;
+  /** Work the reply must wait for (an accounting record becoming durable). */
+  pending?: Promise<void>;
 }
 
 /** What the stages had established when a datagram was dropped. */
@@ -163,11 +172,29 @@ export class RequestPipeline {
       ticket = seen;
       this.metricsOf(client).request(layout.code);
       const reply = this.process(request);
+      if (reply.pending) {
+        this.replyWhenDone(request, reply, reply.pending, ticket);
+        return;
+      }
       const wire = this.encodeReply(request, reply);
       this.sendReply(request, reply, wire, ticket);
     } catch (err) {
       this.drop(rx, err, { client, code: header?.code, layout, ticket });
     }
+  }
+
+  /** Stages 8-9 once the work of stage 7 finished (an accounting record is durable); dropped if it failed. */
+  private replyWhenDone(req: VerifiedRequest, reply: Reply, pending: Promise<void>, ticket: DuplicateTicket | undefined): void {
+    const at: DropPoint = { client: req.client, code: req.layout.code, layout: req.layout, ticket };
+    pending.then(() => {
+      try {
+        this.sendReply(req, reply, this.encodeReply(req, reply), ticket);
+      } catch (err) {
+        this.drop(req.rx, err, at);
+      }
+    }, (err: unknown) => {
+      this.drop(req.rx, new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client.name} port ${req.rx.port} - ID: ${req.packet.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`), at);
+    });
   }
 
   // 1
@@ -264,9 +291,10 @@ export class RequestPipeline {
           code: rx.channel.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
           attributes: rx.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
-      case Code.AccountingRequest:
-        this.recordAccounting(req);
-        return { code: Code.AccountingResponse, attributes: EMPTY };
+      case Code.AccountingRequest: {
+        const pending = this.recordAccounting(req);
+        return pending ? { code: Code.AccountingResponse, attributes: EMPTY, pending } : { code: Code.AccountingResponse, attributes: EMPTY };
+      }
       default: {
         const trace = this.env.trace;
         const { snapshot } = rx.state;
@@ -318,18 +346,19 @@ export class RequestPipeline {
     this.env.observe?.({ kind: 'reply', code, client, duplicate: false, latencyNs: process.hrtime.bigint() - rx.started });
   }
 
-  private recordAccounting(req: VerifiedRequest): void {
-    const { rx, packet } = req;
-    const file = rx.state.accounting;
-    if (!file) return;
-    file.write({
-      time: new Date().toISOString(),
-      client: req.client.name,
+  private recordAccounting(req: VerifiedRequest): Promise<void> | undefined {
+    const { rx, packet, client } = req;
+    const sinks = rx.state.accounting;
+    if (sinks.length === 0) return undefined;
+    return this.env.recorder.record({
+      key: `${client.name}|${rx.address}|${rx.port}|${packet.identifier}|${packet.authenticator.toString('hex')}`,
+      time: new Date(),
+      client: client.name,
       src: rx.address,
-      src_port: rx.port,
-      id: packet.identifier,
+      srcPort: rx.port,
+      identifier: packet.identifier,
       attributes: attributesRecord(packet.attributes),
-    });
+    }, sinks);
   }
 
   private auditReject(req: VerifiedRequest, d: Decision): void {

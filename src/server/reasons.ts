@@ -43,6 +43,7 @@ export const SERVER_DROP_REASONS = [
   'overloaded',
   'no_response',
   'internal_error',
+  'accounting_not_recorded',
 ] as const;
 
 /** Every drop code the server reports. */
@@ -64,6 +65,7 @@ export type AuditReason =
   | 'overloaded'
   | 'no_response'
   | 'internal_error'
+  | 'accounting_not_recorded'
   | RejectReason;
 
 const malformed = (text: string): DropInfo => ({ text, audit: 'malformed', stats: 'malformed', level: 'warn' });
@@ -101,6 +103,10 @@ export const DROPS: { readonly [R in DropReason]: DropInfo } = {
   overloaded: { text: 'a bounded queue (reject_delay) is full', audit: 'overloaded', stats: 'dropped', level: 'warn' },
   no_response: { text: 'policy said Response-Packet-Type := Do-Not-Respond', audit: 'no_response', stats: 'dropped', level: 'warn' },
   internal_error: { text: 'a bug: an exception while handling the packet', audit: 'internal_error', stats: 'dropped', level: 'error' },
+  accounting_not_recorded: {
+    text: 'an accounting record could not be made durable, so no Accounting-Response (the NAS retransmits)',
+    audit: 'accounting_not_recorded', stats: 'dropped', level: 'warn',
+  },
 };
 
 /** Every drop code, in catalogue order (metrics export all of them from the start, at 0). */
