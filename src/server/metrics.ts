@@ -1,7 +1,8 @@
 /**
- * Server metrics: plain-number counters on the request path, exported in the Prometheus text
- * format through a prom-client `Registry` of our own (never the global one, so several servers
- * in one process, as in tests, do not mix their numbers).
+ * Server metrics: plain-number counters on the request path (per client: client-metrics.ts;
+ * per user source: store-metrics.ts; latency: latency-histogram.ts), exported in the Prometheus
+ * text format through a prom-client `Registry` of our own (never the global one, so several
+ * servers in one process, as in tests, do not mix their numbers).
  *
  * Why not prom-client's counters directly: `counter.labels(..).inc()` builds a label-hash
  * string and validates the labels on every call. Here the server binds a {@link ClientMetrics}
@@ -11,168 +12,13 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
-import type { Entry } from '../policy/entry.js';
-import type { UserSource } from '../store/source.js';
+import { ClientMetrics } from './client-metrics.js';
 import { parsePrefix, prefixContains, type IpPrefix } from './ip-prefix.js';
 import type { MetricsSource } from './metrics-http.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { DROPS, DROP_REASONS, type DropReason } from './reasons.js';
 import { RadiusCounters, type ClientStatsView, type StatsSource } from './status-counters.js';
-
-/** Latency histogram bounds in seconds (prometheus `le`), 50 us to 2.5 s. */
-export const LATENCY_BUCKETS: readonly number[] = [
-  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-];
-
-/** A fixed-bucket histogram whose `observe` is a short loop and three additions. */
-export class LatencyHistogram {
-  /** counts[i] = observations in (bounds[i-1], bounds[i]]; the last slot is +Inf. */
-  readonly counts: Float64Array;
-  sum = 0;
-  count = 0;
-
-  constructor(readonly bounds: readonly number[] = LATENCY_BUCKETS) {
-    this.counts = new Float64Array(bounds.length + 1);
-  }
-
-  /** Records one duration in seconds. */
-  observe(seconds: number): void {
-    const b = this.bounds;
-    let i = 0;
-    while (i < b.length && seconds > b[i]!) i++;
-    this.counts[i]!++;
-    this.sum += seconds;
-    this.count++;
-  }
-}
-
-/** Request-type counters of one client. */
-interface RequestCounts {
-  access: number;
-  accounting: number;
-  status: number;
-  other: number;
-}
-
-/** Response-code counters of one client. */
-interface ResponseCounts {
-  accept: number;
-  reject: number;
-  challenge: number;
-  accountingResponse: number;
-  other: number;
-}
-
-/**
- * The counters of one configured client (NAS). Bind once per client at config load
- * (`metrics.client(name)`) and keep the object with the client; every method is O(1) and
- * allocation-free.
- */
-export class ClientMetrics implements ClientStatsView {
-  readonly auth = new RadiusCounters();
-  readonly acct = new RadiusCounters();
-  readonly requests: RequestCounts = { access: 0, accounting: 0, status: 0, other: 0 };
-  readonly responses: ResponseCounts = { accept: 0, reject: 0, challenge: 0, accountingResponse: 0, other: 0 };
-  duplicateReplays = 0;
-  address: string;
-  prefix: number;
-
-  constructor(
-    readonly name: string,
-    private readonly server: ServerMetrics,
-    address = '',
-    prefix = 32,
-  ) {
-    this.address = address;
-    this.prefix = prefix;
-  }
-
-  /** A request from this client passed decoding and verification and will be processed. */
-  request(code: number): void {
-    switch (code) {
-      case Code.AccessRequest:
-        this.requests.access++;
-        this.auth.requests++;
-        this.server.auth.requests++;
-        break;
-      case Code.AccountingRequest:
-        this.requests.accounting++;
-        this.acct.requests++;
-        this.server.acct.requests++;
-        break;
-      case Code.StatusServer:
-        this.requests.status++;
-        break;
-      default:
-        this.requests.other++;
-    }
-  }
-
-  /**
-   * A reply with `code` was sent to this client; `seconds` is the processing time from receipt
-   * to send (omit it for re-sent duplicates and for deliberately delayed rejects' delay).
-   */
-  response(code: number, seconds?: number): void {
-    const toAcct = code === Code.AccountingResponse;
-    const mine = toAcct ? this.acct : this.auth;
-    const total = toAcct ? this.server.acct : this.server.auth;
-    mine.responses++;
-    total.responses++;
-    switch (code) {
-      case Code.AccessAccept:
-        this.responses.accept++;
-        mine.accepts++;
-        total.accepts++;
-        break;
-      case Code.AccessReject:
-        this.responses.reject++;
-        mine.rejects++;
-        total.rejects++;
-        break;
-      case Code.AccessChallenge:
-        this.responses.challenge++;
-        mine.challenges++;
-        total.challenges++;
-        break;
-      case Code.AccountingResponse:
-        this.responses.accountingResponse++;
-        break;
-      default:
-        this.responses.other++;
-    }
-    if (seconds !== undefined) this.server.latency.observe(seconds);
-  }
-
-  /** A retransmission was answered from the duplicate cache (RFC 5080). */
-  duplicate(requestCode: number): void {
-    this.duplicateReplays++;
-    this.countersFor(requestCode).duplicates++;
-    this.server.countersFor(requestCode).duplicates++;
-  }
-
-  /** Same source, port and identifier but a new authenticator replaced an unfinished request. */
-  conflict(requestCode: number): void {
-    this.countersFor(requestCode).conflicts++;
-    this.server.countersFor(requestCode).conflicts++;
-  }
-
-  /** A packet from this (known) client was dropped; counts it globally too. */
-  drop(reason: DropReason, requestCode?: number): void {
-    this.countersFor(requestCode)[DROPS[reason].stats]++;
-    this.server.drop(reason, requestCode);
-  }
-
-  private countersFor(code: number | undefined): RadiusCounters {
-    return code === Code.AccountingRequest ? this.acct : this.auth;
-  }
-}
-
-/** Lookup counters of one user source (`files`, `sqlite`, ...). */
-export class StoreLookupMetrics {
-  found = 0;
-  notFound = 0;
-  errors = 0;
-  constructor(readonly source: string) {}
-}
+import { StoreLookupMetrics } from './store-metrics.js';
 
 /** Options of {@link ServerMetrics}. */
 export interface ServerMetricsOptions {
@@ -409,32 +255,4 @@ interface MetricValue {
 
 function v(labels: Record<string, string | number>, value: number): MetricValue {
   return { labels, value };
-}
-
-/**
- * Wraps user sources so each lookup is counted under `radius_store_lookups_total` by source
- * kind (`files`, `sqlite`) and result: `found` (an entry for that user, not only DEFAULTs),
- * `not_found`, `error` (the lookup threw; rethrown). Two increments and one scan of the
- * returned entries per lookup.
- */
-export function countLookups(sources: readonly UserSource[], metrics: ServerMetrics): UserSource[] {
-  return sources.map((source) => {
-    const counters = metrics.store(source.name.startsWith('sqlite:') ? 'sqlite' : 'files');
-    return {
-      name: source.name,
-      lookup(userName: string): readonly Entry[] {
-        let entries: readonly Entry[];
-        try {
-          entries = source.lookup(userName);
-        } catch (err) {
-          counters.errors++;
-          throw err;
-        }
-        if (entries.some((e) => !e.isDefault)) counters.found++;
-        else counters.notFound++;
-        return entries;
-      },
-      close: () => source.close(),
-    };
-  });
 }

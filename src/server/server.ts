@@ -10,7 +10,8 @@ import { closeUnusedLogFiles, openLogFiles, type LogFiles } from './log-files.js
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import { MetricsHttpServer } from './metrics-http.js';
-import { ServerMetrics, countLookups } from './metrics.js';
+import { ServerMetrics } from './metrics.js';
+import { countLookups } from './store-metrics.js';
 import { RequestPipeline, type PipelineEvent, type ServerState } from './pipeline.js';
 import { DROPS, isDropReason } from './reasons.js';
 import { StatusCounterAttributes } from './status-counters.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
 import { Dictionary, noFlags, type AttributeDef } from '../../src/protocol/dictionary.js';
 import type { Avp } from '../../src/protocol/attribute.js';
-import { LatencyHistogram, ServerMetrics } from '../../src/server/metrics.js';
+import { LatencyHistogram } from '../../src/server/latency-histogram.js';
+import { ServerMetrics } from '../../src/server/metrics.js';
 import { FREERADIUS_VENDOR_ID, StatusCounterAttributes } from '../../src/server/status-counters.js';
 
 /** Value of one sample line (`name{labels} value`) in a Prometheus exposition, or undefined. */
