@@ -19,7 +19,9 @@ import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.
 import type { ClientMetrics } from './client-metrics.js';
 import type { ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
-import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
+import type { DelayedSender } from './delayed-sender.js';
+import type { PacketRateLimiter } from './pps-limit.js';
+import type { RateLimitedLogger } from './rate-limited-logger.js';
 import { DROPS, rejectReason, type DropReason } from './reasons.js';
 import { RequestIds } from './request-id.js';
 import type { Snapshot } from './snapshot.js';

@@ -1,35 +1,10 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
-import {
-  DEFAULT_LIMITS,
-  DelayedSender,
-  PacketRateLimiter,
-  PpsWindow,
-  RateLimitedLogger,
-  limitsFromSecurity,
-} from '../../src/server/rate-limit.js';
+import { DelayedSender } from '../../src/server/delayed-sender.js';
+import { PacketRateLimiter, PpsWindow } from '../../src/server/pps-limit.js';
+import { RateLimitedLogger } from '../../src/server/rate-limited-logger.js';
 
 afterEach(() => {
   vi.useRealTimers();
-});
-
-describe('limitsFromSecurity', () => {
-  it('uses FreeRADIUS defaults when the keys are absent', () => {
-    expect(limitsFromSecurity(undefined)).toEqual(DEFAULT_LIMITS);
-    expect(DEFAULT_LIMITS.maxAttributes).toBe(200);
-    expect(DEFAULT_LIMITS.rejectDelay).toBe(1);
-  });
-
-  it('reads the snake_case keys', () => {
-    expect(
-      limitsFromSecurity({ max_pps: 5000, max_pps_per_client: 100, max_attributes: 50, reject_delay: 0.5, max_delayed_rejects: 10 }),
-    ).toEqual({ maxPps: 5000, maxPpsPerClient: 100, maxAttributes: 50, rejectDelay: 0.5, maxDelayedRejects: 10 });
-  });
-
-  it('names the key of a bad value', () => {
-    expect(() => limitsFromSecurity({ max_pps: -1 })).toThrow(/security\.max_pps: expected a non-negative integer/);
-    expect(() => limitsFromSecurity({ max_attributes: 'x' })).toThrow(/security\.max_attributes/);
-    expect(() => limitsFromSecurity({ max_pps_per_client: 1.5 })).toThrow(/max_pps_per_client/);
-  });
 });
 
 describe('PpsWindow', () => {
