@@ -234,8 +234,15 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
   const g = (): GlobalOpts => users.opts<GlobalOpts>();
   let dictionary: Dictionary | undefined;
   const dict = (): Dictionary => (dictionary ??= loadDictionary(g().dictionary ?? defaultDictionaryPath()));
-  const openRead = (): UserStore => new UserStore(g().db, { create: false });
-  const openWrite = (): UserStore => new UserStore(g().db);
+  /** Opens the store (`read`: it must exist; `write`: created if missing), runs `body`, closes it. */
+  const withStore = <T>(mode: 'read' | 'write', body: (store: UserStore) => T): T => {
+    const store = mode === 'read' ? new UserStore(g().db, { create: false }) : new UserStore(g().db);
+    try {
+      return body(store);
+    } finally {
+      store.close();
+    }
+  };
   /** Refuses a write whose entries the server could not decode (bad value for the attribute). */
   const checkDecodes = (store: UserStore, name: string): void => {
     const decoder = new EntryDecoder(dict(), `sqlite:${g().db}`);
@@ -250,8 +257,7 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .description('list user profiles')
     .action(() =>
       run(() => {
-        const store = openRead();
-        try {
+        withStore('read', (store) => {
           const profiles = store.list();
           if (g().json) return out(profiles.map(publicProfile), '');
           const lines = profiles.map((p) => {
@@ -260,9 +266,7 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
             return `${p.name}\t${p.valid ? 'enabled' : 'disabled'}\t${pw}\t${nas.length ? `nas=${nas.join(',')}` : ''}`.trimEnd();
           });
           out(null, lines.join('\n'));
-        } finally {
-          store.close();
-        }
+        });
       }),
     );
 
@@ -272,14 +276,11 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .description("show one user's entries: password kind, lists, NAS overrides, Valid flag")
     .action((name: string) =>
       run(() => {
-        const store = openRead();
-        try {
+        withStore('read', (store) => {
           const p = store.show(name);
           if (g().json) out(publicProfile(p), '');
           else printProfile(p);
-        } finally {
-          store.close();
-        }
+        });
       }),
     );
 
@@ -293,8 +294,7 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
       const password = passwordFromOptions(o);
       if (!password) throw new ProfileError('invalid_argument', 'add needs a password (--password-file, --password-stdin, --password or --sha1-hex)');
       const { general, overrides } = toSpecs(addArgs, password, true);
-      const store = openWrite();
-      try {
+      withStore('write', (store) => {
         let warnings: string[] = [];
         store.db.transaction(() => {
           warnings = store.add(name, general, overrides);
@@ -302,9 +302,7 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
         }).immediate();
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
         out({ ok: true, name, entries: overrides.length + 1 }, `added ${name} (${overrides.length + 1} entr${overrides.length ? 'ies' : 'y'})`);
-      } finally {
-        store.close();
-      }
+      });
     }),
   );
 
@@ -317,16 +315,13 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     run(() => {
       const password = passwordFromOptions(o);
       const { general, overrides } = toSpecs(setArgs, password, false);
-      const store = openWrite();
-      try {
+      withStore('write', (store) => {
         store.db.transaction(() => {
           store.set(name, general, overrides);
           checkDecodes(store, name);
         }).immediate();
         out({ ok: true, name }, `updated ${name}`);
-      } finally {
-        store.close();
-      }
+      });
     }),
   );
 
@@ -338,13 +333,10 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
       .description(valid ? 'set Valid = 1 again' : 'set Valid = 0: the entries stay but no longer match')
       .action((name: string, o: { nas?: string }) =>
         run(() => {
-          const store = openWrite();
-          try {
+          withStore('write', (store) => {
             const n = store.setValid(name, valid, o.nas);
             out({ ok: true, name, entries: n }, `${sub}d ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
-          } finally {
-            store.close();
-          }
+          });
         }),
       );
   }
@@ -356,13 +348,10 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .description("delete a user's entries")
     .action((name: string, o: { nas?: string }) =>
       run(() => {
-        const store = openWrite();
-        try {
+        withStore('write', (store) => {
           const n = store.delete(name, o.nas);
           out({ ok: true, name, entries: n }, `deleted ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
-        } finally {
-          store.close();
-        }
+        });
       }),
     );
 
@@ -374,13 +363,10 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .action((file: string, o: { replace?: boolean }) =>
       run(() => {
         const entries = parseUsersFile(file, dict()).map((e) => storedEntryFromEntry(dict(), e));
-        const store = openWrite();
-        try {
+        withStore('write', (store) => {
           const n = store.importEntries(entries, !!o.replace);
           out({ ok: true, entries: n }, `imported ${n} entr${n === 1 ? 'y' : 'ies'} from ${file}`);
-        } finally {
-          store.close();
-        }
+        });
       }),
     );
 
@@ -390,17 +376,14 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .description('write the enabled entries as a FreeRADIUS users file (with --json: every entry as JSON)')
     .action((o: { output?: string }) =>
       run(() => {
-        const store = openRead();
-        try {
+        withStore('read', (store) => {
           const entries = store.entries();
           const text = g().json ? JSON.stringify(entries) + '\n' : exportUsersText(entries);
           if (o.output) writeFileSync(o.output, text);
           else process.stdout.write(text);
           const disabled = entries.filter((e) => !e.valid).length;
           if (disabled > 0 && !g().json) process.stderr.write(`note: ${disabled} disabled entr${disabled === 1 ? 'y' : 'ies'} left out\n`);
-        } finally {
-          store.close();
-        }
+        });
       }),
     );
 }
