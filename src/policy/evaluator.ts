@@ -1,6 +1,7 @@
 import type { Avp } from '../protocol/attribute.js';
 import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
-import { ValueError, formatValue, ipv6ToBytes, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
+import { ipv6ToBytes } from '../protocol/ip-address.js';
+import { ValueError, formatValue, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
 import type { Entry, Item, Operator } from './entry.js';
 import { compareValues, regexSubject, sameAttr } from './compare.js';
 import { type ExpandContext, type Template, compileExpansion, expandTemplate } from './expand.js';

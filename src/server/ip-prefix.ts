@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { formatIpv6, ipv6ToBytes } from '../protocol/ip-address.js';
 
 /**
  * IP addresses and prefixes (CIDR) for client matching, IPv4 and IPv6. IPv4-mapped IPv6
@@ -18,7 +19,9 @@ export function parseIp(text: string): { family: 4 | 6; bytes: Buffer } | undefi
   const kind = isIP(text);
   if (kind === 4) return { family: 4, bytes: ipv4Bytes(text) };
   if (kind !== 6) return undefined;
-  const bytes = ipv6Bytes(text);
+  const zone = text.indexOf('%');
+  const bytes = ipv6ToBytes(zone >= 0 ? text.slice(0, zone) : text);
+  if (!bytes) return undefined;
   if (isV4Mapped(bytes)) return { family: 4, bytes: Buffer.from(bytes.subarray(12)) };
   return { family: 6, bytes };
 }
@@ -60,23 +63,10 @@ export function formatPrefix(p: IpPrefix): string {
   return `${formatIp(p.family, p.bytes)}/${p.bits}`;
 }
 
-/** Canonical text of an address. */
+/** Canonical text of an address (RFC 5952 for IPv6, as inet_ntop prints it). */
 export function formatIp(family: 4 | 6, bytes: Buffer): string {
   if (family === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
-  // compress the longest run of zero groups (RFC 5952)
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  return formatIpv6(bytes);
 }
 
 /** Clears the bits after `bits`. */
@@ -91,30 +81,6 @@ export function maskBytes(bytes: Buffer, bits: number): Buffer {
 
 function ipv4Bytes(text: string): Buffer {
   return Buffer.from(text.split('.').map(Number));
-}
-
-function ipv6Bytes(text: string): Buffer {
-  let t = text;
-  const zone = t.indexOf('%');
-  if (zone >= 0) t = t.slice(0, zone);
-  let tail: number[] = [];
-  const lastColon = t.lastIndexOf(':');
-  if (t.slice(lastColon + 1).includes('.')) {
-    const v4 = ipv4Bytes(t.slice(lastColon + 1));
-    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
-    t = `${t.slice(0, lastColon + 1)}0:0`;
-  }
-  const [head = '', rest] = t.split('::');
-  const a = head === '' ? [] : head.split(':');
-  const b = rest === undefined || rest === '' ? [] : rest.split(':');
-  const groups = rest === undefined ? a : [...a, ...Array<string>(8 - a.length - b.length).fill('0'), ...b];
-  const out = Buffer.alloc(16);
-  for (let i = 0; i < groups.length; i++) out.writeUInt16BE(parseInt(groups[i]!, 16), i * 2);
-  if (tail.length === 2) {
-    out.writeUInt16BE(tail[0]!, 12);
-    out.writeUInt16BE(tail[1]!, 14);
-  }
-  return out;
 }
 
 function isV4Mapped(b: Buffer): boolean {
