@@ -65,7 +65,7 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
 
 function check(opts: { config: string }): void {
   try {
-    const s = loadSnapshot(opts.config);
+    const s = loadSnapshot(opts.config, { inspectOnly: true });
     for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
     const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
     const sqlite = s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : '';
