@@ -203,7 +203,7 @@ export function openStoreDatabase(path: string, opts: OpenOptions = {}): SqliteD
       if (readonly && version < OLDEST_READABLE_VERSION) {
         throw new SqliteStoreError(
           'open_failed',
-          `sqlite:${path}: schema version ${version} needs migrating to ${SCHEMA_VERSION}; open it once read-write (any "users" command does)`,
+          `sqlite:${path}: schema version ${version} needs migrating to ${SCHEMA_VERSION}; open it once read-write (the server or any "users" write command does)`,
         );
       }
       if (!readonly) migrate(db, version);
