@@ -283,6 +283,11 @@ export class RequestPipeline {
       attributes: outcome.attributes,
       secret: req.client!.secret,
       proxyState: req.proxyState,
+      // An Accounting-Response to an Accounting-Request carries no Message-Authenticator:
+      // RFC 2866 defines none, and FreeRADIUS 3.2.0-3.2.7 verify one with a zero Request
+      // Authenticator where later versions use the request's (rad_verify), so any signature
+      // fails one of them. Replies to Status-Server are signed (every version agrees on those).
+      messageAuthenticator: packet.code !== Code.AccountingRequest,
     });
   }
 
