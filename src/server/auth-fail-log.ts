@@ -22,7 +22,9 @@ export type AuthFailReason =
   | 'no_password'
   | 'auth_type_reject'
   | 'invalid_user_name'
+  | 'user_name_control_character'
   | 'unsupported_auth_type'
+  | 'reply_too_large'
   | 'rejected'
   | 'internal_error';
 

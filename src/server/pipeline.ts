@@ -2,7 +2,7 @@ import type pino from 'pino';
 import type { Avp } from '../protocol/attribute.js';
 import { Code, codeName } from '../protocol/codes.js';
 import { decodePacket, peekHeader, verifyRequest } from '../protocol/decode.js';
-import { encodeResponse } from '../protocol/encode.js';
+import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { decideAccess, type AccessDecision } from './access-decision.js';
@@ -275,8 +275,26 @@ export class RequestPipeline {
 
   // 6
   private encodeReply(req: Request, outcome: Outcome): Buffer {
+    // An Accept (or Challenge) goes out with all its reply attributes or not at all.
+    const complete = req.packet!.code === Code.AccessRequest && outcome.code !== Code.AccessReject;
+    try {
+      return this.encode(req, outcome, complete);
+    } catch (err) {
+      if (!(err instanceof ReplyTooLargeError) || !complete) throw err;
+      const user = nasAndUser(req.packet!).user;
+      this.env.dropLog.log('reply_too_large', { req_id: requestIds.format(req.n), reason: 'reply_too_large', client: req.client!.name, src: req.address, src_port: req.port, user },
+        `${codeName(outcome.code)} for ${JSON.stringify(user)} not sent: ${err.message}; sending Access-Reject instead (shorten the entry's reply items or the request's Proxy-State)`);
+      outcome.code = Code.AccessReject;
+      outcome.attributes = EMPTY;
+      outcome.decision = { code: 'reject', reply: EMPTY, reason: 'reply_too_large', detail: err.message };
+      return this.encode(req, outcome, false);
+    }
+  }
+
+  private encode(req: Request, outcome: Outcome, complete: boolean): Buffer {
     const packet = req.packet!;
     return encodeResponse({
+      allAttributes: complete,
       code: outcome.code,
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
