@@ -217,10 +217,10 @@ export class RequestPipeline {
     // to learn (it would only build the client's policy key again).
     if (isAccess && !requireMa) {
       const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, hasEap);
-      if (learnt === 'no') {
-        this.env.log.error({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
+      if (learnt === 'unsigned') {
+        this.env.log.warn({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Accepted because require_message_authenticator is auto and this client has never sent a valid one; it becomes required after the first that is valid. Upgrade the NAS to send Message-Authenticator, then set require_message_authenticator: yes`);
       } else if (learnt === 'yes') {
-        this.env.log.info({ client: client.name }, `client ${client.name} sends Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes)`);
+        this.env.log.info({ client: client.name }, `client ${client.name} sent a valid Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes, kept across restarts)`);
       }
     }
     if (this.env.trace) this.traceRequest(req, packet);

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
 import { AuthFailLog } from './auth-fail-log.js';
 import type { ListenConfig, ListenerType } from './config.js';
@@ -14,6 +15,7 @@ import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } 
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
+import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 
@@ -64,6 +66,18 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const traceOn = opts.trace !== undefined && opts.trace !== false;
   const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
   for (const w of first.warnings) logger.warn(formatProblem(w));
+  // learnt state lives for the process, in the state_dir it started with (a reload keeps it)
+  const maPolicy = opts.maPolicy ?? new MessageAuthenticatorPolicy();
+  const learntFile = new LearntStateFile(first.config.stateDir);
+  try {
+    for (const client of learntFile.load()) maPolicy.adopt(client);
+  } catch (err) {
+    closeSnapshot(first);
+    throw err;
+  }
+  // a worker reports to the primary, which saves; a single process saves itself
+  maPolicy.onLearnt ??= () => saveLearnt(learntFile, maPolicy.requiredClients(), logger);
+  const fingerprintKey = lazyFingerprintKey(first.config.stateDir, logger);
 
   const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   const senders = new Set<DelayedSender>();
@@ -73,7 +87,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.shareWithClusterPrimary();
   let generation = 1;
   metrics.configGeneration = generation;
-  let state = buildState(first, undefined, logger, senders);
+  let state = buildState(first, undefined, logger, senders, fingerprintKey);
 
   // one line per drop reason per second, then a count of what was suppressed
   const dropLog = new RateLimitedLogger((fields, msg) => {
@@ -99,7 +113,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     log: logger,
     dropLog,
     dropAuditLog,
-    maPolicy: opts.maPolicy ?? new MessageAuthenticatorPolicy(),
+    maPolicy,
     metrics,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
@@ -172,7 +186,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     }
     for (const w of next.warnings) logger.warn(formatProblem(w));
     const old = state;
-    state = buildState(next, old, logger, senders);
+    state = buildState(next, old, logger, senders, fingerprintKey);
     if (ownLogger) logger.level = traceOn ? 'debug' : next.config.log.level;
     if (newListeners) {
       const oldListeners = listeners;
@@ -253,7 +267,9 @@ function sameListen(a: readonly ListenConfig[], b: readonly ListenConfig[]): boo
 }
 
 /** Builds the per-configuration tools, carrying over what did not change (cache, files). */
-function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: pino.Logger, senders: Set<DelayedSender>): ServerState {
+function buildState(
+  snapshot: Snapshot, prev: ServerState | undefined, logger: pino.Logger, senders: Set<DelayedSender>, fingerprintKey: () => Buffer,
+): ServerState {
   const sec = snapshot.config.security;
   const prevSec = prev?.snapshot.config.security;
   const duplicates = prev && prevSec && prevSec.duplicateCacheSeconds === sec.duplicateCacheSeconds && prevSec.duplicateCacheEntries === sec.duplicateCacheEntries
@@ -276,7 +292,7 @@ function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: p
   const accountingPath = snapshot.config.log.accounting;
   const accounting = accountingPath === undefined ? undefined
     : prev?.accounting && prev.accounting.path === accountingPath ? prev.accounting : new JsonLinesFile(accountingPath, onError('accounting'));
-  const authFail = new AuthFailLog(authFailFile);
+  const authFail = new AuthFailLog(authFailFile, fingerprintKey);
   const statusAttributes = prev && prev.snapshot.dictionary === snapshot.dictionary ? prev.statusAttributes : new StatusCounterAttributes(snapshot.dictionary);
   return { snapshot, duplicates, rejects, limiter, authFail, accounting, statusAttributes };
 }
@@ -288,4 +304,23 @@ async function disposeState(old: ServerState, next: ServerState | undefined): Pr
   if (oldAuth && oldAuth !== next?.authFail.file) closing.push(oldAuth.close());
   if (old.accounting && old.accounting !== next?.accounting) closing.push(old.accounting.close());
   await Promise.all(closing);
+}
+
+/**
+ * The password fingerprint key, read (or created) in `stateDir` when first needed, so every
+ * worker and every restart fingerprints alike. If it cannot be kept there, a random key for
+ * this process is used and the problem logged once.
+ */
+function lazyFingerprintKey(stateDir: string, logger: pino.Logger): () => Buffer {
+  let key: Buffer | undefined;
+  return () => {
+    if (key) return key;
+    try {
+      key = loadOrCreateFingerprintKey(stateDir);
+    } catch (err) {
+      key = randomBytes(32);
+      logger.error({ err: (err as Error).message }, `cannot keep the password fingerprint key in ${stateDir}: ${(err as Error).message}; using a key of this process only, so password_fp values will differ between workers and restarts`);
+    }
+    return key;
+  };
 }

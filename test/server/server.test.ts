@@ -135,10 +135,11 @@ describe('require_message_authenticator', () => {
     expect((await access({ from: '127.0.0.4', ma: true })).reply?.code).toBe(2);
   });
 
-  it('auto: a host client that first sent no MA stays permissive', async () => {
+  it('auto: an unsigned first request decides nothing; the first valid signed one makes MA required', async () => {
+    expect((await access({ from: '127.0.0.5', ma: false })).reply?.code).toBe(2);
     expect((await access({ from: '127.0.0.5', ma: false })).reply?.code).toBe(2);
     expect((await access({ from: '127.0.0.5', ma: true })).reply?.code).toBe(2);
-    expect((await access({ from: '127.0.0.5', ma: false })).reply?.code).toBe(2);
+    expect((await access({ from: '127.0.0.5', ma: false })).raw).toBeUndefined();
   });
 
   it('auto: network clients never switch', async () => {
