@@ -65,6 +65,13 @@ describe('users add: what is stored', () => {
     expect(existsSync(db) ? count() : 0).toBe(0);
   });
 
+  it('refuses control characters as the server does, C1 included', () => {
+    for (const name of ['tab\tname', 'c1\u0085name']) {
+      const r = users(['add', name, '--sha1-hex', PW]);
+      expect(r).toMatchObject({ code: 2, stderr: 'error: user name must be 1..253 octets without control characters\n' });
+    }
+  });
+
   it('accepts names the server takes (realm with a dot, dots inside, UTF-8)', () => {
     for (const name of ['op1@example.com', 'j.smith', 'Jürgen']) {
       expect(users(['add', name, '--sha1-hex', PW])).toMatchObject({ code: 0, stderr: '' });

@@ -1,4 +1,4 @@
-import { filterUserName, USER_NAME_PROBLEM_TEXT } from '../../policy/username-filter.js';
+import { controlCharacterOffset, filterUserName, USER_NAME_PROBLEM_TEXT } from '../../policy/username-filter.js';
 import { EntryWriter } from './entry-writer.js';
 import {
   applySpec,
@@ -223,13 +223,14 @@ function canonicalIp(ip: string): string {
 
 /**
  * Refuses a name no request could ever log in with: the server's own filter_username rule
- * (policy/username-filter.ts, applied before any lookup), control characters, over 253 octets.
+ * and its control-character check (policy/username-filter.ts, both applied before any lookup),
+ * over 253 octets.
  */
 function validateName(name: string): void {
   if (name === '' || name === 'DEFAULT') {
     throw new ProfileError('invalid_argument', `"${name}" cannot be a user name (DEFAULT entries are managed with import/export)`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(name) || Buffer.byteLength(name) > 253) {
+  if (controlCharacterOffset(Buffer.from(name)) >= 0 || Buffer.byteLength(name) > 253) {
     throw new ProfileError('invalid_argument', `user name must be 1..253 octets without control characters`);
   }
   const problem = filterUserName(name);
