@@ -66,7 +66,7 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
 
 async function check(opts: { config: string }): Promise<void> {
   try {
-    const s = loadSnapshot(opts.config);
+    const s = loadSnapshot(opts.config, { inspectOnly: true });
     try {
       // the log files are opened (and their directories created) as a start or reload would
       await closeUnusedLogFiles(await openLogFiles(s.config), undefined);

@@ -2,7 +2,7 @@ import type pino from 'pino';
 import type { Avp } from '../protocol/attribute.js';
 import { Code, codeName } from '../protocol/codes.js';
 import { checkPacket, decodeAttributes, peekHeader, verifyRequest, type PacketHeader, type PacketLayout } from '../protocol/decode.js';
-import { encodeResponse } from '../protocol/encode.js';
+import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, HEADER_LENGTH, type Packet } from '../protocol/packet.js';
 import type { Decision } from '../policy/evaluator.js';
@@ -22,7 +22,7 @@ import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender } from './delayed-sender.js';
 import type { PacketRateLimiter } from './pps-limit.js';
 import type { RateLimitedLogger } from './rate-limited-logger.js';
-import { DROPS, rejectReason, type DropReason } from './reasons.js';
+import { DROPS, rejectReason, type DropReason, type RejectReason } from './reasons.js';
 import { RequestIds } from './request-id.js';
 import type { Snapshot } from './snapshot.js';
 import type { ReplyChannel } from './transport.js';
@@ -129,6 +129,8 @@ interface Reply {
   code: number;
   attributes: readonly Avp[];
   decision?: Decision;
+  /** Why an Access-Reject is sent (the auth-fail line and the trace say it). */
+  reject?: { reason: RejectReason; detail?: string };
   /** Work the reply must wait for (an accounting record becoming durable). */
   pending?: Promise<void>;
 }
@@ -250,10 +252,10 @@ export class RequestPipeline {
     // to learn (it would only build the client's policy key again).
     if (isAccess && !requireMa) {
       const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, layout.hasEap);
-      if (learnt === 'no') {
-        this.env.log.error({ client: client.name, src: rx.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
+      if (learnt === 'unsigned') {
+        this.env.log.warn({ client: client.name, src: rx.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Accepted because require_message_authenticator is auto and this client has never sent a valid one; it becomes required after the first that is valid. Upgrade the NAS to send Message-Authenticator, then set require_message_authenticator: yes`);
       } else if (learnt === 'yes') {
-        this.env.log.info({ client: client.name }, `client ${client.name} sends Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes)`);
+        this.env.log.info({ client: client.name }, `client ${client.name} sent a valid Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes, kept across restarts)`);
       }
     }
     // verified: now decode; with the secret the decoder reveals User-Password (RFC 2865 5.2)
@@ -303,21 +305,47 @@ export class RequestPipeline {
         const { snapshot } = rx.state;
         const decision = decideAccess(packet, rx.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${rx.n})   ${line}`) : undefined);
         if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
-        return { code: decision.code === 'accept' ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
+        if (decision.code === 'accept') return { code: Code.AccessAccept, attributes: decision.reply, decision };
+        const reject = decision.detail ? { reason: rejectReason(decision.reason), detail: decision.detail } : { reason: rejectReason(decision.reason) };
+        return { code: Code.AccessReject, attributes: decision.reply, decision, reject };
       }
     }
   }
 
   // 8
   private encodeReply(req: VerifiedRequest, reply: Reply): Buffer {
+    // An Accept (or Challenge) goes out with all its reply attributes or not at all.
+    const complete = req.packet.code === Code.AccessRequest && reply.code !== Code.AccessReject;
+    try {
+      return this.encode(req, reply, complete);
+    } catch (err) {
+      if (!(err instanceof ReplyTooLargeError) || !complete) throw err;
+      const { rx } = req;
+      const user = nasAndUser(req.datagram, req.layout.length).user;
+      this.env.dropLog.log('reply_too_large', { req_id: requestIds.format(rx.n), reason: 'reply_too_large', client: req.client.name, src: rx.address, src_port: rx.port, user },
+        `${codeName(reply.code)} for ${JSON.stringify(user)} not sent: ${err.message}; sending Access-Reject instead (shorten the entry's reply items or the request's Proxy-State)`);
+      reply.code = Code.AccessReject;
+      reply.attributes = EMPTY;
+      reply.reject = { reason: 'reply_too_large', detail: err.message };
+      return this.encode(req, reply, false);
+    }
+  }
+
+  private encode(req: VerifiedRequest, reply: Reply, complete: boolean): Buffer {
     const { packet } = req;
     return encodeResponse({
+      allAttributes: complete,
       code: reply.code,
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       attributes: reply.attributes,
       secret: req.client.secret,
       proxyState: req.layout.proxyState,
+      // An Accounting-Response to an Accounting-Request carries no Message-Authenticator:
+      // RFC 2866 defines none, and FreeRADIUS 3.2.0-3.2.7 verify one with a zero Request
+      // Authenticator where later versions use the request's (rad_verify), so any signature
+      // fails one of them. Replies to Status-Server are signed (every version agrees on those).
+      messageAuthenticator: packet.code !== Code.AccountingRequest,
     });
   }
 
@@ -327,7 +355,7 @@ export class RequestPipeline {
     const { state } = rx;
     // processing time, without the deliberate reject_delay
     const seconds = Number(process.hrtime.bigint() - rx.started) / 1e9;
-    if (reply.decision?.code === 'reject') this.auditReject(req, reply.decision);
+    if (reply.reject) this.auditReject(req, reply.reject);
     if (this.env.trace) this.traceReply(req, reply, wire.length);
     if (this.env.log.isLevelEnabled('debug')) {
       this.env.log.debug({ req_id: requestIds.format(rx.n), client: client.name, src: rx.address, port: rx.port, id: packet.identifier, code: codeName(reply.code) }, `Sent ${codeName(reply.code)} Id ${packet.identifier} to ${rx.address}:${rx.port}`);
@@ -364,18 +392,18 @@ export class RequestPipeline {
     }, sinks);
   }
 
-  private auditReject(req: VerifiedRequest, d: Decision): void {
+  private auditReject(req: VerifiedRequest, reject: NonNullable<Reply['reject']>): void {
     const { rx } = req;
     const { authFail } = rx.state;
     if (!authFail.enabled) return;
-    const wrongPassword = d.reason === 'wrong_password' ? userPassword(req.packet) : undefined;
+    const wrongPassword = reject.reason === 'wrong_password' ? userPassword(req.packet) : undefined;
     authFail.write({
       src: rx.address,
       src_port: rx.port,
       client: req.client.name,
       ...nasAndUser(req.datagram, req.layout.length),
-      reason: rejectReason(d.reason),
-      ...(d.detail ? { detail: d.detail } : {}),
+      reason: reject.reason,
+      ...(reject.detail ? { detail: reject.detail } : {}),
       ...(wrongPassword ? { password_fp: authFail.fingerprint(wrongPassword) } : {}),
       action: 'reject',
     });
@@ -442,7 +470,8 @@ export class RequestPipeline {
     const d = reply.decision;
     const delay = reply.code === Code.AccessReject ? rx.state.snapshot.config.security.rejectDelay : 0;
     if (d?.scheme) trace(`(${rx.n})   password scheme: ${d.scheme}`);
-    if (d?.code === 'reject') trace(`(${rx.n})   reject reason: ${rejectReason(d.reason)}${d.detail ? ` (${d.detail})` : ''}`);
+    const r = reply.reject;
+    if (r) trace(`(${rx.n})   reject reason: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`);
     trace(`(${rx.n}) Sent ${codeName(reply.code)} Id ${packet.identifier} from ${l.address}:${l.port} to ${rx.address}:${rx.port} length ${length}${delay > 0 ? ` (delayed ${delay} s by reject_delay)` : ''}`);
     trace(`(${rx.n})   Message-Authenticator = <first attribute>`);
     for (const a of reply.attributes) trace(`(${rx.n})   ${printAttribute(a)}`);

@@ -50,7 +50,7 @@ export const SERVER_DROP_REASONS = [
 export type DropReason = PacketDropReason | (typeof SERVER_DROP_REASONS)[number];
 
 /** Why an Access-Reject was sent: the evaluator's reject reasons, `rejected` for any other. */
-export type RejectReason = Exclude<DecisionReason, 'accepted' | 'auth_type_accept' | 'do_not_respond'> | 'rejected';
+export type RejectReason = Exclude<DecisionReason, 'accepted' | 'auth_type_accept' | 'do_not_respond'> | 'reply_too_large' | 'rejected';
 
 /** The auth-fail log's reason codes. */
 export type AuditReason =
@@ -119,7 +119,9 @@ export const REJECTS: { readonly [R in RejectReason]: string } = {
   wrong_password: 'the password check failed',
   auth_type_reject: 'Auth-Type := Reject',
   invalid_user_name: 'filter_username rejected the User-Name',
+  user_name_control_character: 'User-Name holds NUL or another control character',
   unsupported_auth_type: 'Auth-Type names a method this server does not implement',
+  reply_too_large: 'the Access-Accept would not fit in 4096 octets, so an Access-Reject was sent instead',
   rejected: 'rejected by policy (Response-Packet-Type := Access-Reject and the like)',
 };
 
