@@ -17,7 +17,7 @@ import {
 
 /**
  * Decides an Access-Request the way FreeRADIUS 3.2.1 does with its default site and the
- * `files` module (reference: freeradius-semantics.md sections 2 and 3):
+ * `files` module (FreeRADIUS 3.2 rlm_files and src/main/pair.c; test/diff compares the answers):
  *
  *   authorize:    filter_username -> preprocess -> chap -> files -> pap
  *   authenticate: Auth-Type (Reject wins, else the last one): Accept | PAP | CHAP
@@ -35,7 +35,8 @@ import {
  * never has them, so they do not match.
  *
  * The hot path allocates little: entries without expansions keep ready-made reply and control
- * items (cached per entry), no trace text is built unless a trace sink is given.
+ * items (a precomputed merge kept per reply list, shared by the entries with the same reply), no
+ * trace text is built unless a trace sink is given.
  */
 
 /** What the evaluator needs from a received Access-Request. */
@@ -531,7 +532,7 @@ export function authorizeAndAuthenticate(
   // filter_username
   const userName = findStd(request, USER_NAME);
   if (userName) {
-    // [hardening] before the lookup key is cut at the first NUL as FreeRADIUS does
+    // before the lookup key is cut at the first NUL as FreeRADIUS does
     const at = controlCharacterOffset(userName.value);
     if (at >= 0) {
       const detail = `User-Name contains control character 0x${userName.value[at]!.toString(16).padStart(2, '0')} at octet ${at}`;

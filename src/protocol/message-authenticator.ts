@@ -74,8 +74,9 @@ export function verifyMessageAuthenticator(
 const scratch = Buffer.alloc(16);
 
 // Keyed by the secret Buffer object (a client's secret lives as long as its configuration), so
-// the ipad/opad midstates are computed once per client, not once per packet, and no copy of the
-// secret is kept anywhere else.
+// the ipad/opad midstates are computed once per client, not once per packet. One copy of the
+// secret is kept beside them, only to notice a caller reusing the Buffer for another secret; it
+// goes with the entry when the client's configuration is released.
 const hmacs = new WeakMap<Buffer, { key: Buffer; hmac: HmacMd5 }>();
 
 function hmacFor(secret: Buffer): HmacMd5 {

@@ -96,7 +96,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   const senders = new Set<DelayedSender>();
   const metrics = opts.metrics ?? new ServerMetrics({ processMetrics: first.config.metrics !== undefined });
-  // [hardening] count user lookups per source; in a worker, report to the primary's endpoint
+  // count user lookups per source; in a worker, report to the primary's endpoint
   first.sources = countLookups(first.sources, metrics);
   metrics.shareWithClusterPrimary();
   let generation = 1;
@@ -178,7 +178,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     throw err;
   }
   let metricsHttp: MetricsHttpServer | undefined;
-  // [hardening] workers share one socket through node:cluster, so an endpoint per worker would
+  // workers share one socket through node:cluster, so an endpoint per worker would
   // answer each scrape from a random worker; the primary serves the sum instead (workers.ts).
   if (first.config.metrics && !cluster.isWorker) {
     try {
@@ -218,7 +218,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         closeSnapshot(next);
         return { ok: false, errors: ['server is closed'] };
       }
-      next.sources = countLookups(next.sources, metrics); // [hardening]
+      next.sources = countLookups(next.sources, metrics);
     } catch (err) {
       if (err instanceof CancelledError) return { ok: false, errors: ['server is closed'] };
       return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);

@@ -87,7 +87,7 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   const learnt = new Set(learntFile.load());
   const logger = createLogger(log.level, log.pretty);
   await superviseWorkers(count, logger, files, { file: learntFile, clients: learnt });
-  // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
+  // one /metrics + /healthz for the whole server: the sum over the workers' counters
   if (metrics) {
     const http = await MetricsHttpServer.start(metrics, new ClusterMetricsSource());
     logger.info({ metrics: http.url() }, 'metrics endpoint (sum over workers)');

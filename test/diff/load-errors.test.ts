@@ -9,7 +9,7 @@ import { hasFreeRadius, skipWithout } from '../support/tools.js';
 import { startOurServer } from './our-server.js';
 
 /**
- * Every malformed-file case of freeradius-semantics.md 1.7: `freeradius -XC` and our server get
+ * Every kind of malformed users file FreeRADIUS 3.2.1 refuses: `freeradius -XC` and our server get
  * the same file; both must refuse to start, blame the same line, and our message must contain
  * FreeRADIUS's message.
  */
