@@ -1,4 +1,5 @@
 import type { Avp } from '../protocol/attribute.js';
+import { Attr } from '../protocol/attribute-numbers.js';
 import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { ipv6ToBytes } from '../protocol/ip-address.js';
 import { ValueError, formatValue, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
@@ -7,7 +8,6 @@ import { compareValues, regexSubject, sameAttr } from './compare.js';
 import { type ExpandContext, type Template, compileExpansion, expandTemplate } from './expand.js';
 import { type MergeItem, mergeControl, mergeReply } from './merge.js';
 import { compileRegex } from './regex.js';
-import { ensureAuthTypeValues } from './auth-type-values.js';
 import { filterRejectReply } from './reject-filter.js';
 import { quoteForTerminal } from '../protocol/printable.js';
 import { USER_NAME_PROBLEM_TEXT, controlCharacterOffset, filterUserName } from './username-filter.js';
@@ -96,24 +96,7 @@ export interface AuthorizeResult {
   reply: Avp[];
 }
 
-// Standard attribute numbers used below (vendor 0).
-const USER_NAME = 1;
-const USER_PASSWORD = 2;
-const CHAP_PASSWORD = 3;
-const NAS_IP_ADDRESS = 4;
-const SERVICE_TYPE = 6;
-const FRAMED_PROTOCOL = 7;
-const CHAP_CHALLENGE = 60;
-const NAS_IPV6_ADDRESS = 95;
-const AUTH_TYPE = 1000;
-const CRYPT_PASSWORD = 1006;
-const AUTZ_TYPE = 1011;
-const ACCT_TYPE = 1012;
-const SESSION_TYPE = 1013;
-const STRIP_USER_NAME = 1035;
-const RESPONSE_PACKET_TYPE = 1080;
-const PBKDF2_PASSWORD = 1181;
-const PASSWORD_WITH_HEADER = 1101;
+// Values of Service-Type, Auth-Type and Response-Packet-Type used below.
 const FRAMED_USER = 2;
 const AUTH_TYPE_REJECT = 4;
 const AUTH_TYPE_ACCEPT = 254;
@@ -123,8 +106,8 @@ const DO_NOT_RESPOND = 256;
 function skippedInCompare(def: AttributeDef): boolean {
   if (def.vendorId !== 0) return false;
   const t = def.type;
-  return t === CRYPT_PASSWORD || t === AUTH_TYPE || t === AUTZ_TYPE || t === ACCT_TYPE || t === SESSION_TYPE ||
-    t === STRIP_USER_NAME;
+  return t === Attr.CryptPassword || t === Attr.AuthType || t === Attr.AutzType || t === Attr.AcctType || t === Attr.SessionType ||
+    t === Attr.StripUserName;
 }
 
 function isStd(def: AttributeDef, type: number): boolean {
@@ -139,7 +122,7 @@ function findStd(list: readonly Avp[], type: number): Avp | undefined {
 /** Attributes whose values never appear in a trace. */
 function isSecret(def: AttributeDef): boolean {
   return def.flags.encrypt !== 0 || def.flags.secret || isKnownGoodPasswordAttr(def) ||
-    (def.vendorId === 0 && (def.type === USER_PASSWORD || def.type === CHAP_PASSWORD || def.type === 1101));
+    (def.vendorId === 0 && (def.type === Attr.UserPassword || def.type === Attr.ChapPassword || def.type === 1101));
 }
 
 function show(def: AttributeDef, value: Buffer): string {
@@ -246,7 +229,7 @@ function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined
     if (op === ':=' || op === '+=') continue;
     const def = item.attr;
     if (skippedInCompare(def)) continue;
-    if (isStd(def, USER_PASSWORD) && !findStd(request, USER_PASSWORD)) continue;
+    if (isStd(def, Attr.UserPassword) && !findStd(request, Attr.UserPassword)) continue;
 
     let any = false;
     let ok = false;
@@ -420,47 +403,46 @@ function stdDefs(dict: Dictionary): StdDefs {
 
 /** preprocess (rlm_preprocess authorize with the default configuration) on the request list. */
 function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: TraceSink): void {
-  const userName = findStd(request, USER_NAME);
-  if (userName && userName.value.length > 0 && findStd(request, FRAMED_PROTOCOL) && !findStd(request, SERVICE_TYPE)) {
+  const userName = findStd(request, Attr.UserName);
+  if (userName && userName.value.length > 0 && findStd(request, Attr.FramedProtocol) && !findStd(request, Attr.ServiceType)) {
     const v = Buffer.alloc(4);
     v.writeUInt32BE(FRAMED_USER, 0);
     const defs = stdDefs(dict);
-    request.push({ def: defs.serviceType ??= stdDef(dict, SERVICE_TYPE, 'Service-Type'), value: v });
+    request.push({ def: defs.serviceType ??= stdDef(dict, Attr.ServiceType, 'Service-Type'), value: v });
     trace?.('preprocess: added Service-Type = Framed-User (Framed-Protocol without Service-Type)');
   }
   const src = req.srcAddress.startsWith('::ffff:') && req.srcAddress.includes('.') ? req.srcAddress.slice(7) : req.srcAddress;
   if (src.includes(':')) {
-    if (!findStd(request, NAS_IPV6_ADDRESS)) {
+    if (!findStd(request, Attr.NasIpv6Address)) {
       const v = ipv6ToBytes(src.replace(/%.*$/, ''));
       if (v) {
         const defs = stdDefs(dict);
-        request.push({ def: defs.nasIpv6Address ??= stdDef(dict, NAS_IPV6_ADDRESS, 'NAS-IPv6-Address'), value: v });
+        request.push({ def: defs.nasIpv6Address ??= stdDef(dict, Attr.NasIpv6Address, 'NAS-IPv6-Address'), value: v });
         trace?.(`preprocess: added NAS-IPv6-Address = ${src} (packet source)`);
       }
     }
-  } else if (!findStd(request, NAS_IP_ADDRESS)) {
+  } else if (!findStd(request, Attr.NasIpAddress)) {
     const n = inetAton(src);
     if (n !== undefined) {
       const v = Buffer.alloc(4);
       v.writeUInt32BE(n, 0);
       const defs = stdDefs(dict);
-      request.push({ def: defs.nasIpAddress ??= stdDef(dict, NAS_IP_ADDRESS, 'NAS-IP-Address'), value: v });
+      request.push({ def: defs.nasIpAddress ??= stdDef(dict, Attr.NasIpAddress, 'NAS-IP-Address'), value: v });
       trace?.(`preprocess: added NAS-IP-Address = ${src} (packet source)`);
     }
   }
-  if (findStd(request, CHAP_PASSWORD) && !findStd(request, CHAP_CHALLENGE)) {
+  if (findStd(request, Attr.ChapPassword) && !findStd(request, Attr.ChapChallenge)) {
     const defs = stdDefs(dict);
-    request.push({ def: defs.chapChallenge ??= stdDef(dict, CHAP_CHALLENGE, 'CHAP-Challenge'), value: req.requestAuthenticator });
+    request.push({ def: defs.chapChallenge ??= stdDef(dict, Attr.ChapChallenge, 'CHAP-Challenge'), value: req.requestAuthenticator });
   }
 }
 
-/** Auth-Type = PAP / CHAP for this dictionary: resolved (and its dynamic values added) once, not per request. */
+/** Auth-Type = PAP / CHAP for this dictionary (values the loader added): resolved once, not per request. */
 function authTypeAvp(dict: Dictionary, name: 'PAP' | 'CHAP'): Avp {
   const defs = stdDefs(dict);
   const cached = name === 'PAP' ? defs.authPap : defs.authChap;
   if (cached) return cached;
-  const def = stdDef(dict, AUTH_TYPE, 'Auth-Type');
-  ensureAuthTypeValues(dict);
+  const def = stdDef(dict, Attr.AuthType, 'Auth-Type');
   const v = Buffer.alloc(4);
   v.writeUInt32BE(def.valuesByName.get(name === 'PAP' ? 'pap' : 'chap')!, 0);
   const avp: Avp = { def, value: v };
@@ -500,7 +482,7 @@ interface Finish {
 /** Response-Packet-Type overrides the outcome at the end; then the reject filter. */
 function finishDecision(f: Finish, code: 'accept' | 'reject', reason: DecisionReason, extra?: Partial<Decision>): Decision {
   const { reply, matched, control, userName, trace } = f;
-  const rpt = findStd(control, RESPONSE_PACKET_TYPE);
+  const rpt = findStd(control, Attr.ResponsePacketType);
   if (rpt) {
     const n = readUnsigned(rpt.def, rpt.value);
     if (n === DO_NOT_RESPOND) return decide('no-response', 'do_not_respond', [], matched, control, extra, trace);
@@ -525,12 +507,12 @@ export function authorizeAndAuthenticate(
 ): Decision {
   const request: Avp[] = [];
   for (const a of req.attributes) {
-    if (req.userPassword && a.value !== req.userPassword && isStd(a.def, USER_PASSWORD)) request.push({ def: a.def, value: req.userPassword });
+    if (req.userPassword && a.value !== req.userPassword && isStd(a.def, Attr.UserPassword)) request.push({ def: a.def, value: req.userPassword });
     else request.push(a);
   }
 
   // filter_username
-  const userName = findStd(request, USER_NAME);
+  const userName = findStd(request, Attr.UserName);
   if (userName) {
     // before the lookup key is cut at the first NUL as FreeRADIUS does
     const at = controlCharacterOffset(userName.value);
@@ -555,7 +537,7 @@ export function authorizeAndAuthenticate(
 
   // chap authorize
   let control: Avp[] = [];
-  const chapPassword = findStd(request, CHAP_PASSWORD);
+  const chapPassword = findStd(request, Attr.ChapPassword);
   if (chapPassword) {
     control.push(authTypeAvp(dict, 'CHAP'));
     trace?.('chap: CHAP-Password present, Auth-Type = CHAP');
@@ -573,10 +555,10 @@ export function authorizeAndAuthenticate(
   // 3.2.1's pap authorize does not count a PBKDF2-Password written as such as a known-good
   // password (one converted from Password-With-Header counts) - measured.
   const hasKnownGood = control.some((a) =>
-    (isKnownGoodPasswordAttr(a.def) && !isStd(a.def, PBKDF2_PASSWORD)) || isStd(a.def, PASSWORD_WITH_HEADER));
+    (isKnownGoodPasswordAttr(a.def) && !isStd(a.def, Attr.Pbkdf2Password)) || isStd(a.def, Attr.PasswordWithHeader));
   control = normalizeControl(control, dict);
-  const userPassword = findStd(request, USER_PASSWORD);
-  if (hasKnownGood && !findStd(control, AUTH_TYPE) && userPassword) {
+  const userPassword = findStd(request, Attr.UserPassword);
+  if (hasKnownGood && !findStd(control, Attr.AuthType) && userPassword) {
     control.push(authTypeAvp(dict, 'PAP'));
     trace?.('pap: known good password found, Auth-Type = PAP');
   } else if (trace && !hasKnownGood) {
@@ -588,7 +570,7 @@ export function authorizeAndAuthenticate(
   // rad_check_password
   let last: Avp | undefined;
   for (const a of control) {
-    if (!isStd(a.def, AUTH_TYPE)) continue;
+    if (!isStd(a.def, Attr.AuthType)) continue;
     last = a;
     if (readUnsigned(a.def, a.value) === AUTH_TYPE_REJECT) {
       trace?.('auth: Auth-Type = Reject, rejecting the user');
@@ -614,7 +596,7 @@ export function authorizeAndAuthenticate(
   } else if (method === 'CHAP') {
     if (!chapPassword) return finishDecision(ctx, 'reject', 'no_password', { detail: 'Auth-Type = CHAP for a request without CHAP-Password' });
     if (!userName) return finishDecision(ctx, 'reject', 'no_password', { detail: '&request:User-Name attribute is required for authentication' });
-    const challenge = findStd(request, CHAP_CHALLENGE)?.value ?? req.requestAuthenticator;
+    const challenge = findStd(request, Attr.ChapChallenge)?.value ?? req.requestAuthenticator;
     check = verifyChap(control, chapPassword.value, challenge);
   } else {
     return finishDecision(ctx, 'reject', 'unsupported_auth_type', { detail: `Auth-Type ${method} is not supported by vutlan-radius` });

@@ -6,7 +6,6 @@ import { readUnsigned } from '../protocol/values.js';
 import type { Entry, Item } from './entry.js';
 import { getThing, isSpace } from './users-lexer.js';
 import { ItemInterner, ItemListInterner, isFallThrough, readItemList, type ItemListResult } from './users-item.js';
-import { ensureAuthTypeValues } from './auth-type-values.js';
 import { finish, type Steps } from './steps.js';
 
 /**
@@ -73,7 +72,6 @@ export function parseUsersFile(path: string, dict: Dictionary, opts: ParseUsersO
 /** `parseUsersFile` in steps: yields every few hundred lines (see steps.ts). */
 export function* parseUsersFileSteps(path: string, dict: Dictionary, opts: ParseUsersOptions = {}): Steps<Entry[]> {
   const readText = opts.readText ?? readTextFile;
-  ensureAuthTypeValues(dict);
   const problems: UsersProblem[] = [];
   const entries: Entry[] = [];
   let text: string;
@@ -95,7 +93,6 @@ export function* parseUsersFileSteps(path: string, dict: Dictionary, opts: Parse
  */
 export function parseUsersText(text: string, file: string, dict: Dictionary, opts: ParseUsersOptions = {}): Entry[] {
   const readText = opts.readText ?? readTextFile;
-  ensureAuthTypeValues(dict);
   const problems: UsersProblem[] = [];
   const entries: Entry[] = [];
   finish(new FileReader(dict, readText, problems, entries, [resolve(file)]).read(file, text));

@@ -5,6 +5,7 @@
  * share/dictionary 3.2.1) and then the local entry file (raddb/dictionary). Error messages use
  * FreeRADIUS's wording, prefixed with `file:line: `.
  */
+import { ensureAuthTypeValues } from './auth-type-values.js';
 import { readTextFile } from './read-text.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,17 +54,8 @@ export function loadDictionary(entryFile?: string, opts: LoadDictionaryOptions =
   const loader = new DictionaryLoader(new Dictionary(), opts.readText ?? defaultReadText);
   if (opts.base !== false) loader.loadFile(bundledDictionaryPath());
   if (entryFile !== undefined) loader.loadFile(resolve(entryFile));
+  ensureAuthTypeValues(loader.dict);
   return loader.dict;
-}
-
-/** Adds the definitions of `file` (and its includes) to an existing dictionary. */
-export function loadDictionaryFile(
-  dict: Dictionary,
-  file: string,
-  opts: Pick<LoadDictionaryOptions, 'readText'> = {},
-): Dictionary {
-  new DictionaryLoader(dict, opts.readText ?? defaultReadText).loadFile(resolve(file));
-  return dict;
 }
 
 function defaultReadText(path: string): string {

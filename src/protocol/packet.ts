@@ -20,18 +20,4 @@ export const MAX_PACKET_LENGTH = 4096;
 /** Octets of the authenticator field. */
 export const AUTHENTICATOR_LENGTH = 16;
 
-/** Standard attribute numbers the codec itself needs. */
-export const Attr = {
-  UserName: 1,
-  UserPassword: 2,
-  ChapPassword: 3,
-  NasIpAddress: 4,
-  VendorSpecific: 26,
-  NasIdentifier: 32,
-  ProxyState: 33,
-  ChapChallenge: 60,
-  ArapPassword: 70,
-  EapMessage: 79,
-  MessageAuthenticator: 80,
-  ChargeableUserIdentity: 89,
-} as const;
+export { Attr } from './attribute-numbers.js';

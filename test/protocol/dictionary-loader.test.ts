@@ -232,3 +232,22 @@ describe('dictionary errors are file:line: message in FreeRADIUS wording', () =>
     }
   });
 });
+
+describe('what the code declares once, checked against the bundled dictionaries', () => {
+  it('every Attr number is the attribute of that name, vendor 0', async () => {
+    const { Attr, ATTRIBUTE_NAMES } = await import('../../src/protocol/attribute-numbers.js');
+    const dict = loadDictionary();
+    for (const [key, number] of Object.entries(Attr)) {
+      const def = dict.attributeByName(ATTRIBUTE_NAMES[key as keyof typeof Attr]);
+      expect(def, key).toBeDefined();
+      expect([def!.vendorId, def!.type], key).toEqual([0, number]);
+    }
+  });
+
+  it('the loader adds the Auth-Type values of the default site (PAP, CHAP, ...) after the dictionaries', () => {
+    const dict = loadDictionary();
+    const authType = dict.attributeByName('Auth-Type')!;
+    for (const name of ['pap', 'chap', 'ms-chap', 'eap']) expect(authType.valuesByName.has(name), name).toBe(true);
+    expect(authType.namesByValue.get(authType.valuesByName.get('pap')!)).toBe('PAP');
+  });
+});

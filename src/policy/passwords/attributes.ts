@@ -8,7 +8,6 @@ import type { AttributeDef } from '../../protocol/dictionary.js';
  * working, exactly as rlm_pap switches on `vp->da->attr`.
  */
 export const PasswordAttr = {
-  AuthType: 1000,
   CryptPassword: 1006,
   NsMtaMd5Password: 1054,
   LmPassword: 1057,

@@ -1,4 +1,5 @@
 import type { Avp } from '../../protocol/attribute.js';
+import { Attr } from '../../protocol/attribute-numbers.js';
 import { noFlags, type AttributeDef, type DataType, type Dictionary } from '../../protocol/dictionary.js';
 import { PASSWORD_ATTR_NAMES, PasswordAttr, isInternalAttr } from './attributes.js';
 import { base64DecodeFreeRadius, cString, hexDecodePrefix } from './encoding.js';
@@ -238,7 +239,7 @@ export function papAuthorize(control: readonly Avp[], dict?: Dictionary, opts: N
   const foundPassword = control.some((avp) => {
     if (avp.def.vendorId !== 0) return false;
     if (AUTHORIZE_FINDS.has(avp.def.type)) return true;
-    if (avp.def.type !== PasswordAttr.AuthType || avp.value.length !== 4) return false;
+    if (avp.def.type !== Attr.AuthType || avp.value.length !== 4) return false;
     const authType = avp.value.readUInt32BE(0);
     return authType === AUTH_TYPE_ACCEPT || authType === AUTH_TYPE_REJECT;
   });
