@@ -9,6 +9,7 @@ import { type ExpandContext, type Template, compileExpansion, expandTemplate } f
 import { type MergeItem, mergeControl, mergeReply } from './merge.js';
 import { compileRegex } from './regex.js';
 import { filterRejectReply } from './reject-filter.js';
+import { isSecretAttribute } from './secret-attributes.js';
 import { quoteForTerminal } from '../protocol/printable.js';
 import { USER_NAME_PROBLEM_TEXT, controlCharacterOffset, filterUserName } from './username-filter.js';
 import {
@@ -119,14 +120,8 @@ function findStd(list: readonly Avp[], type: number): Avp | undefined {
   return undefined;
 }
 
-/** Attributes whose values never appear in a trace. */
-function isSecret(def: AttributeDef): boolean {
-  return def.flags.encrypt !== 0 || def.flags.secret || isKnownGoodPasswordAttr(def) ||
-    (def.vendorId === 0 && (def.type === Attr.UserPassword || def.type === Attr.ChapPassword || def.type === 1101));
-}
-
 function show(def: AttributeDef, value: Buffer): string {
-  if (isSecret(def)) return '<hidden>';
+  if (isSecretAttribute(def)) return '<hidden>';
   const text = formatValue(def, value);
   return def.dataType === 'string' ? quoteForTerminal(text) : text;
 }
@@ -134,7 +129,7 @@ function show(def: AttributeDef, value: Buffer): string {
 function showItem(item: Item): string {
   const tag = item.tag !== undefined ? `:${item.tag}` : '';
   const value = item.op === '=*' || item.op === '!*' ? 'ANY'
-    : isSecret(item.attr) ? '<hidden>'
+    : isSecretAttribute(item.attr) ? '<hidden>'
     : item.quote ? `${item.quote}${item.text}${item.quote}` : item.text;
   return `${item.attr.name}${tag} ${item.op} ${value}`;
 }
@@ -213,7 +208,7 @@ function expandItem(run: Run, item: Item): Buffer | undefined {
     return parseValue(item.attr, text, '"');
   } catch (e) {
     if (e instanceof ValueError) {
-      run.trace?.(`    expansion of ${item.attr.name} gave ${isSecret(item.attr) ? '"<hidden>"' : quoteForTerminal(text)}: ${e.message}`);
+      run.trace?.(`    expansion of ${item.attr.name} gave ${isSecretAttribute(item.attr) ? '"<hidden>"' : quoteForTerminal(text)}: ${e.message}`);
       return undefined;
     }
     throw e;

@@ -1,20 +1,17 @@
 import type { Avp } from '../protocol/attribute.js';
 import { quoteForTerminal } from '../protocol/printable.js';
 import { formatValue } from '../protocol/values.js';
+import { isSecretAttribute } from '../policy/secret-attributes.js';
 
 /**
  * Attributes as text for people and log files: FreeRADIUS print form, strings quoted, and any
- * hidden or secret attribute (User-Password, Tunnel-Password, ...) replaced by `<hidden>`.
+ * secret attribute (policy/secret-attributes.ts: User-Password, Tunnel-Password, ...) replaced by
+ * `<hidden>` or left out.
  */
-
-/** True for attributes whose value must never be printed or logged. */
-export function isSecretAttribute(avp: Avp): boolean {
-  return avp.def.flags.encrypt !== 0 || avp.def.flags.secret || (avp.def.vendorId === 0 && (avp.def.type === 3 || avp.def.type === 70));
-}
 
 /** The value as printed in a trace line: strings quoted, secrets `<hidden>`. */
 export function printValue(avp: Avp): string {
-  if (isSecretAttribute(avp)) return '<hidden>';
+  if (isSecretAttribute(avp.def)) return '<hidden>';
   const text = formatValue(avp.def, avp.value);
   if (avp.def.dataType === 'string') return quoteForTerminal(text);
   return text;
@@ -32,7 +29,7 @@ export function printAttribute(avp: Avp): string {
 export function attributesRecord(attributes: readonly Avp[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const avp of attributes) {
-    if (isSecretAttribute(avp)) continue;
+    if (isSecretAttribute(avp.def)) continue;
     const value = formatValue(avp.def, avp.value);
     const prev = out[avp.def.name];
     if (prev === undefined) out[avp.def.name] = value;
