@@ -182,7 +182,8 @@ function canonicalIp(ip: string): string {
   return nasItem(ip).text;
 }
 
-function validateName(name: string): void {
+/** Throws ProfileError when `name` cannot be a user name (empty, DEFAULT, control characters, > 253 octets). */
+export function validateName(name: string): void {
   if (name === '' || name === 'DEFAULT') {
     throw new ProfileError('invalid_argument', `"${name}" cannot be a user name (DEFAULT entries are managed with import/export)`);
   }
