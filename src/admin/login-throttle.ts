@@ -2,9 +2,10 @@
  * Backoff and lockout for admin sign-in, per account name (existing or not, so probing names
  * learns nothing) and per client address (so spraying many names from one address stops too).
  *
- * After `freeFailures` failures in a row, each further attempt must wait 1 s, 2 s, 4 s ... (at
- * most 60 s) after the previous failure; at `lockAfter` failures the name is locked for
- * `lockMs`, even for the right password. A successful sign-in clears the name's count.
+ * After `freeFailures` failures in a row (3), each further attempt must wait 1 s, 2 s, 4 s ... (at
+ * most 60 s) after the previous failure; at `lockAfter` failures (6) the name is locked for
+ * `lockMs` (15 min), even for the right password. A successful sign-in clears the name's count.
+ * An address gets the same treatment after 10 failures (backoff) and 30 (lock), whatever names.
  * In memory: a restart clears it (whoever can restart the server needs no password guessing).
  */
 
@@ -12,7 +13,8 @@ export interface ThrottleOptions {
   freeFailures?: number;
   lockAfter?: number;
   lockMs?: number;
-  /** Failures from one address (any names) before it is locked out the same way. */
+  /** Failures from one address (any names) before its backoff starts, and before it is locked out. */
+  addressFreeFailures?: number;
   addressLockAfter?: number;
   now?: () => number;
 }
@@ -33,6 +35,7 @@ export class LoginThrottle {
   private readonly freeFailures: number;
   private readonly lockAfter: number;
   private readonly lockMs: number;
+  private readonly addressFreeFailures: number;
   private readonly addressLockAfter: number;
   private readonly now: () => number;
 
@@ -40,6 +43,7 @@ export class LoginThrottle {
     this.freeFailures = o.freeFailures ?? 3;
     this.lockAfter = o.lockAfter ?? 6;
     this.lockMs = o.lockMs ?? 15 * 60_000;
+    this.addressFreeFailures = o.addressFreeFailures ?? 10;
     this.addressLockAfter = o.addressLockAfter ?? 30;
     this.now = o.now ?? Date.now;
   }
@@ -47,12 +51,16 @@ export class LoginThrottle {
   /** May `name` from `address` try now? */
   check(name: string, address: string): ThrottleVerdict {
     const t = this.now();
-    for (const [f, lockAfter] of [[this.byName.get(name.toLowerCase()), this.lockAfter], [this.byAddress.get(address), this.addressLockAfter]] as const) {
+    const checks = [
+      [this.byName.get(name.toLowerCase()), this.freeFailures, this.lockAfter],
+      [this.byAddress.get(address), this.addressFreeFailures, this.addressLockAfter],
+    ] as const;
+    for (const [f, free, lockAfter] of checks) {
       if (!f) continue;
       if (f.lockedUntil > t) return { ok: false, reason: 'locked', retryAfterSeconds: Math.ceil((f.lockedUntil - t) / 1000) };
       if (f.count >= lockAfter) continue; // lock expired: the next failure locks again
-      if (f.count >= this.freeFailures) {
-        const wait = Math.min(60_000, 1000 * 2 ** (f.count - this.freeFailures));
+      if (f.count >= free) {
+        const wait = Math.min(60_000, 1000 * 2 ** (f.count - free));
         if (t - f.last < wait) return { ok: false, reason: 'backoff', retryAfterSeconds: Math.ceil((wait - (t - f.last)) / 1000) };
       }
     }
