@@ -49,7 +49,7 @@ export const OPENAPI = {
     '/api/openapi.json': { get: { summary: 'this description', security: [], responses: { 200: ok('OpenAPI document') } } },
     '/api/login': { post: { summary: 'sign in (a new session id every time)', security: [], requestBody: json({ type: 'object', properties: { name: { type: 'string' }, password: { type: 'string' } } }), responses: { 200: ok('signed in: name, role, csrf'), 401: error, 423: error, 429: error } } },
     '/api/logout': { post: { summary: 'sign out', responses: { 200: ok('signed out'), 403: error } } },
-    '/api/session': { get: { summary: 'who is signed in, and the CSRF token', responses: { 200: ok('name, role, csrf'), 401: error } } },
+    '/api/session': { get: { summary: 'who is signed in, and the CSRF token', security: [], responses: { 200: ok('signed_in; when true also name, role, csrf') } } },
     '/api/meta': { get: { summary: 'list keys, resource ids, store', responses: { 200: ok('meta'), ...std } } },
     '/api/users': {
       get: { summary: 'users of the store, one page', parameters: [{ name: 'search', in: 'query', schema: { type: 'string' } }, { name: 'offset', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 500 } }], responses: { 200: ok('total, offset, limit, users'), ...std, 503: error } },

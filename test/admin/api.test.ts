@@ -12,7 +12,7 @@ import { ApiClient, signedIn, startAdminRig, type AdminRig } from './admin-rig.j
 /** Every operation of the API description, with a concrete path. */
 const operations = Object.entries(OPENAPI.paths).flatMap(([path, ops]) =>
   Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace('{name}', 'someone') })));
-const PUBLIC = new Set(['GET /api/openapi.json', 'POST /api/login', 'POST /api/logout']);
+const PUBLIC = new Set(['GET /api/openapi.json', 'GET /api/session', 'POST /api/login', 'POST /api/logout']);
 const mutating = operations.filter((o) => o.method !== 'GET' && !PUBLIC.has(`${o.method} ${o.path}`));
 
 let rig: AdminRig;
@@ -87,7 +87,8 @@ describe('authentication and roles', () => {
     expect((await admin.request('PATCH', '/api/admins/temp', { role: 'viewer' })).status).toBe(200);
     expect((await temp.post('/api/reload')).status).toBe(403);
     expect((await admin.delete('/api/admins/temp')).status).toBe(200);
-    expect((await temp.get('/api/session')).status).toBe(401);
+    expect((await temp.get('/api/session')).body).toEqual({ signed_in: false });
+    expect((await temp.get('/api/users')).status).toBe(401);
     expect((await admin.delete('/api/admins/admin')).status).toBe(400); // not yourself
   });
 

@@ -45,14 +45,14 @@ describe('sign-in', () => {
     const c = new ApiClient(rig.url, rig.ca);
     const planted = 'A'.repeat(43);
     c.cookies.set(SESSION_COOKIE, planted);
-    expect((await c.get('/api/session')).status).toBe(401);
+    expect((await c.get('/api/users')).status).toBe(401);
     await c.login('editor', PASSWORDS.editor);
     const issued = c.cookies.get(SESSION_COOKIE);
     expect(issued).toBeDefined();
     expect(issued).not.toBe(planted);
     const attacker = new ApiClient(rig.url, rig.ca);
     attacker.cookies.set(SESSION_COOKIE, planted);
-    expect((await attacker.get('/api/session')).status).toBe(401);
+    expect((await attacker.get('/api/users')).status).toBe(401);
 
     // a real session id from before a new sign-in (viewer -> admin on one browser) is dead after it
     const viewer = await signedIn(rig, 'viewer');
@@ -61,7 +61,7 @@ describe('sign-in', () => {
     expect(viewer.cookies.get(SESSION_COOKIE)).not.toBe(before);
     const stale = new ApiClient(rig.url, rig.ca);
     stale.cookies.set(SESSION_COOKIE, before);
-    expect((await stale.get('/api/session')).status).toBe(401);
+    expect((await stale.get('/api/users')).status).toBe(401);
     expect((await viewer.get('/api/session')).body.role).toBe('admin');
   });
 
