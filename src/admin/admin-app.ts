@@ -136,8 +136,8 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     }
   };
 
-  const audit = (c: Context<Env>, action: string, target: string, before: unknown, after: unknown): void => {
-    d.audit.record({ actor: c.get('session').name, address: peer(c), action, target, before: before ?? null, after: after ?? null });
+  const audit = (c: Context<Env>, action: string, target: string, before: unknown, after: unknown): Promise<void> => {
+    return d.audit.record({ actor: c.get('session').name, address: peer(c), action, target, before: before ?? null, after: after ?? null });
   };
 
   const directory = (): UserDirectory => {
@@ -168,14 +168,14 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     sessions.delete(getCookie(c, SESSION_COOKIE));
     if (!account || !ok) {
       const locked = throttle.failed(name, address);
-      d.audit.record({ actor: name, address, action: locked ? 'login_locked' : 'login_failed', target: name, before: null, after: null });
+      await d.audit.record({ actor: name, address, action: locked ? 'login_locked' : 'login_failed', target: name, before: null, after: null });
       throw new ApiError(401, 'bad_credentials', 'wrong name or password');
     }
     throttle.succeeded(name);
     const s = sessions.create(account.name, account.role);
     const now = new Date().toISOString();
     d.store.markLogin(account.name, now);
-    d.audit.record({ actor: account.name, address, action: 'login', target: account.name, before: null, after: null });
+    await d.audit.record({ actor: account.name, address, action: 'login', target: account.name, before: null, after: null });
     setCookie(c, SESSION_COOKIE, s.id, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
     return c.json({ name: s.name, role: s.role, csrf: s.csrf });
   });
@@ -272,6 +272,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     const s = d.host.snapshot();
     return c.json({
       reload: d.host.reloadStatus(),
+      problems: d.host.problems(),
       config: s.config.file,
       clients: s.counts.clients,
       users_files: s.config.users.files,
@@ -309,7 +310,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     const dir = directory();
     dir.create(name, change as typeof change & { password: NonNullable<typeof change.password> });
     const after = publicProfile(dir.get(name));
-    audit(c, 'user_create', name, null, after);
+    await audit(c, 'user_create', name, null, after);
     return c.json(after, 201);
   });
 
@@ -321,7 +322,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     if (!before) throw new ApiError(404, 'not_found', `no such user "${name}"`);
     dir.replace(name, change);
     const after = publicProfile(dir.get(name));
-    audit(c, change.password ? 'user_update_password' : 'user_update', name, before, after);
+    await audit(c, change.password ? 'user_update_password' : 'user_update', name, before, after);
     return c.json(after);
   });
 
@@ -333,17 +334,17 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     if (!before) throw new ApiError(404, 'not_found', `no such user "${name}"`);
     dir.setEnabled(name, c.req.param('action') === 'enable');
     const after = publicProfile(dir.get(name));
-    audit(c, `user_${c.req.param('action')}`, name, before, after);
+    await audit(c, `user_${c.req.param('action')}`, name, before, after);
     return c.json(after);
   });
 
-  app.delete('/api/users/:name', requireRole('editor'), (c) => {
+  app.delete('/api/users/:name', requireRole('editor'), async (c) => {
     const name = c.req.param('name');
     const dir = directory();
     const before = publicProfile(dir.get(name));
     if (!before) throw new ApiError(404, 'not_found', `no such user "${name}"`);
     dir.delete(name);
-    audit(c, 'user_delete', name, before, null);
+    await audit(c, 'user_delete', name, before, null);
     return c.json({ ok: true });
   });
 
@@ -360,7 +361,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
       throw new ApiError(400, 'reload_failed', `the server did not take the new client, the config file was restored: ${(r.errors ?? []).join('; ')}`);
     }
     const after = { name: client.name, address: client.address, require_message_authenticator: client.requireMessageAuthenticator };
-    audit(c, 'client_create', client.name, null, after);
+    await audit(c, 'client_create', client.name, null, after);
     // the secret is in this answer only; the list never shows it
     return c.json({ ...after, secret }, 201);
   });
@@ -368,7 +369,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
   app.post('/api/reload', requireRole('editor'), async (c) => {
     await body(c);
     const r = await d.host.reload();
-    audit(c, 'reload', d.host.snapshot().config.file, null, { ok: r.ok, errors: r.errors ?? [] });
+    await audit(c, 'reload', d.host.snapshot().config.file, null, { ok: r.ok, errors: r.errors ?? [] });
     return c.json({ ok: r.ok, errors: r.errors ?? [], status: d.host.reloadStatus() });
   });
 
@@ -402,7 +403,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
       dictionary: s.config.dictionary,
       bindAddress: from,
     }, () => undefined);
-    audit(c, 'test_login', user, null, { nas, client: client.name, code: r.code ?? null });
+    await audit(c, 'test_login', user, null, { nas, client: client.name, code: r.code ?? null });
     return c.json({
       code: r.code === 2 ? 'Access-Accept' : r.code === 3 ? 'Access-Reject' : r.code === undefined ? 'no reply' : String(r.code),
       client: client.name,
@@ -427,7 +428,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     if (password.length < MIN_ADMIN_PASSWORD_LENGTH) errors.push({ field: 'password', message: `password: at least ${MIN_ADMIN_PASSWORD_LENGTH} characters` });
     if (errors.length > 0) throw new FormError(errors);
     d.store.addAccount(name, role, await hashAdminPassword(password));
-    audit(c, 'admin_create', name, null, { name, role });
+    await audit(c, 'admin_create', name, null, { name, role });
     return c.json({ name, role }, 201);
   });
 
@@ -453,11 +454,11 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
       if (name !== c.get('session').name) sessions.deleteFor(name);
     }
     const after = { name, role: d.store.account(name)!.role, ...(b.password !== undefined ? { password: 'changed' } : {}) };
-    audit(c, 'admin_update', name, before, after);
+    await audit(c, 'admin_update', name, before, after);
     return c.json(after);
   });
 
-  app.delete('/api/admins/:name', requireRole('admin'), (c) => {
+  app.delete('/api/admins/:name', requireRole('admin'), async (c) => {
     const name = c.req.param('name');
     const account = d.store.account(name);
     if (!account) throw new ApiError(404, 'not_found', `no such admin "${name}"`);
@@ -465,7 +466,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     if (account.role === 'admin' && d.store.adminCount() <= 1) throw new ApiError(400, 'invalid_argument', 'the last admin cannot be deleted');
     d.store.deleteAccount(name);
     sessions.deleteFor(name);
-    audit(c, 'admin_delete', name, { name, role: account.role }, null);
+    await audit(c, 'admin_delete', name, { name, role: account.role }, null);
     return c.json({ ok: true });
   });
 

@@ -25,6 +25,8 @@ export interface AdminHost {
   /** Reload now (as SIGHUP does). */
   reload(): Promise<{ ok: boolean; errors?: string[] }>;
   reloadStatus(): ReloadStatus;
+  /** What is wrong while the server keeps serving (as /healthz says), empty when healthy. */
+  problems(): string[];
   /** The bound auth sockets (real ports). */
   authAddresses(): { address: string; port: number }[];
 }

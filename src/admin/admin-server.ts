@@ -43,7 +43,13 @@ export class AdminServer {
     if (store.accounts().length === 0) {
       logger.warn(`admin: no admin accounts yet; create one with: vutlan-radius admin -c ${host.snapshot().config.file} add NAME --role admin`);
     }
-    const audit = new AuditTrail(store, config.auditLog, (err) => logger.error({ err: err.message }, 'cannot write the admin audit log'));
+    let audit: AuditTrail;
+    try {
+      audit = await AuditTrail.open(store, config.auditLog, (err) => logger.error({ err: err.message }, 'cannot write the admin audit log'));
+    } catch (err) {
+      store.close();
+      throw new Error(`admin.audit_log ${config.auditLog}: ${(err as Error).message}`);
+    }
     // the user store follows the configuration in service (users.sqlite may change on reload)
     let users: { path: string; dir: UserDirectory } | undefined;
     const currentUsers = (): UserDirectory | undefined => {

@@ -57,6 +57,8 @@ export interface ServerConfig {
     authFail?: string;
     /** JSON-lines file with one line per Accounting-Request. */
     accounting?: string;
+    /** fsync the accounting log before each Accounting-Response (default: written to the OS). */
+    accountingFsync: boolean;
     /** Human-readable console logs (default: when stdout is a TTY). */
     pretty?: boolean;
   };
@@ -82,6 +84,10 @@ export interface ServerConfig {
   metrics?: { listen: string; allow?: string[] };
   /** The web administration (HTTPS + REST API), when configured; paths absolute. */
   admin?: AdminConfig;
+  /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
+  stateDir: string;
+  /** Line of some keys in the config file, for errors found after loading (0 when absent). */
+  lines: { authFail: number; accounting: number; metricsListen: number };
 }
 
 /** The `admin` block: where the web administration listens and keeps its state. */
@@ -150,8 +156,9 @@ const schema = z.strictObject({
     }).default('info'),
     auth_fail: nonEmpty('auth_fail').optional(),
     accounting: nonEmpty('accounting').optional(),
+    accounting_fsync: z.boolean({ message: 'must be true or false' }).default(false),
     pretty: z.boolean().optional(),
-  }).default({ level: 'info' }),
+  }).default({ level: 'info', accounting_fsync: false }),
   security: z.strictObject({
     reject_delay: z.number().min(0).max(5, 'must be 0..5 seconds (FreeRADIUS allows the same range)').default(1),
     max_attributes: z.number().int().min(1).max(4096).default(200),
@@ -180,6 +187,7 @@ const schema = z.strictObject({
   workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
     message: 'must be a number of processes (1 = single process) or auto',
   }).default('auto'),
+  state_dir: nonEmpty('state_dir').optional(),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -237,9 +245,9 @@ export function loadConfig(configPath: string, opts: LoadConfigOptions = {}): Se
 
 const KNOWN_KEYS = [
   'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'sqlite_cache', 'log', 'level', 'auth_fail',
-  'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
+  'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
-  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'admin', 'cert', 'key', 'db', 'audit_log',
+  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir', 'admin', 'cert', 'key', 'db', 'audit_log',
 ];
 
 function suggestion(key: string): string {
@@ -372,6 +380,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       level: raw.log.level,
       ...(raw.log.auth_fail !== undefined ? { authFail: at(raw.log.auth_fail) } : {}),
       ...(raw.log.accounting !== undefined ? { accounting: at(raw.log.accounting) } : {}),
+      accountingFsync: raw.log.accounting_fsync,
       ...(raw.log.pretty !== undefined ? { pretty: raw.log.pretty } : {}),
     },
     security: {
@@ -385,6 +394,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       maxDelayedRejects: raw.security.max_delayed_rejects,
     },
     workers: raw.workers,
+    stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : dir,
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
     ...(raw.admin ? {
       admin: {
@@ -396,5 +406,10 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
         auditLog: at(raw.admin.audit_log ?? 'admin-audit.log'),
       },
     } : {}),
+    lines: {
+      authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,
+      accounting: raw.log.accounting !== undefined ? nodeLine(doc, lc, ['log', 'accounting']) : 0,
+      metricsListen: raw.metrics ? nodeLine(doc, lc, ['metrics', 'listen']) : 0,
+    },
   };
 }
