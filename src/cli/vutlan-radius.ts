@@ -10,6 +10,7 @@ import {
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
+import { packageVersion } from './package-version.js';
 
 /**
  * `vutlan-radius`: serve, check a configuration, send a test request, manage the SQLite users.
@@ -91,6 +92,7 @@ const program = new Command();
 program
   .name('vutlan-radius')
   .description('RADIUS server for Vutlan / Sky-Control devices and any NAS (FreeRADIUS-compatible users files, SQLite store)')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program
