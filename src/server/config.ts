@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { keyHint, keyLine, nodeLine } from '../config/yaml-problems.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { parseAllowList, parseListen } from './metrics-http.js';
 
@@ -251,53 +252,7 @@ const KNOWN_KEYS = [
 ];
 
 function suggestion(key: string): string {
-  const k = key.toLowerCase().replace(/-/g, '_');
-  const near = KNOWN_KEYS.find((known) => known === k || distance(known, k) <= 2);
-  return near && near !== key ? ` (did you mean "${near}"?)` : '; remove it or check the spelling';
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
-function nodeLine(doc: Document, lc: LineCounter, path: (string | number)[]): number {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
-    if (n > 0) {
-      const parent = doc.getIn(path.slice(0, n - 1), true);
-      const line = isMap(parent) ? pairKeyLine(parent, lc, String(path[n - 1])) : 0;
-      if (line) return line;
-    }
-  }
-  return 0;
-}
-
-function keyLine(doc: Document, lc: LineCounter, path: (string | number)[], key: string): number {
-  const parent = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (isMap(parent)) {
-    const line = pairKeyLine(parent, lc, key);
-    if (line) return line;
-  }
-  return nodeLine(doc, lc, path);
-}
-
-function pairKeyLine(map: unknown, lc: LineCounter, key: string): number {
-  if (!isMap(map)) return 0;
-  for (const pair of map.items) {
-    if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) return lc.linePos(pair.key.range[0]).line;
-  }
-  return 0;
+  return keyHint(key, KNOWN_KEYS);
 }
 
 function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCounter): ServerConfig {
