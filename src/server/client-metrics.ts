@@ -35,6 +35,10 @@ export class ClientMetrics implements ClientStatsView {
   readonly requests: RequestCounts = { access: 0, accounting: 0, status: 0, other: 0 };
   readonly responses: ResponseCounts = { accept: 0, reject: 0, challenge: 0, accountingResponse: 0, other: 0 };
   duplicateReplays = 0;
+  /** Datagrams of this client dropped without a reply. */
+  dropped = 0;
+  /** Unix time in ms of the last datagram from this client (0: none yet); "last seen" in the admin UI. */
+  lastSeenMs = 0;
   address: string;
   prefix: number;
 
@@ -50,6 +54,7 @@ export class ClientMetrics implements ClientStatsView {
 
   /** A request from this client passed decoding and verification and will be processed. */
   request(code: number): void {
+    this.lastSeenMs = Date.now();
     switch (code) {
       case Code.AccessRequest:
         this.requests.access++;
@@ -119,6 +124,8 @@ export class ClientMetrics implements ClientStatsView {
 
   /** A packet from this (known) client was dropped; counts it globally too. */
   drop(reason: DropReason, requestCode?: number): void {
+    this.dropped++;
+    this.lastSeenMs = Date.now();
     this.countersFor(requestCode)[DROPS[reason].stats]++;
     this.server.drop(reason, requestCode);
   }

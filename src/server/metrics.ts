@@ -216,6 +216,10 @@ export class ServerMetrics implements StatsSource, MetricsSource {
       ]));
     add('radius_duplicate_requests_total', 'Retransmissions answered from the duplicate cache, by client.', 'counter',
       perClient((c) => [v({ client: c.name }, c.duplicateReplays)]));
+    add('radius_client_dropped_packets_total', 'Datagrams of a known client dropped without a reply, by client.', 'counter',
+      perClient((c) => [v({ client: c.name }, c.dropped)]));
+    add('radius_client_last_seen_time_seconds', 'Unix time of the last datagram from a client (0: never), by client.', 'gauge',
+      perClient((c) => [v({ client: c.name }, Math.floor(c.lastSeenMs / 1000))]), 'max');
     add('radius_dropped_packets_total', 'Datagrams dropped without a reply, by reason code.', 'counter',
       () => [...this.drops].map(([reason, d]) => v({ reason }, d.n)));
     add('radius_request_duration_seconds', 'Time from receipt to reply, excluding reject_delay.', 'histogram', () => {
