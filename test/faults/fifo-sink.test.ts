@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, A } from '../server/raw-radius.js';
+import { buildRequest, A } from '../support/raw-radius.js';
 import { cleanup, eventually, faultDir, health, login, metric, SECRET, startFaultServer, UdpClient, type FaultServer } from './harness.js';
 
 /**

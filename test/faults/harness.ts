@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { A, buildRequest, UdpClient } from '../server/raw-radius.js';
+import { A, buildRequest, UdpClient } from '../support/raw-radius.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(repoRoot, 'dist', 'cli', 'vutlan-radius.js');

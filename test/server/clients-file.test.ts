@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest, parseReply, vutlan } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply, vutlan } from '../support/raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';

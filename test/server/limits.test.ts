@@ -4,7 +4,7 @@
  * max_delayed_rejects, and the bounded duplicate cache.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest, type RawAttr } from './raw-radius.js';
+import { A, UdpClient, buildRequest, type RawAttr } from '../support/raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';

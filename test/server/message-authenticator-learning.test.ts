@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { A, UdpClient, buildRequest, parseReply } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
 import { repoRoot } from './test-server.js';
 
 const SECRET = 'learning-secret-123';

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGet as get } from './http-get.js';
-import { A, UdpClient, buildRequest, parseReply } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';

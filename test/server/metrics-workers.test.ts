@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliServe } from './cli-serve.js';
-import { A, buildRequest, UdpClient } from './raw-radius.js';
+import { A, buildRequest, UdpClient } from '../support/raw-radius.js';
 
 const SECRET = 'metrics-workers-secret-42';
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DROPS, DROP_REASONS, REJECTS, type DropReason } from '../../src/server/reasons.js';
-import { A, UdpClient, buildRequest } from './raw-radius.js';
+import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
 import { eventually, repoRoot, startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseUsersText } from '../../src/policy/users-parser.js';
 import { storedEntryFromEntry } from '../../src/store/sqlite/stored-entry.js';
 import { UserStore } from '../../src/store/sqlite/user-store.js';
-import { A, UdpClient, buildRequest, parseReply, vutlan } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply, vutlan } from '../support/raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest, parseReply } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest, parseReply, vutlan } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply, vutlan } from '../support/raw-radius.js';
 import { eventually, startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';

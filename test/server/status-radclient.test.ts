@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest } from './raw-radius.js';
+import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
 import { repoRoot, startTestServer, type TestServer } from './test-server.js';
 import { hasCommand, skipWithout } from '../support/tools.js';
 

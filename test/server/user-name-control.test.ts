@@ -4,7 +4,7 @@
  * the -X trace, where a newline or an ANSI escape could forge trace lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest, parseReply } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
 import { eventually, startTestServer, type TestServer } from './test-server.js';
 
 const SECRET = 'testing123';

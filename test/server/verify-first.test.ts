@@ -4,7 +4,7 @@
  * in memory for a forged packet). The reveal function is observed through a module spy.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { A, UdpClient, buildRequest, parseReply } from './raw-radius.js';
+import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
 import { eventually, startTestServer, type TestServer } from './test-server.js';
 
 const reveals = vi.hoisted(() => ({ count: 0 }));

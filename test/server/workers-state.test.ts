@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchPassword, writeAuthorizeFile } from '../../src/bench/bench-users.js';
 import { startCliServe } from './cli-serve.js';
-import { A, buildRequest, UdpClient } from './raw-radius.js';
+import { A, buildRequest, UdpClient } from '../support/raw-radius.js';
 
 const SECRET = 'workers-state-secret-42';
 let dir: string;

@@ -8,7 +8,7 @@ import { benchPassword, writeAuthorizeFile } from '../../src/bench/bench-users.j
 import { invalidCount, runLoad } from '../../src/bench/load-generator.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { startCliServe } from './cli-serve.js';
-import { A, buildRequest, UdpClient } from './raw-radius.js';
+import { A, buildRequest, UdpClient } from '../support/raw-radius.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'workers-test-secret-42';

@@ -19,7 +19,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineEvent } from '../../src/server/pipeline.js';
-import { A, buildRequest, parseReply, vutlan, UdpClient } from '../server/raw-radius.js';
+import { A, buildRequest, parseReply, vutlan, UdpClient } from '../support/raw-radius.js';
 import { startTestServer, type TestServer } from '../server/test-server.js';
 
 const GOOD_PASSWORD = '35675e68f4b5af7b995d9205ad0fc43842f16450';

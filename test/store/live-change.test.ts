@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { A, buildRequest, parseReply, UdpClient, vutlan } from '../server/raw-radius.js';
+import { A, buildRequest, parseReply, UdpClient, vutlan } from '../support/raw-radius.js';
 import { repoRoot } from '../server/test-server.js';
 
 /**

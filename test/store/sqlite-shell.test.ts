@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { A, buildRequest, parseReply, UdpClient, vutlan } from '../server/raw-radius.js';
+import { A, buildRequest, parseReply, UdpClient, vutlan } from '../support/raw-radius.js';
 import { repoRoot } from '../server/test-server.js';
 
 /**
