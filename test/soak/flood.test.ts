@@ -13,13 +13,13 @@
  * answers, every legitimate request eventually answered, and bounded memory growth; prints the
  * figures.
  */
-import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineEvent } from '../../src/server/pipeline.js';
 import { A, buildRequest, parseReply, vutlan, UdpClient } from '../support/raw-radius.js';
+import { prng, prngBytes } from '../support/prng.js';
 import { startTestServer, type TestServer } from '../server/test-server.js';
 
 const GOOD_PASSWORD = '35675e68f4b5af7b995d9205ad0fc43842f16450';
@@ -78,6 +78,9 @@ async function boundSocket(address: string): Promise<Socket> {
   await new Promise<void>((resolve) => s.bind(0, address, () => resolve()));
   return s;
 }
+
+const rnd = prng(4);
+const randomBytes = (n: number): Buffer => prngBytes(rnd, n);
 
 /** Garbage in several flavours: random bytes, RADIUS-looking headers, mangled attributes. */
 function garbage(i: number): Buffer {
