@@ -7,6 +7,7 @@
  */
 import { ensureAuthTypeValues } from './auth-type-values.js';
 import { readTextFile } from './read-text.js';
+import { builtInVendorFormat, maxVendorType } from './vendor-formats.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -77,13 +78,6 @@ const VALUE_LIMITS: ReadonlyMap<DataType, number> = new Map([
   // octets: allowed by FreeRADIUS 3.2 for dictionary.cablelabs.
   ['byte', 0xff], ['short', 0xffff], ['integer', 0xffff_ffff], ['octets', 0xffff_ffff],
 ] as [DataType, number][]);
-
-/** Vendors whose VSA format differs from 1,1 even without `format=` (FreeRADIUS dict.c). */
-const DEFAULT_FORMATS: ReadonlyMap<number, [1 | 2 | 4, 0 | 1 | 2]> = new Map([
-  [429, [4, 0]],
-  [4846, [2, 1]],
-  [8164, [2, 2]],
-] as [number, [1 | 2 | 4, 0 | 1 | 2]][]);
 
 /** FreeRADIUS's TLV nesting: bit shift and mask of each OID level below the parent. */
 const TLV_SHIFT = [0, 8, 16, 24, 29];
@@ -226,7 +220,7 @@ class DictionaryLoader {
     const [name, number, format] = args as [string, string, string | undefined];
     const id = parseNumber(number);
     if (id === undefined || id <= 0 || id >= EXTENDED_VENDOR_BASE) this.fail(at, 'invalid value');
-    let [typeLength, lengthLength] = DEFAULT_FORMATS.get(id) ?? [1, 1];
+    let [typeLength, lengthLength]: [1 | 2 | 4, 0 | 1 | 2] = [...builtInVendorFormat(id)];
     let continuation = false;
     if (format !== undefined) {
       if (!format.toLowerCase().startsWith('format=')) {
@@ -324,7 +318,7 @@ class DictionaryLoader {
     if (vendorId === 0 && type === 0) this.fail(at, 'dict_addattr: Attribute 0 is invalid and cannot be used');
     const vendor = vendorId > 0 && vendorId < EXTENDED_VENDOR_BASE ? this.dict.vendorById(vendorId) : undefined;
     if (vendor && !isOid) {
-      const max = vendor.typeLength === 1 ? 0xff : vendor.typeLength === 2 ? 0xffff : 0xff_ffff;
+      const max = maxVendorType(vendor.typeLength);
       if (type > max) this.fail(at, `dict_addattr: ATTRIBUTE has invalid number (larger than ${max})`);
     }
     if (dataType === 'tlv' && vendor && (vendor.typeLength !== 1 || vendor.lengthLength !== 1)) {
@@ -426,7 +420,7 @@ class DictionaryLoader {
     }
 
     if (block) {
-      const maxType = block.evs ? 0xff : block.vendor.typeLength === 1 ? 0xff : block.vendor.typeLength === 2 ? 0xffff : 0xff_ffff;
+      const maxType = block.evs ? 0xff : maxVendorType(block.vendor.typeLength);
       if (n[0]! > maxType) outOfRange(n[0]!);
       if (n.length === 1) return { vendorId: block.vendorId, type: n[0]!, isOid: false };
       return { vendorId: block.vendorId, type: this.tlvPath(at, block.vendorId, n), isOid: true };
@@ -443,7 +437,7 @@ class DictionaryLoader {
       const vendor = this.dict.vendorById(n[1]!);
       if (!vendor) this.fail(at, `Parent attribute for ${n[1]} is undefined.`);
       const rest = n.slice(2);
-      if (rest[0]! > (vendor.typeLength === 1 ? 0xff : vendor.typeLength === 2 ? 0xffff : 0xff_ffff)) outOfRange(rest[0]!);
+      if (rest[0]! > maxVendorType(vendor.typeLength)) outOfRange(rest[0]!);
       return { vendorId: vendor.id, type: rest.length === 1 ? rest[0]! : this.tlvPath(at, vendor.id, rest), isOid: true };
     }
     if (first >= 241 && first <= 246) {

@@ -11,6 +11,7 @@ import { findMessageAuthenticator, signMessageAuthenticator, verifyMessageAuthen
 import { Md5 } from './md5.js';
 import { Attr, HEADER_LENGTH, MAX_PACKET_LENGTH } from './packet.js';
 import { hideTunnelPassword, hideUserPassword } from './password.js';
+import { builtInVendorFormat, maxVendorType } from './vendor-formats.js';
 
 const ZERO16 = Buffer.alloc(16);
 const MA_LENGTH = 18;
@@ -184,16 +185,12 @@ export function isAuthenticResponse(reply: Buffer, requestAuthenticator: Buffer,
 
 // ---------------------------------------------------------------------------------------------
 
-const DEFAULT_FORMATS: ReadonlyMap<number, VendorDef> = new Map([
-  [429, { name: 'USR', id: 429, typeLength: 4, lengthLength: 0, continuation: false }],
-  [4846, { name: 'Lucent', id: 4846, typeLength: 2, lengthLength: 1, continuation: false }],
-  [8164, { name: 'Starent', id: 8164, typeLength: 2, lengthLength: 2, continuation: false }],
-] as [number, VendorDef][]);
-
 function vendorFormat(def: AttributeDef, dict: Dictionary | undefined): VendorDef {
   const vendorId = def.vendorId;
-  return def.vendor ?? dict?.vendorById(vendorId) ?? DEFAULT_FORMATS.get(vendorId) ??
-    { name: '', id: vendorId, typeLength: 1, lengthLength: 1, continuation: false };
+  const known = def.vendor ?? dict?.vendorById(vendorId);
+  if (known) return known;
+  const [typeLength, lengthLength] = builtInVendorFormat(vendorId);
+  return { name: '', id: vendorId, typeLength, lengthLength, continuation: false };
 }
 
 /** Writes `attributes[0..count)` that go on the wire (`sizes[i]` > 0) from `off`; returns the end. */
@@ -243,7 +240,7 @@ function encodedSize(avp: Avp, dict: Dictionary | undefined): number {
   }
   if (vendorId < EXTENDED_VENDOR_BASE) {
     const vendor = vendorFormat(def, dict);
-    const maxType = vendor.typeLength === 1 ? 0xff : vendor.typeLength === 2 ? 0xffff : 0xff_ffff;
+    const maxType = maxVendorType(vendor.typeLength);
     if (def.type > maxType || def.type === 0) return 0; // TLV children are not encoded alone
     const head = 2 + 4 + vendor.typeLength + vendor.lengthLength + (vendor.continuation ? 1 : 0);
     const n = valueSize(avp, def, 255 - head - tagOctets(avp));
