@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { startServer, type RunningServer } from '../server/server.js';
+import { attachSql } from '../server/sql-attach.js';
+import { createLogger } from '../server/logger.js';
 import {
   reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed, workerWatchesFiles,
 } from '../server/workers.js';
@@ -63,12 +65,18 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   });
 }
 
-function check(opts: { config: string }): void {
+async function check(opts: { config: string }): Promise<void> {
   try {
     const s = loadSnapshot(opts.config);
+    try {
+      await attachSql(s, undefined, createLogger('silent'));
+    } catch (err) {
+      closeSnapshot(s);
+      throw err;
+    }
     for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
     const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
-    const sqlite = s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : '';
+    const sqlite = `${s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : ''}${s.sqlSource ? `, ${s.sqlSource.name} (${s.sqlSource.health().users} users, ${s.sqlSource.health().badRows} with unparsable rows)` : ''}`;
     process.stdout.write(
       `OK: ${s.counts.clients} clients, ${s.counts.fileEntries} users entries (${s.counts.userFiles} files)${sqlite}; listen ${listen}\n`,
     );

@@ -24,6 +24,7 @@ export type AuthFailReason =
   | 'invalid_user_name'
   | 'unsupported_auth_type'
   | 'rejected'
+  | 'store_error'
   | 'internal_error';
 
 /** One auth-fail record, as written (keys are the JSON keys). */

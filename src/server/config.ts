@@ -6,6 +6,7 @@ import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { parseAllowList, parseListen } from './metrics-http.js';
+import { urlProblem } from '../store/pgsql/pg-source.js';
 
 /**
  * The server configuration file (`radiusd.yaml`): schema, defaults and validation. Everything
@@ -38,6 +39,19 @@ export interface ClientConfig {
   origin: { file: string; line: number };
 }
 
+/** `users.sql`: FreeRADIUS's PostgreSQL schema (rlm_sql), see src/store/pgsql/pg-source.ts. */
+export interface SqlUsersConfig {
+  url: string;
+  readGroups: boolean;
+  readProfiles: boolean;
+  defaultProfile?: string;
+  pollIntervalMs: number;
+  maxStaleMs: number;
+  changes: 'auto' | 'log' | 'fingerprint';
+  installTriggers: boolean;
+  timeoutMs: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface ServerConfig {
@@ -50,7 +64,7 @@ export interface ServerConfig {
   /** Absolute path of a FreeRADIUS clients.conf, if any. */
   clientsFile?: string;
   /** `sqliteCache`: most user names whose decoded SQLite entries are kept per process. */
-  users: { files: string[]; sqlite?: string; sqliteCache?: number };
+  users: { files: string[]; sqlite?: string; sqliteCache?: number; sql?: SqlUsersConfig };
   log: {
     level: LogLevel;
     /** JSON-lines file with one line per rejected or dropped request. */
@@ -126,6 +140,17 @@ const schema = z.strictObject({
     sqlite: nonEmpty('sqlite').optional(),
     sqlite_cache: z.number({ message: 'must be a whole number of users (about 1 KB of memory each, per worker)' })
       .int().min(1).max(100_000_000).optional(),
+    sql: z.strictObject({
+      url: nonEmpty('users.sql.url'),
+      read_groups: z.boolean().default(true),
+      read_profiles: z.boolean().default(true),
+      default_profile: nonEmpty('users.sql.default_profile').optional(),
+      poll_interval: z.number().min(0.05).max(60, 'must be 0.05..60 seconds').default(0.25),
+      max_stale: z.number().min(0).max(86_400, 'must be 0..86400 seconds').default(60),
+      changes: z.enum(['auto', 'log', 'fingerprint'], { message: 'must be auto, log or fingerprint' }).default('auto'),
+      install_triggers: z.boolean().default(false),
+      timeout: z.number().min(0.1).max(60).default(3),
+    }).optional(),
   }).default({ files: [] }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -215,6 +240,7 @@ const KNOWN_KEYS = [
   'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow',
+  'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout',
 ];
 
 function suggestion(key: string): string {
@@ -267,6 +293,20 @@ function pairKeyLine(map: unknown, lc: LineCounter, key: string): number {
   return 0;
 }
 
+function sqlConfig(raw: NonNullable<RawConfig['users']['sql']>): SqlUsersConfig {
+  return {
+    url: raw.url,
+    readGroups: raw.read_groups,
+    readProfiles: raw.read_profiles,
+    ...(raw.default_profile !== undefined ? { defaultProfile: raw.default_profile } : {}),
+    pollIntervalMs: Math.round(raw.poll_interval * 1000),
+    maxStaleMs: Math.round(raw.max_stale * 1000),
+    changes: raw.changes,
+    installTriggers: raw.install_triggers,
+    timeoutMs: Math.round(raw.timeout * 1000),
+  };
+}
+
 function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCounter): ServerConfig {
   const dir = dirname(file);
   const at = (p: string) => resolve(dir, p);
@@ -307,6 +347,11 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
+  if (raw.users.sql) {
+    const problem = urlProblem(raw.users.sql.url);
+    if (problem) problems.push({ file, line: nodeLine(doc, lc, ['users', 'sql', 'url']), message: `users.sql.url: ${problem}` });
+  }
+
   if (clients.length === 0 && raw.clients_file === undefined) {
     problems.push({
       file,
@@ -326,6 +371,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       files: raw.users.files.map(at),
       ...(raw.users.sqlite !== undefined ? { sqlite: at(raw.users.sqlite) } : {}),
       ...(raw.users.sqlite_cache !== undefined ? { sqliteCache: raw.users.sqlite_cache } : {}),
+      ...(raw.users.sql ? { sql: sqlConfig(raw.users.sql) } : {}),
     },
     log: {
       level: raw.log.level,

@@ -39,6 +39,11 @@ export interface MetricsSource {
 export interface HealthSource {
   /** Generation of the configuration in service. */
   configGeneration(): number;
+  /**
+   * Dependencies and their state (e.g. `{ sql: { status: 'unreachable', ... } }`). A status other
+   * than `up` makes /healthz say `degraded`; `refusing` (requests are being refused) makes it 503.
+   */
+  components?(): Record<string, { status: string } & Record<string, unknown>>;
 }
 
 /**
@@ -186,12 +191,16 @@ async function handle(
     return;
   }
   if (path === '/healthz') {
+    const components = health?.components?.() ?? {};
+    const states = Object.values(components).map((c) => c.status);
+    const failing = states.includes('refusing');
     const body = JSON.stringify({
-      status: 'ok',
+      status: failing ? 'failing' : states.some((s) => s !== 'up') ? 'degraded' : 'ok',
       uptime: Math.round(metrics.uptimeSeconds() * 1000) / 1000,
       config_generation: health?.configGeneration() ?? metrics.configGeneration,
+      ...(states.length > 0 ? { components } : {}),
     });
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(failing ? 503 : 200, { 'content-type': 'application/json' });
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }

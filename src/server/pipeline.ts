@@ -266,7 +266,7 @@ export class RequestPipeline {
       default: {
         const trace = this.env.trace;
         const { snapshot } = req.state;
-        const decision = decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined);
+        const decision = decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined, snapshot.modules);
         if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
         return { code: decision.code === 'accept' ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
       }

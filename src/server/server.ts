@@ -14,6 +14,8 @@ import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } 
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
+import { attachSql } from './sql-attach.js';
+import { registerSqlMetrics } from './sql-metrics.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 
@@ -64,6 +66,12 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const traceOn = opts.trace !== undefined && opts.trace !== false;
   const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
   for (const w of first.warnings) logger.warn(formatProblem(w));
+  try {
+    await attachSql(first, undefined, logger);
+  } catch (err) {
+    closeSnapshot(first);
+    throw err;
+  }
 
   const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   const senders = new Set<DelayedSender>();
@@ -106,6 +114,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
+  registerSqlMetrics(metrics, () => state.snapshot.sqlSource);
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
 
   let nextIndex = 0;
@@ -122,7 +131,13 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   // answer each scrape from a random worker; the primary serves the sum instead (workers.ts).
   if (first.config.metrics && !cluster.isWorker) {
     try {
-      metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, { configGeneration: () => generation });
+      metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, {
+        configGeneration: () => generation,
+        components: (): Record<string, { status: string } & Record<string, unknown>> => {
+          const sql = state.snapshot.sqlSource?.health();
+          return sql ? { sql: { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) } } : {};
+        },
+      });
     } catch (err) {
       await Promise.all(listeners.map((l) => l.close()));
       await disposeState(state, undefined);
@@ -146,6 +161,12 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     try {
       // a close() during the load stops it at the next slice
       next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed });
+      try {
+        await attachSql(next, state.snapshot, logger);
+      } catch (err) {
+        closeSnapshot(next);
+        throw err;
+      }
       if (closed) {
         closeSnapshot(next);
         return { ok: false, errors: ['server is closed'] };

@@ -7,6 +7,8 @@ import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
 import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-source.js';
 import type { UserSource } from '../store/source.js';
+import type { AuthorizeModule } from '../policy/module.js';
+import type { PgUserSource } from '../store/pgsql/pg-source.js';
 import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
@@ -32,6 +34,10 @@ export interface Snapshot {
   dictionaryFiles: readonly FileStamp[];
   /** Each users file's source with the files it read, as they were when read (reused if unchanged). */
   usersFiles: readonly LoadedUsersFile[];
+  /** Authorize modules after the user sources (the PostgreSQL source); set by attachSql (sql-attach.ts). */
+  modules: readonly AuthorizeModule[];
+  /** The PostgreSQL source, once attached (kept by a reload with the same users.sql). */
+  sqlSource?: PgUserSource;
   /** The SQLite store's source, when there is one (kept by a reload that finds the same store). */
   sqliteSource?: SqliteUserSource;
   /** Figures for `check` and the startup log. */
@@ -207,7 +213,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       }
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    if (config.users.files.length === 0 && !config.users.sqlite) {
+    if (config.users.files.length === 0 && !config.users.sqlite && !config.users.sql) {
       warnings.push({ file: config.file, line: 0, message: 'no user source (users.files / users.sqlite): every Access-Request will be rejected' });
     }
     handedOver = true;
@@ -216,6 +222,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       dictionary: dictionary!,
       clients: built.table,
       sources,
+      modules: [],
       files: [...files],
       warnings,
       dictionaryFiles,
@@ -237,6 +244,8 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
 
 /** Releases what a snapshot holds open (SQLite handles). */
 export function closeSnapshot(s: Snapshot): void {
+  // (the PostgreSQL source counts its holders: a reload that kept it spares it here)
+  s.sqlSource?.close().catch(() => undefined);
   for (const source of s.sources) {
     try {
       source.close();
