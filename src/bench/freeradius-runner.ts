@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -36,6 +36,11 @@ export interface FreeRadiusRunOptions {
   sourceRaddb?: string;
   /** Run with -X (debug log to the log file); default true, so failures can be diagnosed. */
   debug?: boolean;
+  /**
+   * Also enable rlm_sql with the PostgreSQL driver on this database (the stock queries; the
+   * default site already calls `-sql` after `files` in authorize).
+   */
+  sql?: { host: string; port: number; user: string; password: string; database: string };
 }
 
 /** A running FreeRADIUS. */
@@ -113,6 +118,16 @@ export function prepareRaddb(opts: FreeRadiusRunOptions, port: number): string {
   writeFileSync(filesPath, files);
 
   if (opts.dictionary) writeFileSync(join(raddb, 'dictionary'), `$INCLUDE ${resolve(opts.dictionary)}\n`);
+  if (opts.sql) {
+    const q = opts.sql;
+    let sql = readFileSync(join(raddb, 'mods-available', 'sql'), 'utf8');
+    sql = replaceOrFail(sql, /^(\s*)driver = "rlm_sql_null"/m, '$1driver = "rlm_sql_postgresql"', 'sql driver');
+    sql = replaceOrFail(sql, /^(\s*)dialect = "\w+"/m, '$1dialect = "postgresql"', 'sql dialect');
+    sql = replaceOrFail(sql, /^(\s*)radius_db = "radius"/m,
+      `$1radius_db = "host=${q.host} port=${q.port} dbname=${q.database} user=${q.user} password=${q.password}"`, 'sql radius_db');
+    writeFileSync(join(raddb, 'mods-available', 'sql'), sql);
+    symlinkSync('../mods-available/sql', join(raddb, 'mods-enabled', 'sql'));
+  }
   return raddb;
 }
 

@@ -60,8 +60,7 @@ function processGroups(ctx: ModuleContext, rows: SqlRows, user: string, fallThro
   }
   let rcode: GroupsResult['rcode'] = 'noop';
   let fallThrough = fallThroughIn;
-  let i = 0;
-  do {
+  for (let i = 0; i < groups.length; i++) {
     const group = groups[i]!;
     const key = sqlEscape(group);
     const check = rows.groupCheck(key);
@@ -69,10 +68,9 @@ function processGroups(ctx: ModuleContext, rows: SqlRows, user: string, fallThro
     if (check.rows > 0) {
       const fail = ctx.compare(check.items);
       if (fail) {
+        // rlm_sql's "goto next": the next group is tried whatever the fall-through
         ctx.trace?.(`sql: group "${group}": check items do not match (${fail})`);
-        i++;
-        if (i >= groups.length) break;
-        continue; // "goto next": the fall-through condition is not consulted
+        continue;
       }
     }
     ctx.trace?.(`sql: group "${group}": check items matched, merging`);
@@ -82,8 +80,8 @@ function processGroups(ctx: ModuleContext, rows: SqlRows, user: string, fallThro
     if (reply.error) return { rcode: 'fail', fallThrough, detail: reply.error };
     fallThrough = reply.fallThrough;
     ctx.reply = mergeReply(ctx.reply, mergeItems(reply.items));
-    i++;
-  } while (i < groups.length && fallThrough === 'yes');
+    if (fallThrough !== 'yes') break;
+  }
   return { rcode, fallThrough };
 }
 

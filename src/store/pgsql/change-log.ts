@@ -8,6 +8,10 @@ import { USER_TABLES, type UserTable } from './user-base.js';
  * or group name. It is an ordinary table, so it reaches streaming replicas too (LISTEN/NOTIFY
  * does not), and a server polls it with an index range scan instead of re-reading the tables.
  *
+ * The trigger function runs as its owner (SECURITY DEFINER), so any role that may write the user
+ * tables (daloRADIUS's) logs its changes without rights on the log; a server whose role does not
+ * own the log needs `GRANT SELECT ON vutlan_radius_changes TO that_role`.
+ *
  * Sequence numbers are taken when a row is inserted, not when its transaction commits, so a
  * later number can become visible first; the reader remembers skipped numbers for a while and
  * asks for them again (see ChangeCursor).
@@ -30,7 +34,7 @@ export function changeLogInstallSql(): string {
   at timestamp with time zone NOT NULL DEFAULT now()
 )`,
     `CREATE INDEX IF NOT EXISTS ${CHANGE_TABLE}_at ON ${CHANGE_TABLE} (at)`,
-    `CREATE OR REPLACE FUNCTION ${CHANGE_TABLE}_note() RETURNS trigger LANGUAGE plpgsql AS $f$
+    `CREATE OR REPLACE FUNCTION ${CHANGE_TABLE}_note() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $f$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     INSERT INTO ${CHANGE_TABLE} (tbl, name) VALUES (TG_TABLE_NAME, '*');
