@@ -41,6 +41,8 @@ export interface FreeRadiusRunOptions {
    * default site already calls `-sql` after `files` in authorize).
    */
   sql?: { host: string; port: number; user: string; password: string; database: string };
+  /** Also listen for Accounting-Requests on this port (127.0.0.1). */
+  acctPort?: number;
 }
 
 /** A running FreeRADIUS. */
@@ -105,7 +107,7 @@ export function prepareRaddb(opts: FreeRadiusRunOptions, port: number): string {
   let site = readFileSync(join(raddb, 'sites-available', 'default'), 'utf8');
   site = removeListenBlocks(site);
   site = replaceOrFail(site, /^server default \{\s*$/m,
-    `server default {\nlisten {\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = ${port}\n}\n`, 'server default');
+    `server default {\nlisten {\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = ${port}\n}\n${opts.acctPort ? `listen {\n\ttype = acct\n\tipaddr = 127.0.0.1\n\tport = ${opts.acctPort}\n}\n` : ''}`, 'server default');
   writeFileSync(join(raddb, 'sites-enabled', 'default'), site);
 
   writeFileSync(join(raddb, 'clients.conf'),

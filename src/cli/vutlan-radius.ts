@@ -71,9 +71,11 @@ async function check(opts: { config: string }): Promise<void> {
     try {
       await attachSql(s, undefined, createLogger('silent'));
     } catch (err) {
+      await s.accountingSink?.close();
       closeSnapshot(s);
       throw err;
     }
+    await s.accountingSink?.close();
     for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
     const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
     const sqlite = `${s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : ''}${s.sqlSource ? `, ${s.sqlSource.name} (${s.sqlSource.health().users} users, ${s.sqlSource.health().badRows} with unparsable rows)` : ''}`;

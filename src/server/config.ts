@@ -92,6 +92,8 @@ export interface ServerConfig {
   };
   /** Worker processes; 1 = this process only. */
   workers: number | 'auto';
+  /** Accounting into FreeRADIUS's radacct (PostgreSQL), with a local spool for outages. */
+  sqlAccounting?: { url: string; spool: string; timeoutMs: number };
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
 }
@@ -173,6 +175,11 @@ const schema = z.strictObject({
     reject_delay: 1, max_attributes: 200, duplicate_cache_seconds: 5, duplicate_cache_entries: 65536, status_server: true,
     max_pps: 0, max_pps_per_client: 0, max_delayed_rejects: 65_536,
   }),
+  sql_accounting: z.strictObject({
+    url: nonEmpty('sql_accounting.url').optional(),
+    spool: nonEmpty('sql_accounting.spool').default('./acct-spool'),
+    timeout: z.number().min(0.1).max(60).default(3),
+  }).optional(),
   metrics: z.strictObject({
     listen: nonEmpty('metrics.listen'),
     allow: z.array(nonEmpty('metrics.allow entry')).optional(),
@@ -240,7 +247,7 @@ const KNOWN_KEYS = [
   'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow',
-  'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout',
+  'sql_accounting', 'spool', 'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout',
 ];
 
 function suggestion(key: string): string {
@@ -351,6 +358,15 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     const problem = urlProblem(raw.users.sql.url);
     if (problem) problems.push({ file, line: nodeLine(doc, lc, ['users', 'sql', 'url']), message: `users.sql.url: ${problem}` });
   }
+  const acctUrl = raw.sql_accounting ? raw.sql_accounting.url ?? raw.users.sql?.url : undefined;
+  if (raw.sql_accounting) {
+    if (acctUrl === undefined) {
+      problems.push({ file, line: nodeLine(doc, lc, ['sql_accounting']), message: 'sql_accounting: no url, and no users.sql.url to share; add sql_accounting.url: postgresql://user:password@host:port/database' });
+    } else {
+      const problem = urlProblem(acctUrl);
+      if (problem) problems.push({ file, line: nodeLine(doc, lc, ['sql_accounting', 'url']), message: `sql_accounting.url: ${problem}` });
+    }
+  }
 
   if (clients.length === 0 && raw.clients_file === undefined) {
     problems.push({
@@ -390,6 +406,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       maxDelayedRejects: raw.security.max_delayed_rejects,
     },
     workers: raw.workers,
+    ...(raw.sql_accounting && acctUrl ? { sqlAccounting: { url: acctUrl, spool: at(raw.sql_accounting.spool), timeoutMs: Math.round(raw.sql_accounting.timeout * 1000) } } : {}),
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
   };
 }

@@ -54,6 +54,7 @@ export const SERVER_DROP_REASONS = [
   'overloaded',
   'no_response',
   'internal_error',
+  'accounting_not_stored',
 ] as const;
 
 /** Every drop code the server reports; metrics carry exactly these as the `reason` label. */

@@ -151,6 +151,10 @@ export class RequestPipeline {
         return;
       }
       this.metricsOf(req.client!).request(req.code!);
+      if (req.code === Code.AccountingRequest && req.state.snapshot.accountingSink) {
+        this.processAccountingDurably(req);
+        return;
+      }
       const outcome = this.process(req);
       const reply = this.encodeReply(req, outcome);
       this.sendReply(req, outcome, reply);
@@ -313,6 +317,28 @@ export class RequestPipeline {
     req.state.duplicates.finish(req.dup, reply);
     this.metricsOf(req.client!).response(code, seconds);
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
+  }
+
+  /**
+   * Accounting with a durable sink (radacct): the Accounting-Response goes out only once the
+   * sink says the record is kept (committed or spooled); if it cannot keep it, nothing is sent
+   * and the NAS retransmits (meanwhile its retransmissions are duplicates in progress).
+   */
+  private processAccountingDurably(req: Request): void {
+    this.recordAccounting(req);
+    const packet = req.packet!;
+    req.state.snapshot.accountingSink!.write({
+      attributes: packet.attributes, srcAddress: req.address, client: req.client!.name, receivedAt: Date.now(),
+    }).then(() => {
+      try {
+        const outcome: Outcome = { code: Code.AccountingResponse, attributes: EMPTY };
+        this.sendReply(req, outcome, this.encodeReply(req, outcome));
+      } catch (err) {
+        this.drop(req, err);
+      }
+    }, (err: unknown) => {
+      this.drop(req, new Drop('accounting_not_stored', `accounting record not stored, not acknowledged: ${(err as Error).message}`));
+    });
   }
 
   private recordAccounting(req: Request): void {

@@ -69,6 +69,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   try {
     await attachSql(first, undefined, logger);
   } catch (err) {
+    await first.accountingSink?.close();
     closeSnapshot(first);
     throw err;
   }
@@ -164,6 +165,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       try {
         await attachSql(next, state.snapshot, logger);
       } catch (err) {
+        if (next.accountingSink && next.accountingSink !== state.snapshot.accountingSink) await next.accountingSink.close();
         closeSnapshot(next);
         throw err;
       }
@@ -203,6 +205,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     watcher?.setFiles(next.files);
     // requests are handled synchronously, so nothing still runs on the old snapshot now
     await disposeState(old, state);
+    if (old.snapshot.accountingSink && old.snapshot.accountingSink !== next.accountingSink) await old.snapshot.accountingSink.close();
     closeSnapshot(old.snapshot);
     generation++;
     metrics.reload(true, generation);
@@ -248,6 +251,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       dropLog.flush();
       dropAuditLog.flush();
       await disposeState(state, undefined);
+      // records already acknowledged are durable; this waits for those still being written
+      await state.snapshot.accountingSink?.close();
       closeSnapshot(state.snapshot);
       if (ownLogger) await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },
