@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
+import { closeUnusedLogFiles, openLogFiles } from '../server/log-files.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { attachSql } from '../server/sql-attach.js';
@@ -61,7 +62,7 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   reportWorkerReady(server, () => stop('primary gone'));
   process.on('SIGHUP', () => {
     server.logger.info('SIGHUP: reloading the configuration');
-    void server.reload();
+    server.reload().catch((err: unknown) => server.logger.error({ err: (err as Error).message }, 'reload failed'));
   });
 }
 
@@ -70,12 +71,12 @@ async function check(opts: { config: string }): Promise<void> {
     const s = loadSnapshot(opts.config);
     try {
       await attachSql(s, undefined, createLogger('silent'));
+      // the log files are opened (and their directories created) as a start or reload would
+      await closeUnusedLogFiles(await openLogFiles(s.config, undefined, undefined, s.dictionary), undefined);
     } catch (err) {
-      await s.accountingSink?.close();
       closeSnapshot(s);
       throw err;
     }
-    await s.accountingSink?.close();
     for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
     const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
     const sqlite = `${s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : ''}${s.sqlSource ? `, ${s.sqlSource.name} (${s.sqlSource.health().users} users, ${s.sqlSource.health().badRows} with unparsable rows)` : ''}`;

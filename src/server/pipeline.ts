@@ -12,7 +12,9 @@ import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
 import type { ListenerType } from './config.js';
 import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
-import type { JsonLinesFile } from './json-lines-file.js';
+import type { AccountingRecorder } from './accounting-recorder.js';
+import type { AccountingSink } from './accounting-sink.js';
+import type { LogFiles } from './log-files.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
@@ -56,7 +58,10 @@ export interface ServerState {
   rejects: DelayedSender;
   limiter: PacketRateLimiter;
   authFail: AuthFailLog;
-  accounting: JsonLinesFile | undefined;
+  /** Where Accounting-Requests are recorded; answered only once all of them did (accounting-sink.ts). */
+  accounting: readonly AccountingSink[];
+  /** The files this state writes (auth-fail log, accounting sinks), for reuse and closing on reload. */
+  logs: LogFiles;
   /** FreeRADIUS statistics attributes for Status-Server replies (built for this dictionary). */
   statusAttributes: StatusCounterAttributes;
 }
@@ -77,6 +82,8 @@ export interface PipelineEnv {
   metrics: ServerMetrics;
   /** Optional observer of each datagram's outcome (tests, soak runs). */
   observe?: (event: PipelineEvent) => void;
+  /** Records Accounting-Requests in the state's sinks once each (retransmissions joined). */
+  recorder: AccountingRecorder;
 }
 
 /** Outcome of one datagram. */
@@ -151,16 +158,29 @@ export class RequestPipeline {
         return;
       }
       this.metricsOf(req.client!).request(req.code!);
-      if (req.code === Code.AccountingRequest && req.state.snapshot.accountingSink) {
-        this.processAccountingDurably(req);
+      const outcome = this.process(req);
+      if (outcome.pending) {
+        this.replyWhenDone(req, outcome, outcome.pending);
         return;
       }
-      const outcome = this.process(req);
       const reply = this.encodeReply(req, outcome);
       this.sendReply(req, outcome, reply);
     } catch (err) {
       this.drop(req, err);
     }
+  }
+
+  /** Stages 6-7 once the work of stage 5 finished (an accounting record is durable); dropped if it failed. */
+  private replyWhenDone(req: Request, outcome: Outcome, pending: Promise<void>): void {
+    pending.then(() => {
+      try {
+        this.sendReply(req, outcome, this.encodeReply(req, outcome));
+      } catch (err) {
+        this.drop(req, err);
+      }
+    }, (err: unknown) => {
+      this.drop(req, new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`));
+    });
   }
 
   // 1
@@ -264,9 +284,10 @@ export class RequestPipeline {
           code: req.listener.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
           attributes: req.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
-      case Code.AccountingRequest:
-        this.recordAccounting(req);
-        return { code: Code.AccountingResponse, attributes: EMPTY };
+      case Code.AccountingRequest: {
+        const pending = this.recordAccounting(req);
+        return pending ? { code: Code.AccountingResponse, attributes: EMPTY, pending } : { code: Code.AccountingResponse, attributes: EMPTY };
+      }
       default: {
         const trace = this.env.trace;
         const { snapshot } = req.state;
@@ -319,40 +340,21 @@ export class RequestPipeline {
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
   }
 
-  /**
-   * Accounting with a durable sink (radacct): the Accounting-Response goes out only once the
-   * sink says the record is kept (committed or spooled); if it cannot keep it, nothing is sent
-   * and the NAS retransmits (meanwhile its retransmissions are duplicates in progress).
-   */
-  private processAccountingDurably(req: Request): void {
-    this.recordAccounting(req);
+  private recordAccounting(req: Request): Promise<void> | undefined {
+    const sinks = req.state.accounting;
+    if (sinks.length === 0) return undefined;
     const packet = req.packet!;
-    req.state.snapshot.accountingSink!.write({
-      attributes: packet.attributes, srcAddress: req.address, client: req.client!.name, receivedAt: Date.now(),
-    }).then(() => {
-      try {
-        const outcome: Outcome = { code: Code.AccountingResponse, attributes: EMPTY };
-        this.sendReply(req, outcome, this.encodeReply(req, outcome));
-      } catch (err) {
-        this.drop(req, err);
-      }
-    }, (err: unknown) => {
-      this.drop(req, new Drop('accounting_not_stored', `accounting record not stored, not acknowledged: ${(err as Error).message}`));
-    });
-  }
-
-  private recordAccounting(req: Request): void {
-    const file = req.state.accounting;
-    if (!file) return;
-    const packet = req.packet!;
-    file.write({
-      time: new Date().toISOString(),
-      client: req.client!.name,
+    const client = req.client!;
+    return this.env.recorder.record({
+      key: `${client.name}|${req.address}|${req.port}|${packet.identifier}|${packet.authenticator.toString('hex')}`,
+      time: new Date(),
+      client: client.name,
       src: req.address,
-      src_port: req.port,
-      id: packet.identifier,
+      srcPort: req.port,
+      identifier: packet.identifier,
       attributes: attributesRecord(packet.attributes),
-    });
+      avps: packet.attributes,
+    }, sinks);
   }
 
   private auditReject(req: Request, d: AccessDecision): void {
@@ -441,6 +443,8 @@ interface Outcome {
   code: number;
   attributes: readonly Avp[];
   decision?: AccessDecision;
+  /** Work the reply must wait for (an accounting record becoming durable). */
+  pending?: Promise<void>;
 }
 
 function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | null; user: string | null } {

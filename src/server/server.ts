@@ -1,11 +1,12 @@
 import cluster from 'node:cluster';
 import type pino from 'pino';
-import { AuthFailLog } from './auth-fail-log.js';
+import { AccountingRecorder, sinksHealth } from './accounting-recorder.js';
+import { AuditLoss, AuthFailLog } from './auth-fail-log.js';
 import type { ListenConfig, ListenerType } from './config.js';
 import { ConfigError, formatProblem } from './config-error.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { DuplicateCache } from './duplicate-cache.js';
-import { JsonLinesFile } from './json-lines-file.js';
+import { closeUnusedLogFiles, openLogFiles, type LogFiles } from './log-files.js';
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import { MetricsHttpServer } from './metrics-http.js';
@@ -15,6 +16,7 @@ import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
 import { attachSql } from './sql-attach.js';
+import { RadacctSink } from '../store/pgsql/radacct-sink.js';
 import { registerSqlMetrics } from './sql-metrics.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
@@ -53,6 +55,8 @@ export interface RunningServer {
   readonly metrics: ServerMetrics;
   /** The /metrics endpoint, when `metrics.listen` is configured. */
   metricsUrl(): string | undefined;
+  /** What is wrong while it keeps serving (refused reload, unwritable logs); empty when healthy. */
+  problems(): string[];
 }
 
 /**
@@ -65,11 +69,18 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const ownLogger = opts.logger === undefined;
   const traceOn = opts.trace !== undefined && opts.trace !== false;
   const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
+  let firstLogs: LogFiles;
+  try {
+    firstLogs = await openLogFiles(first.config, undefined, undefined, first.dictionary, logger);
+  } catch (err) {
+    closeSnapshot(first);
+    throw err;
+  }
   for (const w of first.warnings) logger.warn(formatProblem(w));
   try {
     await attachSql(first, undefined, logger);
   } catch (err) {
-    await first.accountingSink?.close();
+    await closeUnusedLogFiles(firstLogs, undefined);
     closeSnapshot(first);
     throw err;
   }
@@ -82,7 +93,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.shareWithClusterPrimary();
   let generation = 1;
   metrics.configGeneration = generation;
-  let state = buildState(first, undefined, logger, senders);
+  const auditLoss = new AuditLoss((lost, reason) => logger.error({ lost, reason }, `auth-fail log: ${lost} lines not written (${reason})`));
+  const recorder = new AccountingRecorder();
+  let state = buildState(first, firstLogs, undefined, senders, auditLoss);
 
   // one line per drop reason per second, then a count of what was suppressed
   const dropLog = new RateLimitedLogger((fields, msg) => {
@@ -110,12 +123,41 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     dropAuditLog,
     maPolicy: opts.maPolicy ?? new MessageAuthenticatorPolicy(),
     metrics,
+    recorder,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
   registerSqlMetrics(metrics, () => state.snapshot.sqlSource);
+  metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter',
+    () => [{ labels: { result: 'recorded' }, value: recorder.recorded }, { labels: { result: 'failed' }, value: recorder.failed }, { labels: { result: 'duplicate' }, value: recorder.duplicates }]);
+  metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', () => [
+    ...state.accounting.map((s) => ({ labels: { sink: `accounting_${s.name}` }, value: s.health().ok ? 1 : 0 })),
+    ...(state.logs.authFail ? [{ labels: { sink: 'auth_fail' }, value: state.logs.authFail.lastError ? 0 : 1 }] : []),
+  ]);
+  metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
+    () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
+  metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0));
+  // set while the last reload was refused; cleared by a good one
+  let reloadRefused: string | undefined;
+  const problems = (): string[] => {
+    const out: string[] = [];
+    if (reloadRefused) out.push(reloadRefused);
+    out.push(...sinksHealth(state.accounting).reasons.map((r) => `accounting is not recorded (not answered): ${r}`));
+    const authErr = state.logs.authFail?.lastError;
+    if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
+    return out;
+  };
+  // one log line when a problem appears and one when it is gone (not one per request)
+  let known = new Set<string>();
+  const healthTimer = setInterval(() => {
+    const now = new Set(problems());
+    for (const p of now) if (!known.has(p)) logger.error(`degraded: ${p}`);
+    for (const p of known) if (!now.has(p)) logger.info(`recovered: ${p}`);
+    known = now;
+  }, 1000);
+  healthTimer.unref();
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
 
   let nextIndex = 0;
@@ -123,6 +165,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   try {
     listeners = await openListeners(first.config.listen, () => nextIndex++, onMessage);
   } catch (err) {
+    clearInterval(healthTimer);
     await disposeState(state, undefined);
     closeSnapshot(first);
     throw err;
@@ -134,12 +177,18 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     try {
       metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, {
         configGeneration: () => generation,
+        problems,
         components: (): Record<string, { status: string } & Record<string, unknown>> => {
+          const out: Record<string, { status: string } & Record<string, unknown>> = {};
           const sql = state.snapshot.sqlSource?.health();
-          return sql ? { sql: { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) } } : {};
+          if (sql) out.sql = { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) };
+          const radacct = state.accounting.find((s): s is RadacctSink => s instanceof RadacctSink);
+          if (radacct) out.radacct = radacct.state();
+          return out;
         },
       });
     } catch (err) {
+      clearInterval(healthTimer);
       await Promise.all(listeners.map((l) => l.close()));
       await disposeState(state, undefined);
       closeSnapshot(first);
@@ -159,13 +208,19 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const doReload = async (): Promise<{ ok: boolean; errors?: string[] }> => {
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
+    let nextLogs: LogFiles;
+    const refuse = (errors: string[]): { ok: boolean; errors: string[] } => {
+      logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);
+      metrics.reload(false);
+      reloadRefused = `reload refused, still serving generation ${generation}: ${errors[0] ?? 'error'}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`;
+      return { ok: false, errors };
+    };
     try {
       // a close() during the load stops it at the next slice
       next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed });
       try {
         await attachSql(next, state.snapshot, logger);
       } catch (err) {
-        if (next.accountingSink && next.accountingSink !== state.snapshot.accountingSink) await next.accountingSink.close();
         closeSnapshot(next);
         throw err;
       }
@@ -176,10 +231,27 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       next.sources = countLookups(next.sources, metrics); // [hardening]
     } catch (err) {
       if (err instanceof CancelledError) return { ok: false, errors: ['server is closed'] };
-      const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
-      logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);
-      metrics.reload(false);
-      return { ok: false, errors };
+      return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);
+    }
+    // everything the new configuration writes is opened before the swap (bounded time each)
+    try {
+      nextLogs = await openLogFiles(next.config, state.logs, undefined, next.dictionary, logger);
+    } catch (err) {
+      closeSnapshot(next);
+      return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);
+    }
+    const discardLogs = () => closeUnusedLogFiles(nextLogs, state.logs);
+    // the metrics endpoint: a new address is bound before the swap, an allowlist applied with it
+    let nextMetricsHttp: MetricsHttpServer | undefined;
+    const wantMetrics = cluster.isWorker ? undefined : next.config.metrics;
+    if (wantMetrics && !metricsHttp?.serves(wantMetrics.listen)) {
+      try {
+        nextMetricsHttp = await MetricsHttpServer.start(wantMetrics, metrics, { configGeneration: () => generation, problems });
+      } catch (err) {
+        closeSnapshot(next);
+        await discardLogs();
+        return refuse([`${next.config.file}:${next.config.lines.metricsListen}: cannot start the metrics endpoint on ${wantMetrics.listen}: ${(err as Error).message}`]);
+      }
     }
     let newListeners: UdpListener[] | undefined;
     if (!sameListen(state.snapshot.config.listen, next.config.listen)) {
@@ -187,15 +259,24 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         newListeners = await openListeners(next.config.listen, () => nextIndex++, onMessage);
       } catch (err) {
         closeSnapshot(next);
-        const errors = [(err as Error).message];
-        logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
-        metrics.reload(false);
-        return { ok: false, errors };
+        await discardLogs();
+        await nextMetricsHttp?.close();
+        return refuse([`${next.config.file}:0: cannot listen: ${(err as Error).message}`]);
       }
     }
     for (const w of next.warnings) logger.warn(formatProblem(w));
     const old = state;
-    state = buildState(next, old, logger, senders);
+    state = buildState(next, nextLogs, old, senders, auditLoss);
+    if (nextMetricsHttp) {
+      const oldHttp = metricsHttp;
+      metricsHttp = nextMetricsHttp;
+      await oldHttp?.close();
+    } else if (wantMetrics && metricsHttp) {
+      metricsHttp.setAllow(wantMetrics.allow);
+    } else if (!wantMetrics && metricsHttp && !cluster.isWorker) {
+      await metricsHttp.close();
+      metricsHttp = undefined;
+    }
     if (ownLogger) logger.level = traceOn ? 'debug' : next.config.log.level;
     if (newListeners) {
       const oldListeners = listeners;
@@ -205,10 +286,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     watcher?.setFiles(next.files);
     // requests are handled synchronously, so nothing still runs on the old snapshot now
     await disposeState(old, state);
-    if (old.snapshot.accountingSink && old.snapshot.accountingSink !== next.accountingSink) await old.snapshot.accountingSink.close();
     closeSnapshot(old.snapshot);
     generation++;
     metrics.reload(true, generation);
+    reloadRefused = undefined;
     logger.info({
       clients: next.counts.clients, users_entries: next.counts.fileEntries, users_files_unchanged: next.counts.userFilesKept, generation,
     }, 'configuration reloaded');
@@ -222,7 +303,14 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     if (queued) return queued;
     const start = (): Promise<{ ok: boolean; errors?: string[] }> => {
       queued = undefined;
-      return doReload();
+      // never rejects: whatever goes wrong is a refused reload, and the old configuration serves
+      return doReload().catch((err: unknown) => {
+        const errors = [`internal error during reload: ${(err as Error).message ?? String(err)}`];
+        logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
+        metrics.reload(false);
+        reloadRefused = `reload refused, still serving generation ${generation}: ${errors[0]}`;
+        return { ok: false, errors };
+      });
     };
     queued = reloading = reloading.then(start, start);
     return queued;
@@ -236,6 +324,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     logger,
     metrics,
     metricsUrl: () => metricsHttp?.url(),
+    problems,
     addresses: () => listeners.map((l) => ({ type: l.type, address: l.local.address, port: l.local.port })),
     reload,
     snapshot: () => state.snapshot,
@@ -248,11 +337,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       for (const s of senders) s.close(true);
       await Promise.all(listeners.map((l) => l.close()));
       await metricsHttp?.close();
+      clearInterval(healthTimer);
       dropLog.flush();
       dropAuditLog.flush();
+      auditLoss.flush();
       await disposeState(state, undefined);
-      // records already acknowledged are durable; this waits for those still being written
-      await state.snapshot.accountingSink?.close();
       closeSnapshot(state.snapshot);
       if (ownLogger) await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },
@@ -279,7 +368,7 @@ function sameListen(a: readonly ListenConfig[], b: readonly ListenConfig[]): boo
 }
 
 /** Builds the per-configuration tools, carrying over what did not change (cache, files). */
-function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: pino.Logger, senders: Set<DelayedSender>): ServerState {
+function buildState(snapshot: Snapshot, logs: LogFiles, prev: ServerState | undefined, senders: Set<DelayedSender>, loss: AuditLoss): ServerState {
   const sec = snapshot.config.security;
   const prevSec = prev?.snapshot.config.security;
   const duplicates = prev && prevSec && prevSec.duplicateCacheSeconds === sec.duplicateCacheSeconds && prevSec.duplicateCacheEntries === sec.duplicateCacheEntries
@@ -295,23 +384,12 @@ function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: p
   const limiter = prev && prevSec && prevSec.maxPps === sec.maxPps && prevSec.maxPpsPerClient === sec.maxPpsPerClient
     ? prev.limiter
     : new PacketRateLimiter({ maxPps: sec.maxPps, maxPpsPerClient: sec.maxPpsPerClient });
-  const onError = (what: string) => (err: Error) => logger.error({ err: err.message }, `cannot write the ${what} log`);
-  const authFailPath = snapshot.config.log.authFail;
-  const authFailFile = authFailPath === undefined ? undefined
-    : prev?.authFail && prev.authFail.file?.path === authFailPath ? prev.authFail.file : new JsonLinesFile(authFailPath, onError('auth-fail'));
-  const accountingPath = snapshot.config.log.accounting;
-  const accounting = accountingPath === undefined ? undefined
-    : prev?.accounting && prev.accounting.path === accountingPath ? prev.accounting : new JsonLinesFile(accountingPath, onError('accounting'));
-  const authFail = new AuthFailLog(authFailFile);
+  const authFail = new AuthFailLog(logs.authFail, loss);
   const statusAttributes = prev && prev.snapshot.dictionary === snapshot.dictionary ? prev.statusAttributes : new StatusCounterAttributes(snapshot.dictionary);
-  return { snapshot, duplicates, rejects, limiter, authFail, accounting, statusAttributes };
+  return { snapshot, duplicates, rejects, limiter, authFail, accounting: logs.accounting, logs, statusAttributes };
 }
 
 /** Closes the files of `old` that `next` does not use any more (all of them when next is undefined). */
 async function disposeState(old: ServerState, next: ServerState | undefined): Promise<void> {
-  const closing: Promise<void>[] = [];
-  const oldAuth = old.authFail.file;
-  if (oldAuth && oldAuth !== next?.authFail.file) closing.push(oldAuth.close());
-  if (old.accounting && old.accounting !== next?.accounting) closing.push(old.accounting.close());
-  await Promise.all(closing);
+  await closeUnusedLogFiles(old.logs, next?.logs);
 }

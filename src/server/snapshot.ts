@@ -9,7 +9,6 @@ import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-sou
 import type { UserSource } from '../store/source.js';
 import type { AuthorizeModule } from '../policy/module.js';
 import type { PgUserSource } from '../store/pgsql/pg-source.js';
-import type { RadacctSink } from '../store/pgsql/radacct-sink.js';
 import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
@@ -39,8 +38,6 @@ export interface Snapshot {
   modules: readonly AuthorizeModule[];
   /** The PostgreSQL source, once attached (kept by a reload with the same users.sql). */
   sqlSource?: PgUserSource;
-  /** Where Accounting-Requests are written durably (radacct), once attached. */
-  accountingSink?: RadacctSink;
   /** The SQLite store's source, when there is one (kept by a reload that finds the same store). */
   sqliteSource?: SqliteUserSource;
   /** Figures for `check` and the startup log. */

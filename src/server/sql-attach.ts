@@ -1,6 +1,5 @@
 import type pino from 'pino';
 import { PgUserSource } from '../store/pgsql/pg-source.js';
-import { RadacctSink } from '../store/pgsql/radacct-sink.js';
 import type { SqlUsersConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import type { Snapshot } from './snapshot.js';
@@ -12,7 +11,6 @@ import type { Snapshot } from './snapshot.js';
  * connection; anything else opens a new one, and a failure leaves the old snapshot serving.
  */
 export async function attachSql(next: Snapshot, previous: Snapshot | undefined, logger: pino.Logger): Promise<void> {
-  attachAccounting(next, previous, logger);
   const cfg = next.config.users.sql;
   if (!cfg) return;
   const running = previous?.sqlSource;
@@ -27,23 +25,6 @@ export async function attachSql(next: Snapshot, previous: Snapshot | undefined, 
     logger.info({ source: next.sqlSource.name, ...next.sqlSource.health() }, 'PostgreSQL user source loaded');
   }
   next.modules = [next.sqlSource];
-}
-
-/**
- * The radacct sink: one per process, carried over by reloads while sql_accounting is unchanged
- * (it owns the spool file; two writers would break its order). It connects lazily, so a
- * database that is down at start means spooling, not a refused start.
- */
-function attachAccounting(next: Snapshot, previous: Snapshot | undefined, logger: pino.Logger): void {
-  const cfg = next.config.sqlAccounting;
-  if (!cfg) return;
-  const prev = previous?.accountingSink;
-  const prevCfg = previous?.config.sqlAccounting;
-  if (prev && prevCfg && prevCfg.url === cfg.url && prevCfg.spool === cfg.spool && prevCfg.timeoutMs === cfg.timeoutMs) {
-    next.accountingSink = prev;
-    return;
-  }
-  next.accountingSink = new RadacctSink(next.dictionary, { url: cfg.url, spoolDir: cfg.spool, timeoutMs: cfg.timeoutMs }, logger);
 }
 
 function sameSql(a: SqlUsersConfig, b: SqlUsersConfig): boolean {

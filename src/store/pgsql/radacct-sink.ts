@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Avp } from '../../protocol/attribute.js';
 import type { Dictionary } from '../../protocol/dictionary.js';
 import { unknownAttributeDef } from '../../protocol/values.js';
-import type { AccountingRecord, AccountingSink } from '../accounting-sink.js';
+import type { AccountingRecord, AccountingSink, SinkHealth } from '../../server/accounting-sink.js';
 import { radacctStatements } from './radacct.js';
 import { type SourceLogger, redactUrl } from './pg-source.js';
 
@@ -29,8 +29,17 @@ export interface RadacctSinkOptions {
   batch?: number;
 }
 
+/** What the queries need of an Accounting-Request (and what the spool keeps). */
+interface AcctRecord {
+  attributes: readonly Avp[];
+  srcAddress: string;
+  client: string;
+  /** ms since the epoch */
+  receivedAt: number;
+}
+
 interface Pending {
-  record: AccountingRecord;
+  record: AcctRecord;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -43,14 +52,14 @@ interface SpoolLine {
   a: [number, number, string, number?][];
 }
 
-function toLine(r: AccountingRecord): string {
+function toLine(r: AcctRecord): string {
   return `${JSON.stringify({
     t: r.receivedAt, src: r.srcAddress, c: r.client,
-    a: r.attributes.map((x) => (x.tag !== undefined ? [x.def.vendorId, x.def.type, x.value.toString('hex'), x.tag] : [x.def.vendorId, x.def.type, x.value.toString('hex')])),
+    a: r.attributes.map((x): SpoolLine['a'][number] => (x.tag !== undefined ? [x.def.vendorId, x.def.type, x.value.toString('hex'), x.tag] : [x.def.vendorId, x.def.type, x.value.toString('hex')])),
   } satisfies SpoolLine)}\n`;
 }
 
-function fromLine(dict: Dictionary, line: string): AccountingRecord {
+function fromLine(dict: Dictionary, line: string): AcctRecord {
   const l = JSON.parse(line) as SpoolLine;
   const attributes: Avp[] = l.a.map(([vendor, type, hex, tag]) => {
     const def = dict.attributeByCode(vendor, type) ?? unknownAttributeDef(vendor, type);
@@ -66,8 +75,10 @@ function isConnectionError(err: unknown): boolean {
     /Connection terminated|timeout|not queryable|Client was closed/i.test(e.message ?? '');
 }
 
+const SILENT: SourceLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
 export class RadacctSink implements AccountingSink {
-  readonly name: string;
+  readonly name = 'postgresql';
   private readonly queue: Pending[] = [];
   private client: pg.Client | undefined;
   private wake: (() => void) | undefined;
@@ -81,13 +92,16 @@ export class RadacctSink implements AccountingSink {
   /** Records committed to the database / appended to the spool / replayed from it. */
   readonly counts = { committed: 0, spooled: 0, replayed: 0 };
 
-  constructor(private readonly dict: Dictionary, private readonly opts: RadacctSinkOptions, private readonly log: SourceLogger) {
-    this.name = `radacct:${redactUrl(opts.url)}`;
+  private lastError: string | undefined;
+  private readonly where: string;
+
+  constructor(private readonly dict: Dictionary, private readonly opts: RadacctSinkOptions, private readonly log: SourceLogger = SILENT) {
+    this.where = `radacct:${redactUrl(opts.url)}`;
     mkdirSync(opts.spoolDir, { recursive: true });
     this.live = join(opts.spoolDir, 'radacct.spool');
     this.replaying = join(opts.spoolDir, 'radacct.replaying');
     this.spooled = this.countLines(this.live) + this.countLines(this.replaying);
-    if (this.spooled > 0) log.warn({ sink: this.name, records: this.spooled }, 'accounting spool holds records from an earlier run: replaying them first');
+    if (this.spooled > 0) log.warn({ sink: this.where, records: this.spooled }, 'accounting spool holds records from an earlier run: replaying them first');
     this.loop = this.run();
   }
 
@@ -100,12 +114,30 @@ export class RadacctSink implements AccountingSink {
     return !this.down;
   }
 
-  write(record: AccountingRecord): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('accounting sink is closed'));
+  /** Whether this sink was built for these settings (a reload keeps it then). */
+  sameConfig(o: { url: string; spool: string; timeoutMs: number }): boolean {
+    return o.url === this.opts.url && o.spool === this.opts.spoolDir && o.timeoutMs === this.opts.timeoutMs;
+  }
+
+  record(record: AccountingRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the radacct sink is closed'));
+    if (!record.avps) return Promise.reject(new Error('the radacct sink needs the decoded attributes (record.avps)'));
+    if (this.queue.length >= 100_000) return Promise.reject(new Error('the radacct sink is 100,000 records behind'));
+    const r: AcctRecord = { attributes: record.avps, srcAddress: record.src, client: record.client, receivedAt: record.time.getTime() };
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
+      this.queue.push({ record: r, resolve, reject });
       this.wake?.();
     });
+  }
+
+  /** ok while records are kept (in the database, or in the spool while it is down). */
+  health(): SinkHealth {
+    return this.lastError ? { ok: false, reason: this.lastError } : { ok: true };
+  }
+
+  /** `up`, or `spooling` while records wait in the spool for the database. */
+  state(): { status: 'up' | 'spooling'; spool_records: number } {
+    return { status: this.spooled > 0 || this.down ? 'spooling' : 'up', spool_records: this.spooled };
   }
 
   async close(): Promise<void> {
@@ -141,10 +173,12 @@ export class RadacctSink implements AccountingSink {
       try {
         if (this.spooled > 0 || (this.down && Date.now() < this.nextTry)) await this.spool(batch);
         else await this.commitOrSpool(batch);
+        this.lastError = undefined;
         for (const p of batch) p.resolve();
       } catch (err) {
+        this.lastError = `cannot write radacct (${redactUrl(this.opts.url)}) nor the spool ${this.live}: ${(err as Error).message}`;
         // neither committed nor spooled: no Accounting-Response, the NAS retransmits
-        this.log.error({ sink: this.name, err: (err as Error).message, records: batch.length }, 'cannot store accounting records (database and spool both failed): not acknowledged');
+        this.log.error({ sink: this.where, err: (err as Error).message, records: batch.length }, 'cannot store accounting records (database and spool both failed): not acknowledged');
         for (const p of batch) p.reject(err as Error);
       }
     }
@@ -168,7 +202,7 @@ export class RadacctSink implements AccountingSink {
     this.nextTry = Date.now() + 1000;
     if (!this.down) {
       this.down = true;
-      this.log.error({ sink: this.name, err: (err as Error).message }, `PostgreSQL unreachable for accounting: spooling records to ${this.live} (acknowledged once fsync'ed, replayed in order when it is back)`);
+      this.log.error({ sink: this.where, err: (err as Error).message }, `PostgreSQL unreachable for accounting: spooling records to ${this.live} (acknowledged once fsync'ed, replayed in order when it is back)`);
     }
   }
 
@@ -184,7 +218,7 @@ export class RadacctSink implements AccountingSink {
   }
 
   /** One transaction: each record's statements tried in order until one affects a row. */
-  private async commit(records: readonly AccountingRecord[]): Promise<void> {
+  private async commit(records: readonly AcctRecord[]): Promise<void> {
     const client = await this.connect();
     await client.query('BEGIN');
     try {
@@ -199,7 +233,7 @@ export class RadacctSink implements AccountingSink {
           } catch (err) {
             if (isConnectionError(err)) throw err;
             await client.query('ROLLBACK TO SAVEPOINT acct');
-            this.log.warn({ sink: this.name, err: (err as Error).message }, 'radacct query failed, trying the next one (as rlm_sql does)');
+            this.log.warn({ sink: this.where, err: (err as Error).message }, 'radacct query failed, trying the next one (as rlm_sql does)');
           }
         }
       }
@@ -238,7 +272,7 @@ export class RadacctSink implements AccountingSink {
       rmSync(this.replaying);
       this.spooled -= lines.length;
       this.counts.replayed += lines.length;
-      this.log.info({ sink: this.name, records: lines.length }, 'accounting spool replayed into radacct');
+      this.log.info({ sink: this.where, records: lines.length }, 'accounting spool replayed into radacct');
       if (!existsSync(this.live) || statSync(this.live).size === 0) {
         this.spooled = 0;
         if (this.down) this.log.info({ sink: this.name }, 'PostgreSQL reachable again for accounting; writing directly');
@@ -248,7 +282,7 @@ export class RadacctSink implements AccountingSink {
       if (isConnectionError(err)) this.markDown(err);
       else {
         this.nextTry = Date.now() + 5000;
-        this.log.error({ sink: this.name, err: (err as Error).message }, 'accounting spool replay failed; retrying in 5 s');
+        this.log.error({ sink: this.where, err: (err as Error).message }, 'accounting spool replay failed; retrying in 5 s');
       }
     }
   }
