@@ -43,6 +43,8 @@ export interface FreeRadiusRunOptions {
   sql?: { host: string; port: number; user: string; password: string; database: string };
   /** Also listen for Accounting-Requests on this port (127.0.0.1). */
   acctPort?: number;
+  /** With `sql`: keep the default site's post-auth `-sql` (an INSERT per request); default true. */
+  sqlPostAuth?: boolean;
 }
 
 /** A running FreeRADIUS. */
@@ -106,6 +108,11 @@ export function prepareRaddb(opts: FreeRadiusRunOptions, port: number): string {
   }
   let site = readFileSync(join(raddb, 'sites-available', 'default'), 'utf8');
   site = removeListenBlocks(site);
+  if (opts.sql && opts.sqlPostAuth === false) {
+    const at = site.search(/^post-auth \{/m);
+    if (at < 0) throw new Error('FreeRADIUS config: default site has no post-auth section');
+    site = site.slice(0, at) + site.slice(at).replace(/^(\s*)-sql\s*$/gm, '$1#-sql (benchmark: no per-request INSERT)');
+  }
   site = replaceOrFail(site, /^server default \{\s*$/m,
     `server default {\nlisten {\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = ${port}\n}\n${opts.acctPort ? `listen {\n\ttype = acct\n\tipaddr = 127.0.0.1\n\tport = ${opts.acctPort}\n}\n` : ''}`, 'server default');
   writeFileSync(join(raddb, 'sites-enabled', 'default'), site);

@@ -147,7 +147,8 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
       rmSync(pwfile);
       // replication connections (pg_basebackup, the replica) from loopback need no password
       const hba = join(dataDir, 'pg_hba.conf');
-      writeFileSync(hba, `${readFileSync(hba, 'utf8')}\nhost replication postgres 127.0.0.1/32 trust\n`);
+      // (first match wins: before initdb's own replication lines, which ask for a password)
+      writeFileSync(hba, `host replication postgres 127.0.0.1/32 trust\n${readFileSync(hba, 'utf8')}`);
     }
     const settings = { ...DEFAULT_SETTINGS, ...opts.settings, port: String(port), unix_socket_directories: dir };
     const conf = join(dataDir, 'postgresql.conf');

@@ -22,6 +22,9 @@ import { SqlUserBase, USER_TABLES, type RowProblem, type UserTable } from './use
  *   source reconnects by itself and catches up.
  */
 
+/** Change-log rows older than this are deleted (a server away longer reads everything again). */
+const PRUNE_MINUTES = 10;
+
 export interface PgSourceOptions extends SqlAuthorizeOptions {
   url: string;
   /** How often to look for changes. */
@@ -109,6 +112,7 @@ export class PgUserSource implements AuthorizeModule {
   private polling: Promise<void> = Promise.resolve();
   private badRows = new Map<string, RowProblem>();
   private changesApplied = 0;
+  private lastPrune = Date.now();
   private holders = 1;
   /** Called after each applied change batch (tests, metrics). */
   onChange?: (names: number) => void;
@@ -273,6 +277,12 @@ export class PgUserSource implements AuthorizeModule {
   }
 
   private async pollLog(client: pg.Client): Promise<void> {
+    if (Date.now() - this.lastPrune > 60_000) {
+      this.lastPrune = Date.now();
+      // only on a primary (a replica gets the deletion by replication); any server may do it
+      const r = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+      if (!r.rows[0]?.r) await ChangeCursor.prune(client, PRUNE_MINUTES).catch(() => undefined);
+    }
     const batch = await this.cursor.read(client);
     if (batch.count === 0) return;
     const results: { table: UserTable; names: string[] | 'all'; rows: Awaited<ReturnType<typeof selectRows>> }[] = [];
