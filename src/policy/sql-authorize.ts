@@ -46,8 +46,32 @@ export interface SqlAuthorizeOptions {
 
 const USER_PROFILE = 1062;
 
-function mergeItems(items: readonly Item[]): MergeItem[] {
-  return items.map((i) => ({ op: i.op, avp: i.tag !== undefined ? { def: i.attr, value: i.value, tag: i.tag } : { def: i.attr, value: i.value } }));
+/**
+ * Work done once per row set (row sets are immutable: a change replaces them): its items as
+ * merge items, and what merging them into an empty list gives (the common case: a user's first
+ * reply rows), so that case is a copy. Kept beside the items, never on them.
+ */
+interface PreparedRows {
+  items: MergeItem[];
+  alone: readonly Avp[];
+}
+const prepared = new WeakMap<readonly Item[], PreparedRows>();
+
+function prepare(items: readonly Item[]): PreparedRows {
+  let p = prepared.get(items);
+  if (!p) {
+    const merge = items.map((i) => ({ op: i.op, avp: i.tag !== undefined ? { def: i.attr, value: i.value, tag: i.tag } : { def: i.attr, value: i.value } }));
+    p = { items: merge, alone: mergeReply([], merge).slice() };
+    prepared.set(items, p);
+  }
+  return p;
+}
+
+/** radius_pairmove(list, items). */
+function merge(list: Avp[], items: readonly Item[]): Avp[] {
+  if (items.length === 0) return list;
+  const p = prepare(items);
+  return list.length === 0 ? p.alone.slice() : mergeReply(list, p.items);
 }
 
 type GroupsResult = { rcode: 'ok' | 'noop' | 'notfound' | 'fail'; fallThrough: FallThrough; detail?: string };
@@ -75,11 +99,11 @@ function processGroups(ctx: ModuleContext, rows: SqlRows, user: string, fallThro
     }
     ctx.trace?.(`sql: group "${group}": check items matched, merging`);
     rcode = 'ok';
-    ctx.control = mergeReply(ctx.control, mergeItems(check.items));
+    ctx.control = merge(ctx.control, check.items);
     const reply = rows.groupReply(key);
     if (reply.error) return { rcode: 'fail', fallThrough, detail: reply.error };
     fallThrough = reply.fallThrough;
-    ctx.reply = mergeReply(ctx.reply, mergeItems(reply.items));
+    ctx.reply = merge(ctx.reply, reply.items);
     if (fallThrough !== 'yes') break;
   }
   return { rcode, fallThrough };
@@ -109,7 +133,7 @@ export function sqlAuthorize(ctx: ModuleContext, userName: string, rows: SqlRows
       ctx.trace?.(`sql: "${user}": radcheck items do not match (${fail})`);
     } else {
       ctx.trace?.(`sql: "${user}": radcheck items matched, merging into control`);
-      ctx.control = mergeReply(ctx.control, mergeItems(check.items));
+      ctx.control = merge(ctx.control, check.items);
       rcode = 'ok';
       readReply = true;
     }
@@ -121,7 +145,7 @@ export function sqlAuthorize(ctx: ModuleContext, userName: string, rows: SqlRows
       fallThrough = reply.fallThrough;
       userFound = true;
       ctx.trace?.(`sql: "${user}": merging radreply${fallThrough !== 'default' ? `, Fall-Through = ${fallThrough === 'yes' ? 'Yes' : 'No'}` : ''}`);
-      ctx.reply = mergeReply(ctx.reply, mergeItems(reply.items));
+      ctx.reply = merge(ctx.reply, reply.items);
       rcode = 'ok';
     }
   }

@@ -51,6 +51,8 @@ export interface SqlUsersConfig {
   changes: 'auto' | 'log' | 'fingerprint';
   installTriggers: boolean;
   timeoutMs: number;
+  /** Also take RADIUS clients from the nas table. */
+  readClients: boolean;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -158,6 +160,7 @@ const schema = z.strictObject({
       max_stale: z.number().min(0).max(86_400, 'must be 0..86400 seconds').default(60),
       changes: z.enum(['auto', 'log', 'fingerprint'], { message: 'must be auto, log or fingerprint' }).default('auto'),
       install_triggers: z.boolean().default(false),
+      read_clients: z.boolean().default(false),
       timeout: z.number().min(0.1).max(60).default(3),
     }).optional(),
   }).default({ files: [] }),
@@ -256,7 +259,7 @@ const KNOWN_KEYS = [
   'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir',
-  'sql_accounting', 'spool', 'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout',
+  'sql_accounting', 'spool', 'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout', 'read_clients',
 ];
 
 function suggestion(key: string): string {
@@ -274,6 +277,7 @@ function sqlConfig(raw: NonNullable<RawConfig['users']['sql']>): SqlUsersConfig 
     changes: raw.changes,
     installTriggers: raw.install_triggers,
     timeoutMs: Math.round(raw.timeout * 1000),
+    readClients: raw.read_clients,
   };
 }
 
@@ -331,7 +335,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
-  if (clients.length === 0 && raw.clients_file === undefined) {
+  if (clients.length === 0 && raw.clients_file === undefined && !raw.users.sql?.read_clients) {
     problems.push({
       file,
       line: 0,

@@ -185,7 +185,7 @@ export class RequestPipeline {
 
   // 1
   private lookupClient(req: Request): void {
-    const client = req.state.snapshot.clients.lookup(req.address);
+    const client = req.state.snapshot.clients.lookup(req.address) ?? req.state.snapshot.sqlClients?.lookup(req.address);
     if (!client) {
       throw new Drop('unknown_client', `Ignoring request to ${req.listener.type} address ${req.listener.local.address} port ${req.listener.local.port} from unknown client ${req.address} port ${req.port}`);
     }

@@ -9,6 +9,7 @@ import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-sou
 import type { UserSource } from '../store/source.js';
 import type { AuthorizeModule } from '../policy/module.js';
 import type { PgUserSource } from '../store/pgsql/pg-source.js';
+import type { SqlClientTable } from './sql-clients.js';
 import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
@@ -38,6 +39,8 @@ export interface Snapshot {
   modules: readonly AuthorizeModule[];
   /** The PostgreSQL source, once attached (kept by a reload with the same users.sql). */
   sqlSource?: PgUserSource;
+  /** Clients of the nas table (users.sql.read_clients), asked after `clients`. */
+  sqlClients?: SqlClientTable;
   /** The SQLite store's source, when there is one (kept by a reload that finds the same store). */
   sqliteSource?: SqliteUserSource;
   /** Figures for `check` and the startup log. */
@@ -154,7 +157,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   const built = ClientTable.build(clientDefs);
   problems.push(...built.errors);
   warnings.push(...built.warnings);
-  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0) {
+  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0 && !config.users.sql?.readClients) {
     problems.push({ file: config.clientsFile ?? config.file, line: 0, message: 'no RADIUS clients are defined: nothing could talk to the server' });
   }
 

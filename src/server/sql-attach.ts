@@ -1,5 +1,6 @@
 import type pino from 'pino';
 import { PgUserSource } from '../store/pgsql/pg-source.js';
+import { SqlClientTable } from './sql-clients.js';
 import type { SqlUsersConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import type { Snapshot } from './snapshot.js';
@@ -25,10 +26,11 @@ export async function attachSql(next: Snapshot, previous: Snapshot | undefined, 
     logger.info({ source: next.sqlSource.name, ...next.sqlSource.health() }, 'PostgreSQL user source loaded');
   }
   next.modules = [next.sqlSource];
+  if (cfg.readClients) next.sqlClients = new SqlClientTable(next.sqlSource, logger);
 }
 
 function sameSql(a: SqlUsersConfig, b: SqlUsersConfig): boolean {
   return a.url === b.url && a.readGroups === b.readGroups && a.readProfiles === b.readProfiles && a.defaultProfile === b.defaultProfile &&
     a.pollIntervalMs === b.pollIntervalMs && a.maxStaleMs === b.maxStaleMs && a.changes === b.changes &&
-    a.installTriggers === b.installTriggers && a.timeoutMs === b.timeoutMs;
+    a.installTriggers === b.installTriggers && a.timeoutMs === b.timeoutMs && a.readClients === b.readClients;
 }

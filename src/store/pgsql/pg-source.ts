@@ -4,6 +4,7 @@ import type { AuthorizeModule, ModuleContext, ModuleResult } from '../../policy/
 import { sqlAuthorize, type SqlAuthorizeOptions } from '../../policy/sql-authorize.js';
 import { ChangeCursor, hasChangeLog, installChangeLog } from './change-log.js';
 import { selectRows, tableFingerprints } from './queries.js';
+import { type NasRow, nasFingerprint, selectNas } from './nas-clients.js';
 import { SqlUserBase, USER_TABLES, type RowProblem, type UserTable } from './user-base.js';
 
 /**
@@ -37,6 +38,8 @@ export interface PgSourceOptions extends SqlAuthorizeOptions {
   installTriggers: boolean;
   /** Connect / query timeout. */
   timeoutMs: number;
+  /** Also read RADIUS clients from the nas table (rlm_sql read_clients). */
+  readClients: boolean;
 }
 
 /** The logger subset used (pino's signature). */
@@ -113,6 +116,10 @@ export class PgUserSource implements AuthorizeModule {
   private badRows = new Map<string, RowProblem>();
   private changesApplied = 0;
   private lastPrune = Date.now();
+  private nas: readonly NasRow[] = [];
+  private nasFp: string | undefined;
+  /** Bumped whenever the nas rows are read again (the server rebuilds its client table then). */
+  nasVersion = 0;
   private holders = 1;
   /** Called after each applied change batch (tests, metrics). */
   onChange?: (names: number) => void;
@@ -217,8 +224,25 @@ export class PgUserSource implements AuthorizeModule {
     else this.fingerprints = await tableFingerprints(client);
     const rows: Awaited<ReturnType<typeof selectRows>>[] = [];
     for (const t of USER_TABLES) rows.push(await selectRows(client, t)); // one query at a time per connection
+    const nas = this.options.readClients ? await this.readNas(client) : undefined;
     USER_TABLES.forEach((t, i) => this.noteProblems(t, 'all', this.base.replace(t, 'all', rows[i]!)));
+    if (nas) this.setNas(nas);
     this.lastGoodAt = Date.now();
+  }
+
+  /** The nas rows (read_clients), as last read. */
+  nasRows(): readonly NasRow[] {
+    return this.nas;
+  }
+
+  private async readNas(client: pg.Client): Promise<NasRow[]> {
+    if (this.mode === 'fingerprint') this.nasFp = await nasFingerprint(client);
+    return selectNas(client);
+  }
+
+  private setNas(rows: readonly NasRow[]): void {
+    this.nas = rows;
+    this.nasVersion++;
   }
 
   private noteProblems(table: UserTable, names: Iterable<string> | 'all', problems: RowProblem[]): void {
@@ -286,6 +310,8 @@ export class PgUserSource implements AuthorizeModule {
     const batch = await this.cursor.read(client);
     if (batch.count === 0) return;
     const results: { table: UserTable; names: string[] | 'all'; rows: Awaited<ReturnType<typeof selectRows>> }[] = [];
+    const nas = this.options.readClients && batch.tables.has('nas') ? await this.readNas(client) : undefined;
+    if (nas) this.setNas(nas);
     for (const [table, names] of batch.tables) {
       if (table === 'nas') continue;
       const list = names === 'all' ? 'all' : [...names];
@@ -302,6 +328,7 @@ export class PgUserSource implements AuthorizeModule {
   }
 
   private async pollFingerprints(client: pg.Client): Promise<void> {
+    if (this.options.readClients && await nasFingerprint(client) !== this.nasFp) this.setNas(await this.readNas(client));
     const now = await tableFingerprints(client);
     const changed = USER_TABLES.filter((t) => this.fingerprints?.[t] !== now[t]);
     if (changed.length === 0) return;
