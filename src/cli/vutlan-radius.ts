@@ -9,6 +9,7 @@ import { createLogger } from '../server/logger.js';
 import {
   reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed, workerWatchesFiles,
 } from '../server/workers.js';
+import { registerAdminCommand } from './admin-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
@@ -114,5 +115,6 @@ program
 registerTestCommand(program);
 registerUsersCommand(program);
 registerBenchCommand(program);
+registerAdminCommand(program);
 
 await program.parseAsync(process.argv);
