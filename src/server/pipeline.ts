@@ -271,7 +271,7 @@ export class RequestPipeline {
     req.listener.send(reply, req.port, req.address);
     const m = this.metricsOf(req.client!);
     m.duplicate(req.code!);
-    m.response(reply[0]!);
+    if (req.code !== Code.StatusServer) m.response(reply[0]!);
     this.env.observe?.({ kind: 'reply', code: reply[0]!, client: req.client!, duplicate: true, latencyNs: process.hrtime.bigint() - req.started });
   }
 
@@ -359,7 +359,8 @@ export class RequestPipeline {
   private send(req: Request, code: number, reply: Buffer, seconds: number): void {
     req.listener.send(reply, req.port, req.address);
     req.state.duplicates.finish(req.dup, reply);
-    this.metricsOf(req.client!).response(code, seconds);
+    // the Access-Accept answering a Status-Server is no login: FreeRADIUS counts it nowhere
+    if (req.code !== Code.StatusServer) this.metricsOf(req.client!).response(code, seconds);
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
   }
 
