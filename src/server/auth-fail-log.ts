@@ -25,6 +25,7 @@ export type AuthFailReason =
   | 'invalid_user_name'
   | 'user_name_control_character'
   | 'unsupported_auth_type'
+  | 'unsupported_scheme'
   | 'reply_too_large'
   | 'rejected'
   | 'internal_error';
