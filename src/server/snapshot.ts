@@ -12,6 +12,7 @@ import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { runTimeSliced } from './time-slice.js';
+import { vutlanListWarnings } from './vutlan-list-check.js';
 
 /**
  * Everything a request needs, loaded and validated together from one config file: the config,
@@ -180,6 +181,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           // stamped before reading: a change made during the read shows at the next reload
           const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
           usersFiles.push({ source, stamps });
+          warnings.push(...vutlanListWarnings(source.entries));
           fileEntries += source.entries.length;
           sources.push(source);
         } catch (err) {
