@@ -21,6 +21,7 @@ import { RadacctSink } from '../store/pgsql/radacct-sink.js';
 import { registerSqlMetrics } from './sql-metrics.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
+import { reportsForAll } from './worker-role.js';
 import { UdpListener } from './udp-listener.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { ReloadStatus } from '../admin/admin-host.js';
@@ -84,7 +85,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     closeSnapshot(first);
     throw err;
   }
-  for (const w of first.warnings) logger.warn(formatProblem(w));
+  // with worker processes the primary printed them once already
+  if (!cluster.isWorker) for (const w of first.warnings) logger.warn(formatProblem(w));
   try {
     await attachSql(first, undefined, logger);
   } catch (err) {
@@ -238,7 +240,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       throw new Error(`cannot start the admin endpoint on ${first.config.admin.listen}: ${(err as Error).message}`);
     }
   }
-  logger.info({
+  // a worker's ready is reported by the primary, once for all ("ready with N worker processes")
+  (cluster.isWorker ? logger.debug.bind(logger) : logger.info.bind(logger))({
     ...(metricsHttp ? { metrics: metricsHttp.url() } : {}),
     ...(admin ? { admin: admin.url() } : {}),
     listen: listeners.map((l) => `${l.type} ${l.local.address}:${l.local.port}`),
@@ -315,7 +318,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         return refuse([`${next.config.file}:0: cannot listen: ${(err as Error).message}`]);
       }
     }
-    for (const w of next.warnings) logger.warn(formatProblem(w));
+    if (reportsForAll()) for (const w of next.warnings) logger.warn(formatProblem(w));
     const old = state;
     state = buildState(next, nextLogs, old, senders, auditLoss, fingerprintKey);
     if (nextMetricsHttp) {
