@@ -2,6 +2,7 @@ import type { Dictionary } from '../protocol/dictionary.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { authorizeAndAuthenticate, type Decision, type EntrySource } from '../policy/evaluator.js';
 import type { UserSource } from '../store/source.js';
+import type { AuthorizeModule } from '../policy/module.js';
 
 /**
  * The authorize + authenticate stage: the user sources (in configured order) as one entry list,
@@ -9,6 +10,24 @@ import type { UserSource } from '../store/source.js';
  * preprocess, chap, files, pap; Auth-Type; reject filter). This file only adapts a decoded
  * packet and the configured user sources to the evaluator.
  */
+
+/** FreeRADIUS 3.2's words (auth.c) for a rejected request whose password is not printable. */
+export const SECRET_HINT = 'Unprintable characters in the password.  Double-check the shared secret on the server and the NAS!';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** As FreeRADIUS's check: up to the first NUL, every character printable UTF-8 (no C0 or DEL). */
+export function printablePassword(p: Buffer): boolean {
+  const z = p.indexOf(0);
+  const text = z < 0 ? p : p.subarray(0, z);
+  let decoded: string;
+  try {
+    decoded = strictUtf8.decode(text);
+  } catch {
+    return false;
+  }
+  return !/[\u0000-\u001f\u007f]/.test(decoded);
+}
 
 const lookupsOf = new WeakMap<readonly UserSource[], EntrySource[]>();
 
@@ -32,6 +51,7 @@ export function decideAccess(
   sources: readonly UserSource[],
   dict: Dictionary,
   trace?: (line: string) => void,
+  modules?: readonly AuthorizeModule[],
 ): Decision {
   let userPassword: Buffer | undefined;
   for (const a of packet.attributes) {
@@ -45,5 +65,6 @@ export function decideAccess(
     entrySources(sources),
     dict,
     trace,
+    modules,
   );
 }

@@ -26,6 +26,8 @@ export interface AuthFailRecord {
   detail?: string;
   /** 8 hex digits of HMAC-SHA256(process key, password) for wrong passwords. */
   password_fp?: string;
+  /** What to check, when the server can tell (e.g. the shared secret, for a noise password). */
+  hint?: string;
   /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
   action: 'reject' | 'drop';
 }

@@ -6,7 +6,7 @@ import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, HEADER_LENGTH, type Packet } from '../protocol/packet.js';
 import type { Decision } from '../policy/evaluator.js';
-import { decideAccess } from './access-decision.js';
+import { SECRET_HINT, decideAccess, printablePassword } from './access-decision.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog } from './auth-fail-log.js';
 import type { Client } from './clients.js';
@@ -122,6 +122,8 @@ interface VerifiedRequest {
   /** The datagram without the padding after Length. */
   readonly datagram: Buffer;
   readonly packet: Packet;
+  /** It carried a Message-Authenticator that verified (so the shared secret is right). */
+  readonly signed: boolean;
 }
 
 /** What to answer: the reply code and attributes; for an Access-Request the policy's decision. */
@@ -130,9 +132,20 @@ interface Reply {
   attributes: readonly Avp[];
   decision?: Decision;
   /** Why an Access-Reject is sent (the auth-fail line and the trace say it). */
-  reject?: { reason: RejectReason; detail?: string };
+  reject?: RejectInfo;
   /** Work the reply must wait for (an accounting record becoming durable). */
   pending?: Promise<void>;
+}
+
+/** Why an Access-Reject is sent. */
+interface RejectInfo {
+  reason: RejectReason;
+  detail?: string;
+  /**
+   * The revealed User-Password is not printable UTF-8: with a wrong shared secret it decodes to
+   * noise (FreeRADIUS warns the same way).
+   */
+  unprintablePassword?: boolean;
 }
 
 /** What the stages had established when a datagram was dropped. */
@@ -204,7 +217,7 @@ export class RequestPipeline {
 
   // 1
   private lookupClient(rx: Received): Client {
-    const client = rx.state.snapshot.clients.lookup(rx.address);
+    const client = rx.state.snapshot.clients.lookup(rx.address) ?? rx.state.snapshot.sqlClients?.lookup(rx.address);
     if (!client) {
       const l = rx.channel;
       throw new Drop('unknown_client', `Ignoring request to ${l.type} address ${l.local.address} port ${l.local.port} from unknown client ${rx.address} port ${rx.port}`);
@@ -260,7 +273,7 @@ export class RequestPipeline {
     }
     // verified: now decode; with the secret the decoder reveals User-Password (RFC 2865 5.2)
     const packet = decodeAttributes(datagram, layout, rx.state.snapshot.dictionary, client.secret);
-    const request: VerifiedRequest = { rx, client, layout, datagram, packet };
+    const request: VerifiedRequest = { rx, client, layout, datagram, packet, signed: hadMessageAuthenticator };
     if (this.env.trace) this.traceRequest(request);
     return request;
   }
@@ -283,7 +296,7 @@ export class RequestPipeline {
     rx.channel.send(reply, rx.port, rx.address);
     const m = this.metricsOf(client);
     m.duplicate(packet.code);
-    m.response(reply[0]!);
+    if (packet.code !== Code.StatusServer) m.response(reply[0]!);
     this.env.observe?.({ kind: 'reply', code: reply[0]!, client, duplicate: true, latencyNs: process.hrtime.bigint() - rx.started });
   }
 
@@ -303,10 +316,13 @@ export class RequestPipeline {
       default: {
         const trace = this.env.trace;
         const { snapshot } = rx.state;
-        const decision = decideAccess(packet, rx.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${rx.n})   ${line}`) : undefined);
+        const decision = decideAccess(packet, rx.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${rx.n})   ${line}`) : undefined, snapshot.modules);
         if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
         if (decision.code === 'accept') return { code: Code.AccessAccept, attributes: decision.reply, decision };
-        const reject = decision.detail ? { reason: rejectReason(decision.reason), detail: decision.detail } : { reason: rejectReason(decision.reason) };
+        const reject: RejectInfo = { reason: rejectReason(decision.reason) };
+        if (decision.detail) reject.detail = decision.detail;
+        const password = userPassword(packet);
+        if (password && !printablePassword(password)) reject.unprintablePassword = true;
         return { code: Code.AccessReject, attributes: decision.reply, decision, reject };
       }
     }
@@ -355,7 +371,14 @@ export class RequestPipeline {
     const { state } = rx;
     // processing time, without the deliberate reject_delay
     const seconds = Number(process.hrtime.bigint() - rx.started) / 1e9;
-    if (reply.reject) this.auditReject(req, reply.reject);
+    if (reply.reject) {
+      if (reply.reject.unprintablePassword && !req.signed) {
+        this.env.dropLog.log('shared_secret_hint', { req_id: requestIds.format(rx.n), reason: reply.reject.reason, client: client.name, src: rx.address, src_port: rx.port },
+          `Access-Reject for client ${client.name}: ${SECRET_HINT} (the request has no Message-Authenticator, so a wrong secret shows only as a wrong password)`);
+        this.env.trace?.(`(${rx.n})   WARNING: ${SECRET_HINT}`);
+      }
+      this.auditReject(req, reply.reject);
+    }
     if (this.env.trace) this.traceReply(req, reply, wire.length);
     if (this.env.log.isLevelEnabled('debug')) {
       this.env.log.debug({ req_id: requestIds.format(rx.n), client: client.name, src: rx.address, port: rx.port, id: packet.identifier, code: codeName(reply.code) }, `Sent ${codeName(reply.code)} Id ${packet.identifier} to ${rx.address}:${rx.port}`);
@@ -373,7 +396,8 @@ export class RequestPipeline {
     const { rx, client } = req;
     rx.channel.send(wire, rx.port, rx.address);
     rx.state.duplicates.finish(ticket, wire);
-    this.metricsOf(client).response(code, seconds);
+    // the Access-Accept answering a Status-Server is no login: FreeRADIUS counts it nowhere
+    if (req.packet.code !== Code.StatusServer) this.metricsOf(client).response(code, seconds);
     this.env.observe?.({ kind: 'reply', code, client, duplicate: false, latencyNs: process.hrtime.bigint() - rx.started });
   }
 
@@ -389,10 +413,11 @@ export class RequestPipeline {
       srcPort: rx.port,
       identifier: packet.identifier,
       attributes: attributesRecord(packet.attributes),
+      avps: packet.attributes,
     }, sinks);
   }
 
-  private auditReject(req: VerifiedRequest, reject: NonNullable<Reply['reject']>): void {
+  private auditReject(req: VerifiedRequest, reject: RejectInfo): void {
     const { rx } = req;
     const { authFail } = rx.state;
     if (!authFail.enabled) return;
@@ -405,6 +430,7 @@ export class RequestPipeline {
       reason: reject.reason,
       ...(reject.detail ? { detail: reject.detail } : {}),
       ...(wrongPassword ? { password_fp: authFail.fingerprint(wrongPassword) } : {}),
+      ...(reject.unprintablePassword && !req.signed ? { hint: SECRET_HINT } : {}),
       action: 'reject',
     });
   }

@@ -121,6 +121,8 @@ export const REJECTS: { readonly [R in RejectReason]: string } = {
   invalid_user_name: 'filter_username rejected the User-Name',
   user_name_control_character: 'User-Name holds NUL or another control character',
   unsupported_auth_type: 'Auth-Type names a method this server does not implement',
+  unsupported_scheme: 'the stored password\'s scheme is not computed here (bcrypt, yescrypt)',
+  store_error: 'a user store failed (unparsable row, database unreachable): refused rather than guessed',
   reply_too_large: 'the Access-Accept would not fit in 4096 octets, so an Access-Reject was sent instead',
   rejected: 'rejected by policy (Response-Packet-Type := Access-Reject and the like)',
 };
