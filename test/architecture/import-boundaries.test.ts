@@ -39,11 +39,16 @@ function sourceFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Top-level src/ directories each file of `dir` imports (type imports included). */
+/**
+ * Top-level src/ directories the files of `dir` import at run time (value imports; `import type`
+ * is erased, and the SQL store's types of server/config and server/accounting-sink are the known
+ * type-only exceptions, see docs/architecture.md).
+ */
 function layersImportedBy(dir: string): Set<string> {
   const out = new Set<string>();
   for (const file of sourceFiles(dir)) {
-    for (const m of readFileSync(join(repoRoot, file), 'utf8').matchAll(/from\s+'(\.[^']+)'/g)) {
+    for (const m of readFileSync(join(repoRoot, file), 'utf8').matchAll(STATIC_IMPORT)) {
+      if (!m[1]!.startsWith('.')) continue;
       const target = relative(join(repoRoot, 'src'), join(repoRoot, dirname(file), m[1]!));
       out.add(target.split('/')[0]!);
     }
