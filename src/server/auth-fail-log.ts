@@ -24,7 +24,10 @@ export type AuthFailReason =
   | 'invalid_user_name'
   | 'unsupported_auth_type'
   | 'rejected'
-  | 'internal_error';
+  | 'internal_error'
+  | 'tls_handshake_failed'
+  | 'connection_limit'
+  | 'alpn_mismatch';
 
 /** One auth-fail record, as written (keys are the JSON keys). */
 export interface AuthFailRecord {
@@ -40,8 +43,8 @@ export interface AuthFailRecord {
   detail?: string;
   /** 8 hex digits of HMAC-SHA256(process key, password) for wrong passwords. */
   password_fp?: string;
-  /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
-  action: 'reject' | 'drop';
+  /** `reject` (an Access-Reject was sent), `drop` (nothing was sent), `close` (a TLS/TCP connection was refused or closed). */
+  action: 'reject' | 'drop' | 'close';
 }
 
 // one key per process, so fingerprints stay comparable across reloads but not across restarts

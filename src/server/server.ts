@@ -16,6 +16,12 @@ import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limi
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
+import type { TlsMaterial } from './tls-material.js';
+import { StreamListener, type StreamListenerEnv } from '../transport/stream-listener.js';
+import { StreamStats } from '../transport/stream-stats.js';
+
+/** A bound listener of either transport. */
+type Listener = UdpListener | StreamListener;
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -107,11 +113,27 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
+  const streamStats = new StreamStats();
+  streamStats.register(metrics);
+  // refused and failed connections: one line per reason per second; ordinary closes at info
+  const connectionLog = new RateLimitedLogger((fields, msg) => {
+    const { level, ...rest } = fields;
+    if (level === 'info') logger.info(rest, msg);
+    else logger.warn(rest, msg);
+  }, 1, 1000);
+  const streamEnv: StreamListenerEnv = {
+    state: () => state,
+    handle: (packet, address, port, conn) => pipeline.handle(packet, address, port, conn),
+    log: logger,
+    connectionLog,
+    auditLog: dropAuditLog,
+    stats: streamStats,
+  };
 
   let nextIndex = 0;
-  let listeners: UdpListener[];
+  let listeners: Listener[];
   try {
-    listeners = await openListeners(first.config.listen, () => nextIndex++, onMessage);
+    listeners = await openListeners(first.config.listen, first.tls, () => nextIndex++, onMessage, streamEnv, []);
   } catch (err) {
     await disposeState(state, undefined);
     closeSnapshot(first);
@@ -158,10 +180,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       metrics.reload(false);
       return { ok: false, errors };
     }
-    let newListeners: UdpListener[] | undefined;
+    let newListeners: Listener[] | undefined;
     if (!sameListen(state.snapshot.config.listen, next.config.listen)) {
       try {
-        newListeners = await openListeners(next.config.listen, () => nextIndex++, onMessage);
+        // a stream listener on the same address and port is kept (its connections stay open)
+        newListeners = await openListeners(next.config.listen, next.tls, () => nextIndex++, onMessage, streamEnv, listeners);
       } catch (err) {
         closeSnapshot(next);
         const errors = [(err as Error).message];
@@ -177,8 +200,13 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     if (newListeners) {
       const oldListeners = listeners;
       listeners = newListeners;
-      await Promise.all(oldListeners.map((l) => l.close()));
+      await Promise.all(oldListeners.filter((l) => !newListeners!.includes(l)).map((l) => l.close()));
     }
+    // new certificates, limits and clients for the stream listeners (open connections re-checked)
+    next.config.listen.forEach((c, i) => {
+      const l = listeners[i];
+      if (l instanceof StreamListener) l.update(c, next.tls[i]);
+    });
     watcher?.setFiles(next.files);
     // requests are handled synchronously, so nothing still runs on the old snapshot now
     await disposeState(old, state);
@@ -224,6 +252,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       for (const s of senders) s.close(true);
       await Promise.all(listeners.map((l) => l.close()));
       await metricsHttp?.close();
+      connectionLog.flush();
       dropLog.flush();
       dropAuditLog.flush();
       await disposeState(state, undefined);
@@ -235,15 +264,32 @@ export async function startServer(configPath: string, opts: StartServerOptions =
 
 async function openListeners(
   configs: readonly ListenConfig[],
+  tls: readonly (TlsMaterial | undefined)[],
   nextIndex: () => number,
   onMessage: (msg: Buffer, address: string, port: number, listener: UdpListener) => void,
-): Promise<UdpListener[]> {
-  const opened: UdpListener[] = [];
+  streamEnv: StreamListenerEnv,
+  running: readonly Listener[],
+): Promise<Listener[]> {
+  const opened: Listener[] = [];
+  const reused = new Set<Listener>();
   try {
-    for (const c of configs) opened.push(await UdpListener.open(nextIndex(), c, onMessage));
+    for (const [i, c] of configs.entries()) {
+      if (c.type === 'auth' || c.type === 'acct') {
+        opened.push(await UdpListener.open(nextIndex(), c, onMessage));
+        continue;
+      }
+      const same = c.port !== 0 && running.find((l): l is StreamListener => l instanceof StreamListener && !reused.has(l)
+        && l.config.type === c.type && l.config.address === c.address && l.config.port === c.port);
+      if (same) {
+        reused.add(same);
+        opened.push(same);
+      } else {
+        opened.push(await StreamListener.open(nextIndex(), c, tls[i], streamEnv));
+      }
+    }
     return opened;
   } catch (err) {
-    await Promise.all(opened.map((l) => l.close()));
+    await Promise.all(opened.filter((l) => !reused.has(l)).map((l) => l.close()));
     throw err;
   }
 }
