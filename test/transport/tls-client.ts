@@ -20,7 +20,7 @@ export interface TlsClientOptions {
 
 export class TlsTestClient {
   private buffered = Buffer.alloc(0);
-  private readonly replies: Buffer[] = [];
+  readonly replies: Buffer[] = [];
   private waiters: (() => void)[] = [];
   closed = false;
 
@@ -64,11 +64,30 @@ export class TlsTestClient {
       socket.once('error', onError);
       socket.once('secureConnect', () => {
         socket.off('error', onError);
-        const c = new TlsTestClient(socket);
-        // TLS 1.3: the server may refuse the client certificate after the client's handshake ends
-        setTimeout(() => (c.closed ? reject(new Error('closed by the server after the handshake')) : resolve(c)), 150);
+        resolve(new TlsTestClient(socket));
       });
     });
+  }
+
+  /**
+   * True when the server refuses the connection: the handshake fails, or (TLS 1.3, where the
+   * client's handshake ends before the server has checked the client certificate) the server
+   * closes it without a word within `ms`.
+   */
+  static async refused(o: TlsClientOptions, ms = 5000): Promise<boolean> {
+    let c: TlsTestClient;
+    try {
+      c = await TlsTestClient.connect(o);
+    } catch {
+      return true;
+    }
+    try {
+      await c.waitClosed(ms);
+      return c.replies.length === 0;
+    } catch {
+      c.close();
+      return false;
+    }
   }
 
   send(buf: Buffer): void {
