@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
+import { closeUnusedLogFiles, openLogFiles } from '../server/log-files.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import {
@@ -59,13 +60,20 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   reportWorkerReady(server, () => stop('primary gone'));
   process.on('SIGHUP', () => {
     server.logger.info('SIGHUP: reloading the configuration');
-    void server.reload();
+    server.reload().catch((err: unknown) => server.logger.error({ err: (err as Error).message }, 'reload failed'));
   });
 }
 
-function check(opts: { config: string }): void {
+async function check(opts: { config: string }): Promise<void> {
   try {
     const s = loadSnapshot(opts.config);
+    try {
+      // the log files are opened (and their directories created) as a start or reload would
+      await closeUnusedLogFiles(await openLogFiles(s.config), undefined);
+    } catch (err) {
+      closeSnapshot(s);
+      throw err;
+    }
     for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
     const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
     const sqlite = s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : '';

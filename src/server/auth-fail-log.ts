@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { JsonLinesFile } from './json-lines-file.js';
+import type { AppendFile } from './append-file.js';
 
 /**
  * The audit trail of failed logins: one JSON line per rejected or dropped request, with when,
@@ -50,11 +50,45 @@ export interface AuthFailRecord {
 // one key per process, so fingerprints stay comparable across reloads but not across restarts
 const PROCESS_KEY = randomBytes(32);
 
-/** Writes auth-fail records; a no-op when no file is configured. */
+/**
+ * Lines of the auth-fail log that were not written (its file failed or could not keep up), and
+ * the last reason; one per server, kept across reloads (metrics, the loss log line).
+ */
+export class AuditLoss {
+  lost = 0;
+  reason = '';
+  private reportedAt = 0;
+  private reportedLost = 0;
+
+  /** `report(count, reason)` is called on the first loss and then at most every `intervalMs`. */
+  constructor(private readonly report: (lost: number, reason: string) => void, private readonly intervalMs = 10_000) {}
+
+  /** Counts one lost line. */
+  add(reason: string): void {
+    this.lost++;
+    this.reason = reason;
+    const now = Date.now();
+    if (now - this.reportedAt >= this.intervalMs) this.flush(now);
+  }
+
+  /** Reports what was lost since the last report (also at shutdown). */
+  flush(now = Date.now()): void {
+    if (this.lost === this.reportedLost) return;
+    this.report(this.lost - this.reportedLost, this.reason);
+    this.reportedLost = this.lost;
+    this.reportedAt = now;
+  }
+}
+
+/**
+ * Writes auth-fail records; a no-op when no file is configured. Never waits for the disk: a
+ * line that cannot be written (write error, the file cannot keep up) is counted as lost in
+ * `loss` instead of being queued without bound.
+ */
 export class AuthFailLog {
 
   /** `file` undefined: records are dropped (no `log.auth_fail` configured). */
-  constructor(readonly file: JsonLinesFile | undefined) {}
+  constructor(readonly file: AppendFile | undefined, private readonly loss?: AuditLoss) {}
 
   /** True when records are written somewhere (callers can skip building them otherwise). */
   get enabled(): boolean {
@@ -68,6 +102,9 @@ export class AuthFailLog {
 
   /** Appends one record (time is filled in). */
   write(record: Omit<AuthFailRecord, 'time'>): void {
-    this.file?.write({ time: new Date().toISOString(), ...record });
+    if (!this.file) return;
+    this.file.append(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`).catch((err: Error) => {
+      this.loss?.add(err.message);
+    });
   }
 }

@@ -98,6 +98,8 @@ export interface ServerConfig {
     authFail?: string;
     /** JSON-lines file with one line per Accounting-Request. */
     accounting?: string;
+    /** fsync the accounting log before each Accounting-Response (default: written to the OS). */
+    accountingFsync: boolean;
     /** Human-readable console logs (default: when stdout is a TTY). */
     pretty?: boolean;
   };
@@ -121,6 +123,8 @@ export interface ServerConfig {
   workers: number | 'auto';
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
+  /** Line of some keys in the config file, for errors found after loading (0 when absent). */
+  lines: { authFail: number; accounting: number; metricsListen: number };
 }
 
 /** The package's own entry dictionary (`dictionaries/dictionary`, which includes Vutlan's). */
@@ -192,8 +196,9 @@ const schema = z.strictObject({
     }).default('info'),
     auth_fail: nonEmpty('auth_fail').optional(),
     accounting: nonEmpty('accounting').optional(),
+    accounting_fsync: z.boolean({ message: 'must be true or false' }).default(false),
     pretty: z.boolean().optional(),
-  }).default({ level: 'info' }),
+  }).default({ level: 'info', accounting_fsync: false }),
   security: z.strictObject({
     reject_delay: z.number().min(0).max(5, 'must be 0..5 seconds (FreeRADIUS allows the same range)').default(1),
     max_attributes: z.number().int().min(1).max(4096).default(200),
@@ -271,7 +276,7 @@ export function loadConfig(configPath: string, opts: LoadConfigOptions = {}): Se
 
 const KNOWN_KEYS = [
   'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'sqlite_cache', 'log', 'level', 'auth_fail',
-  'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
+  'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'tls', 'cert', 'key', 'ca', 'min_version',
   'idle_timeout', 'max_connections', 'max_connections_per_client', 'radsec', 'san', 'fingerprint', 'psk_identity', 'psk',
@@ -407,6 +412,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       level: raw.log.level,
       ...(raw.log.auth_fail !== undefined ? { authFail: at(raw.log.auth_fail) } : {}),
       ...(raw.log.accounting !== undefined ? { accounting: at(raw.log.accounting) } : {}),
+      accountingFsync: raw.log.accounting_fsync,
       ...(raw.log.pretty !== undefined ? { pretty: raw.log.pretty } : {}),
     },
     security: {
@@ -421,6 +427,11 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     },
     workers: raw.workers,
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
+    lines: {
+      authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,
+      accounting: raw.log.accounting !== undefined ? nodeLine(doc, lc, ['log', 'accounting']) : 0,
+      metricsListen: raw.metrics ? nodeLine(doc, lc, ['metrics', 'listen']) : 0,
+    },
   };
 }
 

@@ -56,6 +56,7 @@ export const SERVER_DROP_REASONS = [
   'overloaded',
   'no_response',
   'internal_error',
+  'accounting_not_recorded',
 ] as const;
 
 /** Every drop code the server reports; metrics carry exactly these as the `reason` label. */
@@ -345,9 +346,9 @@ export class ServerMetrics implements StatsSource, MetricsSource {
     this.addCollector(name, help, 'gauge', () => [v({}, read())]);
   }
 
-  /** Exports a counter read at scrape time, one value per label set. Names must be unique. */
-  counter(name: string, help: string, read: () => MetricValue[]): void {
-    this.addCollector(name, help, 'counter', read);
+  /** Exports a metric with labels read at scrape time (health states, loss counters). Names must be unique. */
+  labelled(name: string, help: string, type: 'counter' | 'gauge', read: () => { labels: Record<string, string>; value: number }[]): void {
+    this.addCollector(name, help, type, read);
   }
 
   /** Seconds since the server started. */
@@ -457,7 +458,7 @@ export class ServerMetrics implements StatsSource, MetricsSource {
       return out;
     });
     add('radius_reloads_total', 'Configuration reloads, by result.', 'counter',
-      () => [v({ result: 'ok' }, this.reloadsOk), v({ result: 'failed' }, this.reloadsFailed)]);
+      () => [v({ result: 'ok' }, this.reloadsOk), v({ result: 'error' }, this.reloadsFailed)]);
     add('radius_store_lookups_total', 'User lookups, by source and result.', 'counter',
       () => [...this.stores.values()].flatMap((s) => [
         v({ source: s.source, result: 'found' }, s.found),

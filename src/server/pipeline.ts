@@ -13,7 +13,9 @@ import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
 import type { ListenerType } from './config.js';
 import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
-import type { JsonLinesFile } from './json-lines-file.js';
+import type { AccountingRecorder } from './accounting-recorder.js';
+import type { AccountingSink } from './accounting-sink.js';
+import type { LogFiles } from './log-files.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
@@ -81,7 +83,10 @@ export interface ServerState {
   rejects: DelayedSender;
   limiter: PacketRateLimiter;
   authFail: AuthFailLog;
-  accounting: JsonLinesFile | undefined;
+  /** Where Accounting-Requests are recorded; answered only once all of them did (accounting-sink.ts). */
+  accounting: readonly AccountingSink[];
+  /** The files this state writes (auth-fail log, accounting sinks), for reuse and closing on reload. */
+  logs: LogFiles;
   /** FreeRADIUS statistics attributes for Status-Server replies (built for this dictionary). */
   statusAttributes: StatusCounterAttributes;
 }
@@ -102,6 +107,8 @@ export interface PipelineEnv {
   metrics: ServerMetrics;
   /** Optional observer of each datagram's outcome (tests, soak runs). */
   observe?: (event: PipelineEvent) => void;
+  /** Records Accounting-Requests in the state's sinks once each (retransmissions joined). */
+  recorder: AccountingRecorder;
 }
 
 /** Outcome of one datagram. */
@@ -177,11 +184,28 @@ export class RequestPipeline {
       }
       this.metricsOf(req.client!).request(req.code!);
       const outcome = this.process(req);
+      if (outcome.pending) {
+        this.replyWhenDone(req, outcome, outcome.pending);
+        return;
+      }
       const reply = this.encodeReply(req, outcome);
       this.sendReply(req, outcome, reply);
     } catch (err) {
       this.drop(req, err);
     }
+  }
+
+  /** Stages 6-7 once the work of stage 5 finished (an accounting record is durable); dropped if it failed. */
+  private replyWhenDone(req: Request, outcome: Outcome, pending: Promise<void>): void {
+    pending.then(() => {
+      try {
+        this.sendReply(req, outcome, this.encodeReply(req, outcome));
+      } catch (err) {
+        this.drop(req, err);
+      }
+    }, (err: unknown) => {
+      this.drop(req, new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`));
+    });
   }
 
   // 1
@@ -313,9 +337,10 @@ export class RequestPipeline {
           code: req.listener.type === 'acct' ? Code.AccountingResponse : Code.AccessAccept,
           attributes: req.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
-      case Code.AccountingRequest:
-        this.recordAccounting(req);
-        return { code: Code.AccountingResponse, attributes: EMPTY };
+      case Code.AccountingRequest: {
+        const pending = this.recordAccounting(req);
+        return pending ? { code: Code.AccountingResponse, attributes: EMPTY, pending } : { code: Code.AccountingResponse, attributes: EMPTY };
+      }
       default: {
         const trace = this.env.trace;
         const { snapshot } = req.state;
@@ -371,18 +396,20 @@ export class RequestPipeline {
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
   }
 
-  private recordAccounting(req: Request): void {
-    const file = req.state.accounting;
-    if (!file) return;
+  private recordAccounting(req: Request): Promise<void> | undefined {
+    const sinks = req.state.accounting;
+    if (sinks.length === 0) return undefined;
     const packet = req.packet!;
-    file.write({
-      time: new Date().toISOString(),
-      client: req.client!.name,
+    const client = req.client!;
+    return this.env.recorder.record({
+      key: `${client.name}|${req.address}|${req.port}|${packet.identifier}|${packet.authenticator.toString('hex')}`,
+      time: new Date(),
+      client: client.name,
       src: req.address,
-      src_port: req.port,
-      id: packet.identifier,
+      srcPort: req.port,
+      identifier: packet.identifier,
       attributes: attributesRecord(packet.attributes),
-    });
+    }, sinks);
   }
 
   private auditReject(req: Request, d: AccessDecision): void {
@@ -472,6 +499,8 @@ interface Outcome {
   code: number;
   attributes: readonly Avp[];
   decision?: AccessDecision;
+  /** Work the reply must wait for (an accounting record becoming durable). */
+  pending?: Promise<void>;
 }
 
 function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | null; user: string | null } {
