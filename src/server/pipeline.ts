@@ -359,6 +359,9 @@ export class RequestPipeline {
     }
     return encodeResponse({
       code: outcome.code,
+      // Over a stream, Accounting-Response goes without Message-Authenticator (RFC 2866 needs none):
+      // radsecproxy forwards it unchanged to its UDP client, where ours would no longer verify.
+      ...(req.listener.stream && outcome.code === Code.AccountingResponse ? { messageAuthenticator: false } : {}),
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       attributes: outcome.attributes,
