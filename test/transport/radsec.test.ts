@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -287,3 +288,29 @@ describe('connection management', () => {
   });
 });
 
+
+describe('openssl s_client -alpn', () => {
+  const sClient = (alpn: string, cert = pki.clientCert, key = pki.clientKey) => new Promise<string>((resolve) => {
+    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${tlsPort}`, '-alpn', alpn, '-cert', cert, '-key', key, '-CAfile', pki.ca, '-verify_return_error'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const t = setTimeout(() => child.kill(), 8000);
+    child.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
+    // hold stdin open a moment so the session is reported, then end it
+    setTimeout(() => child.stdin.end(), 500);
+  });
+
+  it('negotiates radius/1.1 and radius/1.0, and answers an unknown protocol with no_application_protocol', async () => {
+    expect(await sClient('radius/1.1')).toContain('ALPN protocol: radius/1.1');
+    expect(await sClient('radius/1.0')).toContain('ALPN protocol: radius/1.0');
+    const none = await sClient('http/1.1');
+    expect(none).toMatch(/no application protocol|alert number 120/i);
+    expect(none).not.toContain('ALPN protocol: http/1.1');
+    // the server certificate verifies against the CA for 127.0.0.1
+    expect(await sClient('radius/1.1')).toMatch(/Verify return code: 0 \(ok\)/);
+  });
+});
