@@ -70,6 +70,8 @@ export interface EncodeResponse11Input {
   attributes: readonly Avp[];
   proxyState?: readonly Buffer[];
   dictionary?: Dictionary;
+  /** Throw ReplyTooLargeError rather than leave out attributes that do not fit (see encodeResponse). */
+  allAttributes?: boolean;
 }
 
 const NO_SECRET = Buffer.alloc(0);
@@ -83,6 +85,7 @@ export function encodeResponse11(o: EncodeResponse11Input): Buffer {
     attributes: o.attributes,
     secret: NO_SECRET,
     radius11: true,
+    ...(o.allAttributes ? { allAttributes: true } : {}),
     ...(o.proxyState ? { proxyState: o.proxyState } : {}),
     ...(o.dictionary ? { dictionary: o.dictionary } : {}),
   });

@@ -123,6 +123,8 @@ export interface ServerConfig {
   workers: number | 'auto';
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
+  /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
+  stateDir: string;
   /** Line of some keys in the config file, for errors found after loading (0 when absent). */
   lines: { authFail: number; accounting: number; metricsListen: number };
 }
@@ -219,6 +221,7 @@ const schema = z.strictObject({
   workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
     message: 'must be a number of processes (1 = single process) or auto',
   }).default('auto'),
+  state_dir: nonEmpty('state_dir').optional(),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -278,7 +281,7 @@ const KNOWN_KEYS = [
   'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'sqlite_cache', 'log', 'level', 'auth_fail',
   'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
-  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'tls', 'cert', 'key', 'ca', 'min_version',
+  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir', 'tls', 'cert', 'key', 'ca', 'min_version',
   'idle_timeout', 'max_connections', 'max_connections_per_client', 'radsec', 'san', 'fingerprint', 'psk_identity', 'psk',
   'radius11',
 ];
@@ -426,6 +429,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       maxDelayedRejects: raw.security.max_delayed_rejects,
     },
     workers: raw.workers,
+    stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : dir,
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
     lines: {
       authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,
