@@ -61,6 +61,8 @@ export class StreamListener {
   readonly type: ListenerType;
   readonly local: { address: string; port: number };
   private readonly connections = new Set<StreamConnection>();
+  /** Every accepted TCP socket until it closes, handshakes in progress included (max_connections). */
+  private readonly sockets = new Set<Socket>();
   private readonly perClient = new Map<string, number>();
   /** PSK identity of each TLS socket that used one (set in the PSK callback). */
   private readonly pskIdentity = new WeakMap<object, string>();
@@ -171,9 +173,11 @@ export class StreamListener {
       socket.destroy();
     };
     if (!this.receiving) return refuse('listener_closed', 'connection_limit', 'the listener is closing');
-    if (this.connections.size >= this.settings.maxConnections) {
+    if (this.sockets.size >= this.settings.maxConnections) {
       return refuse('connection_limit', 'connection_limit', `max_connections (${this.settings.maxConnections}) reached on ${this.type} ${this.local.address}:${this.local.port}`);
     }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     const snapshot = this.env.state().snapshot;
     if (this.type === 'radsec') {
       if (!snapshot.radsecClients.mayConnect(address)) {

@@ -51,11 +51,11 @@ function attrs11(buf: Buffer): RawAttr[] {
 }
 
 /** Retries an assertion until it holds (log files are written asynchronously), at most 3 s. */
-async function eventually(check: () => void): Promise<void> {
+async function eventually(check: () => void | Promise<void>): Promise<void> {
   const deadline = Date.now() + 3000;
   for (;;) {
     try {
-      check();
+      await check();
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;
@@ -255,7 +255,7 @@ describe('connection management', () => {
   it('limits connections per client, closes idle ones, keeps open connections over a certificate reload', async () => {
     const p = makePki();
     const { listen, clients } = radsecConfig(p);
-    const server = await startTestServer('', { listen: listen.replace('    tls:', '    idle_timeout: 1.5\n    max_connections_per_client: 2\n    tls:'), clients });
+    const server = await startTestServer('', { listen: listen.replace('    tls:', '    max_connections: 3\n    max_connections_per_client: 2\n    tls:'), clients });
     try {
       const port = server.server.addresses().find((a) => a.type === 'radsec')!.port;
       const open = () => TlsTestClient.connect({ port, ca: p.ca, cert: p.clientCert, key: p.clientKey });
@@ -263,6 +263,11 @@ describe('connection management', () => {
       const b = await open();
       expect(await TlsTestClient.refused({ port, ca: p.ca, cert: p.clientCert, key: p.clientKey })).toBe(true);
       await eventually(() => expect(server.authFailLines().some((l) => l.reason === 'connection_limit' && l.client === 'site1')).toBe(true));
+      // max_connections 3 in total: a PSK client takes the third, a fourth connection is refused at accept
+      const psk = await TlsTestClient.connect({ port, ca: p.ca, psk: { identity: 'psk1', key: PSK } });
+      expect(await TlsTestClient.refused({ port, ca: p.ca, psk: { identity: 'psk1', key: PSK } })).toBe(true);
+      await expect(server.server.metrics.registry.metrics()).resolves.toMatch(/radius_stream_connections_total\{type="radsec",result="connection_limit"\} 1/);
+      psk.close();
       b.close();
 
       // a new server certificate: reload swaps it for new connections, `a` stays open
@@ -279,9 +284,28 @@ describe('connection management', () => {
       a.send(auth.buf);
       expect((await a.next())[1]).toBe(11);
       c.close();
+      a.close();
+    } finally {
+      await server.stop();
+    }
+  });
 
-      // idle: nothing sent for 1.5 s closes it
-      await a.waitClosed(5000);
+  it('closes a connection idle for idle_timeout, and one still in use only when it goes quiet', async () => {
+    const p = makePki();
+    const { listen, clients } = radsecConfig(p);
+    const server = await startTestServer('', { listen: listen.replace('    tls:', '    idle_timeout: 1\n    tls:'), clients });
+    try {
+      const port = server.server.addresses().find((a) => a.type === 'radsec')!.port;
+      const c = await TlsTestClient.connect({ port, ca: p.ca, cert: p.clientCert, key: p.clientKey });
+      // busy for about 2 s (longer than the timeout): Status-Server every 300 ms keeps it open
+      for (let i = 0; i < 7; i++) {
+        const s = buildRequest({ code: 12, id: i, secret: 'radsec', attrs: [], ma: true });
+        c.send(s.buf);
+        expect((await c.next())[1]).toBe(i);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await c.waitClosed(5000);
+      await eventually(async () => expect(await server.server.metrics.registry.metrics()).toMatch(/radius_stream_closes_total\{type="radsec",reason="idle_timeout"\} 1/));
     } finally {
       await server.stop();
     }
@@ -312,5 +336,48 @@ describe('openssl s_client -alpn', () => {
     expect(none).not.toContain('ALPN protocol: http/1.1');
     // the server certificate verifies against the CA for 127.0.0.1
     expect(await sClient('radius/1.1')).toMatch(/Verify return code: 0 \(ok\)/);
+  });
+});
+
+describe('RADIUS/TCP (RFC 6613)', () => {
+  it('answers Access-Request and Accounting-Request from a UDP client entry over plain TCP, and refuses unknown addresses', async () => {
+    const server = await startTestServer('', { listen: `
+listen:
+  - { type: auth, address: 127.0.0.1, port: 0 }
+  - { type: tcp, address: 127.0.0.1, port: 0 }
+` });
+    try {
+      const port = server.server.addresses().find((a) => a.type === 'tcp')!.port;
+      const talk = (bufs: Buffer[], localAddress = '127.0.0.1') => new Promise<{ replies: Buffer[]; closed: boolean }>((resolve) => {
+        const s = tcpConnect({ port, host: '127.0.0.1', localAddress }, () => s.write(Buffer.concat(bufs)));
+        let data = Buffer.alloc(0);
+        const replies: Buffer[] = [];
+        s.on('data', (d) => {
+          data = Buffer.concat([data, d]);
+          while (data.length >= 4 && data.length >= data.readUInt16BE(2)) {
+            replies.push(data.subarray(0, data.readUInt16BE(2)));
+            data = data.subarray(data.readUInt16BE(2));
+          }
+          if (replies.length === bufs.length) { s.destroy(); resolve({ replies, closed: false }); }
+        });
+        s.on('error', () => {});
+        s.on('close', () => resolve({ replies, closed: true }));
+      });
+      const auth = buildRequest({ id: 1, secret: 'testing123', attrs: [A.userName('username01'), A.nasIp('192.168.1.88')], password: PASSWORD, ma: true });
+      const acct = buildRequest({ code: 4, id: 2, secret: 'testing123', attrs: [A.userName('username01'), A.acctStatusType(1), A.acctSessionId('tcp-1')] });
+      const r = await talk([auth.buf, acct.buf]);
+      const byId = new Map(r.replies.map((b) => [b[1]!, b]));
+      const accept = parseReply(byId.get(1)!, auth.authenticator, 'testing123');
+      expect(accept.code).toBe(2);
+      expect(accept.responseAuthenticatorOk).toBe(true);
+      expect(vutlan(accept).SRead).toBe('all,');
+      expect(parseReply(byId.get(2)!, acct.authenticator, 'testing123').code).toBe(5);
+      // 127.0.0.9 is no client: the connection is closed unanswered
+      const stranger = await talk([auth.buf], '127.0.0.9');
+      expect(stranger.closed).toBe(true);
+      expect(stranger.replies).toHaveLength(0);
+    } finally {
+      await server.stop();
+    }
   });
 });
