@@ -21,7 +21,7 @@ import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { ReloadStatus } from '../admin/admin-host.js';
-import type { TlsMaterial } from './tls-material.js';
+import { certificateProblems, type TlsMaterial } from './tls-material.js';
 import { StreamListener, type StreamListenerEnv } from '../transport/stream-listener.js';
 import { StreamStats } from '../transport/stream-stats.js';
 
@@ -162,6 +162,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     out.push(...sinksHealth(state.accounting).reasons.map((r) => `accounting is not recorded (not answered): ${r}`));
     const authErr = state.logs.authFail?.lastError;
     if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
+    out.push(...certificateProblems(state.snapshot.config.listen, state.snapshot.tls));
     return out;
   };
   // one log line when a problem appears and one when it is gone (not one per request)

@@ -75,3 +75,22 @@ export function loadTlsMaterial(cfg: TlsFilesConfig, readText: (path: string) =>
   const digest = createHash('sha256').update(certText).update('\0').update(keyText).update('\0').update(ca.join('\0')).update(cfg.minVersion).digest('hex');
   return { material: { cert: certText, key: keyText, ca, minVersion: cfg.minVersion, digest, notAfter: cert.validTo }, problems, warnings };
 }
+
+/** Warn this long before a server certificate expires. */
+const EXPIRY_WARNING_MS = 7 * 24 * 3600_000;
+
+/**
+ * What /healthz should say about the certificates of the radsec listeners: an expired server
+ * certificate (TLS clients refuse it) or one expiring within 7 days.
+ */
+export function certificateProblems(listen: readonly { address: string; port: number }[], tls: readonly (TlsMaterial | undefined)[], now = Date.now()): string[] {
+  const out: string[] = [];
+  tls.forEach((m, i) => {
+    if (!m) return;
+    const left = Date.parse(m.notAfter) - now;
+    const where = `radsec listener ${listen[i]?.address}:${listen[i]?.port}`;
+    if (left <= 0) out.push(`${where}: the server certificate expired on ${m.notAfter}; TLS clients refuse it: replace tls.cert and tls.key, then reload`);
+    else if (left < EXPIRY_WARNING_MS) out.push(`${where}: the server certificate expires on ${m.notAfter} (in ${Math.ceil(left / 86_400_000)} days): replace tls.cert and tls.key, then reload`);
+  });
+  return out;
+}

@@ -85,3 +85,15 @@ clients:
     expect(errors.join('\n')).not.toContain('PRIVATE KEY');
   });
 });
+
+describe('certificate health', () => {
+  it('reports an expired or soon expiring server certificate for /healthz', async () => {
+    const { certificateProblems } = await import('../../src/server/tls-material.js');
+    const listen = [{ address: '127.0.0.1', port: 2083 }, { address: '127.0.0.1', port: 1812 }];
+    const m = (notAfter: string) => ({ cert: '', key: '', ca: [], minVersion: 'TLSv1.2' as const, digest: '', notAfter });
+    const now = Date.parse('2026-06-01T00:00:00Z');
+    expect(certificateProblems(listen, [m('Jun 30 00:00:00 2026 GMT'), undefined], now)).toEqual([]);
+    expect(certificateProblems(listen, [m('Jun  3 00:00:00 2026 GMT'), undefined], now)).toEqual([expect.stringMatching(/^radsec listener 127\.0\.0\.1:2083: the server certificate expires on .* \(in 2 days\)/)]);
+    expect(certificateProblems(listen, [m('May 30 00:00:00 2026 GMT'), undefined], now)).toEqual([expect.stringMatching(/expired on May 30 .*TLS clients refuse it/)]);
+  });
+});
