@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import pino from 'pino';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -376,6 +377,30 @@ listen:
       const stranger = await talk([auth.buf], '127.0.0.9');
       expect(stranger.closed).toBe(true);
       expect(stranger.replies).toHaveLength(0);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('failed handshakes under a flood', () => {
+  it('are each counted and audited, but logged once per second with a count of the rest', async () => {
+    const p = makePki();
+    const { listen, clients } = radsecConfig(p);
+    const lines: { msg: string; reason?: string; suppressed?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as never); } });
+    const server = await startTestServer('', { listen, clients, logger });
+    try {
+      const port = server.server.addresses().find((a) => a.type === 'radsec')!.port;
+      const refusals = await Promise.all(Array.from({ length: 12 }, () => TlsTestClient.refused({ port, ca: p.ca, cert: p.otherCert, key: p.otherKey })));
+      expect(refusals.every(Boolean)).toBe(true);
+      await eventually(async () => expect(await server.server.metrics.registry.metrics()).toMatch(/radius_stream_connections_total\{type="radsec",result="tls_handshake_failed"\} 12/));
+      await eventually(() => expect(server.authFailLines().filter((l) => l.reason === 'tls_handshake_failed')).toHaveLength(12));
+      const logged = lines.filter((l) => l.reason === 'tls_handshake_failed');
+      expect(logged.length).toBeGreaterThanOrEqual(1);
+      expect(logged.length).toBeLessThanOrEqual(3); // one per second; the flood may straddle a second or two
+      await eventually(() => expect(lines.some((l) => l.suppressed !== undefined && /refuse:tls_handshake_failed/.test(l.msg))).toBe(true));
+      expect(JSON.stringify(lines)).not.toContain('PRIVATE KEY');
     } finally {
       await server.stop();
     }
