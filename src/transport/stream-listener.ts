@@ -128,6 +128,10 @@ export class StreamListener {
       this.materialDigest = material.digest;
       this.env.log.info({ listen: `${this.local.address}:${this.local.port}`, cert_not_after: material.notAfter }, 'radsec: new certificates in use for new connections; open connections kept');
     }
+    if (this.type === 'radsec') {
+      // a reload may add the first (or drop the last) pinned client: tls.Server hands this to each new socket
+      (this.server as TlsServer & { rejectUnauthorized: boolean }).rejectUnauthorized = !this.env.state().snapshot.radsecClients.hasPinnedCertificates;
+    }
     for (const conn of [...this.connections]) {
       const next = this.recheck(conn, material);
       if (!next) conn.close('client_removed', 'after a reload no client allows this connection any more');

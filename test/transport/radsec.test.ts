@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import pino from 'pino';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, buildRequest, parseReply, vutlan, type RawAttr } from '../server/raw-radius.js';
@@ -401,6 +402,40 @@ describe('failed handshakes under a flood', () => {
       expect(logged.length).toBeLessThanOrEqual(3); // one per second; the flood may straddle a second or two
       await eventually(() => expect(lines.some((l) => l.suppressed !== undefined && /refuse:tls_handshake_failed/.test(l.msg))).toBe(true));
       expect(JSON.stringify(lines)).not.toContain('PRIVATE KEY');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('certificate pinning', () => {
+  it('accepts a certificate outside the CA list by its pinned fingerprint, also when the pin comes with a reload', async () => {
+    const p = makePki();
+    const { listen, clients } = radsecConfig(p);
+    const server = await startTestServer('', { listen, clients });
+    try {
+      const port = server.server.addresses().find((a) => a.type === 'radsec')!.port;
+      const intruder = { port, ca: p.ca, cert: p.otherCert, key: p.otherKey };
+      expect(await TlsTestClient.refused(intruder)).toBe(true);
+      const file = join(server.dir, 'radiusd.yaml');
+      const pin = `  - { name: pinned, address: 127.0.0.1, radsec: { fingerprint: "${p.fingerprint(p.otherCert)}" } }\n`;
+      writeFileSync(file, readFileSync(file, 'utf8').replace('  - { name: site1,', `${pin}  - { name: site1,`));
+      expect(await server.server.reload()).toEqual({ ok: true });
+      const c = await TlsTestClient.connect(intruder);
+      const auth = buildRequest({ id: 21, secret: 'radsec', attrs: [A.userName('username01')], password: PASSWORD });
+      c.send(auth.buf);
+      expect(parseReply(await c.next(), auth.authenticator, 'radsec').code).toBe(2);
+      // the CA-issued client still needs its SAN: a CN-only certificate stays refused with pinning on
+      expect(await TlsTestClient.refused({ port, ca: p.ca, cert: p.cnOnlyCert, key: p.cnOnlyKey })).toBe(true);
+      const site1 = await TlsTestClient.connect({ port, ca: p.ca, cert: p.clientCert, key: p.clientKey });
+      // the pin removed again: the pinned connection is closed by the reload, site1's stays
+      writeFileSync(file, readFileSync(file, 'utf8').replace(pin, ''));
+      expect(await server.server.reload()).toEqual({ ok: true });
+      await c.waitClosed();
+      const s = buildRequest({ code: 12, id: 22, secret: 'radsec', attrs: [], ma: true });
+      site1.send(s.buf);
+      expect((await site1.next())[1]).toBe(22);
+      site1.close();
     } finally {
       await server.stop();
     }
