@@ -129,7 +129,10 @@ export interface ServerConfig {
   /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
   stateDir: string;
   /** Line of some keys in the config file, for errors found after loading (0 when absent). */
-  lines: { authFail: number; accounting: number; metricsListen: number };
+  lines: {
+    authFail: number; accounting: number; metricsListen: number;
+    dictionary: number; clientsFile: number; usersFiles: number[];
+  };
 }
 
 /** The `admin` block: where the web administration listens and keeps its state. */
@@ -189,6 +192,7 @@ const radsecClientSchema = z.strictObject({
 const clientSchema = z.strictObject({
   name: nonEmpty('name'),
   address: nonEmpty('address'),
+  // optional here: a RadSec client (with `radsec:`) defaults to "radsec"; resolveConfig requires it otherwise
   secret: z.string({ message: 'secret must be a string (quote it if it looks like a number)' })
     .min(1, 'secret must be at least 1 character long').optional(),
   require_message_authenticator: yesNoAuto.optional(),
@@ -343,7 +347,8 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     const line = nodeLine(doc, lc, ['clients', i]);
     const radsec = c.radsec ? resolveRadsecClient(c.name, c.radsec, (message) => problems.push({ file, line, message })) : undefined;
     if (c.secret === undefined && !radsec) {
-      problems.push({ file, line, message: `clients.${i}.secret: client ${c.name} needs a secret (RADIUS/TLS clients, with a "radsec:" block, use "radsec")` });
+      // (a RadSec client, with a "radsec:" block, needs none: it uses "radsec")
+      problems.push({ file, line, message: `clients.${i}.secret: missing: add "secret: <the shared secret set on this NAS>" to this client` });
       return;
     }
     clients.push({
@@ -387,7 +392,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
-  if (clients.length === 0 && raw.clients_file === undefined) {
+  if (raw.clients.length === 0 && raw.clients_file === undefined) {
     problems.push({
       file,
       line: 0,
@@ -441,6 +446,9 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,
       accounting: raw.log.accounting !== undefined ? nodeLine(doc, lc, ['log', 'accounting']) : 0,
       metricsListen: raw.metrics ? nodeLine(doc, lc, ['metrics', 'listen']) : 0,
+      dictionary: raw.dictionary !== undefined ? nodeLine(doc, lc, ['dictionary']) : 0,
+      clientsFile: raw.clients_file !== undefined ? nodeLine(doc, lc, ['clients_file']) : 0,
+      usersFiles: raw.users.files.map((_, i) => nodeLine(doc, lc, ['users', 'files', i])),
     },
   };
 }

@@ -68,7 +68,7 @@ clients:
       expect.stringMatching(/radiusd\.yaml:6: client a: radsec needs at least one of san/),
       expect.stringMatching(/radiusd\.yaml:7: client b: radsec.fingerprint "nope" is not a SHA-256 fingerprint/),
       expect.stringMatching(/radiusd\.yaml:8: client c: radsec.psk and radsec.psk_identity go together/),
-      expect.stringMatching(/radiusd\.yaml:9: clients.3.secret: client d needs a secret/),
+      expect.stringMatching(/radiusd\.yaml:9: clients.3.secret: missing: add "secret: /),
     ]));
   });
 
