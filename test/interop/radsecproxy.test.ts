@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopChild } from '../../src/bench/stop-child.js';
 import { freeUdpPort } from '../e2e/ports.js';
 import { CLIENTS, startTestServer, type TestServer } from '../server/test-server.js';
 import { makePki, type TestPki } from '../transport/certs.js';
@@ -72,11 +73,7 @@ realm * {
     udpPort,
     child,
     log: () => log,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () => stopChild(child, 3000),
   };
 }
 
@@ -103,12 +100,12 @@ listen:
 `,
     });
     tlsPort = ts.server.addresses().find((a) => a.type === 'radsec')!.port;
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    for (const p of proxies) await p.stop();
+    await Promise.all(proxies.map((p) => p.stop()));
     await ts?.stop();
-  });
+  }, 60_000);
 
   it('radclient through radsecproxy gets Access-Accept with the Vutlan attributes, and accounting uses the same connection', async () => {
     const proxy = await startRadsecproxy(ts.dir, 'site1', { tlsPort, cert: pki.clientCert, key: pki.clientKey, ca: pki.ca });
