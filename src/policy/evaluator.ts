@@ -5,7 +5,7 @@ import type { Entry, Item, Operator } from './entry.js';
 import { compareValues, regexSubject, sameAttr } from './compare.js';
 import { type ExpandContext, type Template, compileExpansion, expandTemplate } from './expand.js';
 import { type MergeItem, mergeControl, mergeReply } from './merge.js';
-import { compileRegex } from './regex.js';
+import { type RegexTarget, compileRegex, octetsPattern, regexTarget } from './regex.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
 import { filterRejectReply } from './reject-filter.js';
 import { USER_NAME_PROBLEM_TEXT, filterUserName } from './username-filter.js';
@@ -252,7 +252,13 @@ function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined
       if (op === '!*') break;
       if (op === '=*') { ok = true; break; }
       if (op === '=~' || op === '!~') {
-        const re = item.regex ?? regexOf(run, item, values[k]);
+        const target = regexTarget(def.dataType);
+        if (target === 'never') {
+          // FreeRADIUS 3.2.1 matches a pointer's print, never the value: see regexTarget
+          if (op === '!~') { ok = true; break; }
+          continue;
+        }
+        const re = item.regex ?? regexOf(run, item, values[k], target);
         if (!re) return { item, why: 'pattern does not compile' };
         const m = re.exec(regexSubject(avp));
         if (op === '=~') {
@@ -291,9 +297,10 @@ function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined
   return undefined;
 }
 
-function regexOf(run: Run, item: Item, expanded: Buffer | undefined): RegExp | undefined {
+function regexOf(run: Run, item: Item, expanded: Buffer | undefined, target: RegexTarget): RegExp | undefined {
   try {
-    return compileRegex((expanded ?? item.value).toString('utf8'));
+    const pattern = (expanded ?? item.value).toString('utf8');
+    return compileRegex(target === 'octets-hex' ? octetsPattern(pattern) : pattern);
   } catch (e) {
     run.trace?.(`    ${item.attr.name} ${item.op}: ${(e as Error).message}`);
     return undefined;
