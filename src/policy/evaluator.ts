@@ -206,7 +206,7 @@ interface Run {
 }
 
 function ctxOf(run: Run): ExpandContext {
-  return { request: run.request, reply: run.reply, control: run.control, captures: run.captures };
+  return { request: run.request, reply: run.reply, control: run.control, captures: run.captures, dict: run.dict };
 }
 
 /**
