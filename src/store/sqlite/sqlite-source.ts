@@ -3,6 +3,8 @@ import type { Dictionary } from '../../protocol/dictionary.js';
 import type { Entry } from '../../policy/entry.js';
 import type { UserSource } from '../source.js';
 import { finish, type Steps } from '../../policy/steps.js';
+import type { UsersProblem } from '../../policy/users-parser.js';
+import { usersWarnings } from '../../policy/users-warnings.js';
 import { Doorkeeper } from './doorkeeper.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { openStoreDatabase, type SqliteDatabase } from './schema.js';
@@ -136,14 +138,16 @@ export class SqliteUserSource implements UserSource {
   /**
    * `validate` in steps (see policy/steps.ts), yielding every 256 rows: a reload runs it between
    * requests (a 1,000,000-user store is seconds of decoding). The rows are read from one
-   * snapshot; nothing else uses this connection until the source is in service.
+   * snapshot; nothing else uses this connection until the source is in service. `warnings`, when
+   * given, receives the rows' items that load but cannot match as written (users-warnings.ts).
    */
-  *validateSteps(): Steps<string[]> {
+  *validateSteps(warnings?: UsersProblem[]): Steps<string[]> {
     const problems: string[] = [];
     let n = 0;
     for (const [id, , name, fallThrough, itemsJson] of this.allStmt.iterate() as Iterable<EntryRow>) {
       try {
-        this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+        const entry = this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+        if (warnings) warnings.push(...usersWarnings([entry]));
       } catch (err) {
         problems.push((err as Error).message);
       }
