@@ -187,25 +187,23 @@ function sameAttr(a: AttributeDef, b: AttributeDef): boolean {
 }
 
 /**
- * Expands a compiled template to text, its backslash escapes still in it (the caller converts).
- * `protectValues`: attribute values get their backslashes doubled, so the escapes a function
- * applies to its argument leave them as they were (measured on FreeRADIUS 3.2.1: `%{strlen:...}`
- * of an attribute holding `x\ty` is 4, of the literal `x\ty` 3).
+ * Expands a compiled template to text, its backslash escapes still in it: the caller converts
+ * (fr_pair_value_from_str, or a function call, applies the double-quote escapes once). Attribute
+ * values go in with their backslashes doubled, so that conversion leaves them as they were
+ * (measured on FreeRADIUS 3.2.1: `"%{Calling-Station-Id}"` of `x\ty` stays `x\ty`, the literal
+ * `"x\ty"` becomes x<TAB>y); regex captures go in as they are.
  */
-export function expandTemplate(t: Template, ctx: ExpandContext, protectValues = false): string {
+export function expandTemplate(t: Template, ctx: ExpandContext): string {
   let out = '';
   for (const p of t.parts) {
     if (p.kind === 'text') out += p.text;
     else if (p.kind === 'capture') out += ctx.captures[p.n] ?? '';
-    else if (p.kind === 'func') {
-      out += callFunction(p.fn, p.arg ? expandTemplate(p.arg, ctx, true) : undefined, ctx);
-    } else if (p.kind === 'alt') {
-      const a = expandTemplate(p.first, ctx, protectValues);
-      out += a !== '' ? a : expandTemplate(p.second, ctx, protectValues);
-    } else if (protectValues) {
-      out += attributeText(p, ctx).replace(/\\/g, '\\\\');
+    else if (p.kind === 'func') out += callFunction(p.fn, p.arg ? expandTemplate(p.arg, ctx) : undefined, ctx);
+    else if (p.kind === 'alt') {
+      const a = expandTemplate(p.first, ctx);
+      out += a !== '' ? a : expandTemplate(p.second, ctx);
     } else {
-      out += attributeText(p, ctx);
+      out += attributeText(p, ctx).replace(/\\/g, '\\\\');
     }
   }
   return out;
