@@ -10,7 +10,8 @@
  *   the request has none); `~` and `-` before a number invert or negate it (`-` is not allowed
  *   before `0x`);
  * - division or remainder by zero, a shift above 63, a power above 63 or of a base above 65535,
- *   text after the expression: the expansion fails (gives nothing).
+ *   text after the expression: the expansion fails (gives nothing); a negative power (undefined
+ *   behaviour in the C code) fails too.
  */
 
 /** Reads an attribute for `&Name`: its value as a signed 64-bit number, 0n when absent, undefined on error. */
@@ -36,8 +37,8 @@ function isDigit(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '9';
 }
 
-/** Attribute reference characters after `&` (list qualifier, name, tag, index): what tmpl parsing reads. */
-const ATTRIBUTE_REF = /^(?:(?:request|reply|control|config):)?[A-Za-z0-9\-._/]+(?::[0-9]+)?(?:\[[0-9]+\])?/;
+/** Attribute reference after `&` (a second `&`, list qualifier, name, tag, index): what tmpl parsing reads. */
+const ATTRIBUTE_REF = /^&?(?:(?:request|reply|control|config):)?[A-Za-z0-9\-._/]+(?::[0-9]+)?(?:\[[0-9]+\])?/;
 
 class Calculator {
   pos = 0;
@@ -135,8 +136,9 @@ function calc(lhs: bigint, op: Op, rhs: bigint): bigint | undefined {
     case 'div': return rhs === 0n ? undefined : wrap(lhs / rhs);
     case 'rem': return rhs === 0n ? undefined : lhs % rhs;
     case 'mul': return wrap(lhs * rhs);
-    case 'lshift': return rhs > 63n || rhs < 0n ? undefined : wrap(lhs << rhs);
-    case 'rshift': return rhs > 63n || rhs < 0n ? undefined : lhs >> rhs;
+    // a negative count passes FreeRADIUS's check; the x86-64 shift then uses its low 6 bits
+    case 'lshift': return rhs > 63n ? undefined : wrap(lhs << (rhs & 63n));
+    case 'rshift': return rhs > 63n ? undefined : lhs >> (rhs & 63n);
     case 'and': return lhs & rhs;
     case 'or': return lhs | rhs;
     case 'pow':

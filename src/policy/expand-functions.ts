@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Avp } from '../protocol/attribute.js';
 import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { md4 } from './passwords/md4.js';
-import { ValueError, unescapeString } from '../protocol/values.js';
+import { ValueError, parseHexDigits, unescapeString } from '../protocol/values.js';
 import { evaluateExpr } from './expand-expr.js';
 
 /**
@@ -101,6 +101,21 @@ function caseMap(upper: boolean): (input: Buffer) => string {
   };
 }
 
+/**
+ * A value cast to octets (value_data_cast): a string is parsed as an octets value would be
+ * (`0x..` is hex, anything else its bytes), every other type gives its wire bytes.
+ */
+function asOctets(avp: Avp): Buffer | undefined {
+  if (avp.def.dataType !== 'string') return avp.value;
+  const text = avp.value.toString('utf8');
+  if (!/^0[xX]/.test(text)) return avp.value;
+  try {
+    return parseHexDigits(text.slice(2));
+  } catch {
+    return undefined;
+  }
+}
+
 /** `%{integer:...}` (xlat_integer): the value as a number, not as its VALUE name. */
 function integerOf(avp: Avp): string | undefined {
   const v = avp.value;
@@ -136,7 +151,8 @@ function integerOf(avp: Avp): string | undefined {
 }
 
 /** `&Name` inside %{expr:...}: the attribute as a signed 64-bit operand (0 when absent). */
-function exprOperand(name: string, ctx: FunctionContext): bigint | undefined {
+function exprOperand(reference: string, ctx: FunctionContext): bigint | undefined {
+  const name = reference.replace(/^&/, '');
   if (!ctx.dict || !referencedAttribute(name, ctx.dict)) return undefined;
   const avp = findReferenced(name, ctx);
   if (!avp) return 0n;
@@ -204,7 +220,10 @@ const FUNCTIONS: readonly ExpansionFunction[] = [
   },
   {
     name: 'hex', argument: 'attribute',
-    run: (input, ctx) => findReferenced(skipSpace(input).toString('utf8'), ctx)?.value.toString('hex'),
+    run: (input, ctx) => {
+      const avp = findReferenced(skipSpace(input).toString('utf8'), ctx);
+      return avp ? asOctets(avp)?.toString('hex') : undefined;
+    },
   },
   {
     name: 'md4', argument: 'text-or-reference',
