@@ -46,6 +46,8 @@ export interface AuthRequest {
   userPassword?: Buffer;
   /** Request Authenticator: the CHAP challenge when there is no CHAP-Challenge. */
   requestAuthenticator: Buffer;
+  /** When the request arrived (Unix seconds): preprocess adds it as Event-Timestamp. Default: now. */
+  receivedAt?: number;
 }
 
 /** Where entries come from: for a user name, that user's entries and DEFAULTs in order. */
@@ -101,6 +103,7 @@ const SERVICE_TYPE = 6;
 const FRAMED_PROTOCOL = 7;
 const CHAP_CHALLENGE = 60;
 const NAS_IPV6_ADDRESS = 95;
+const EVENT_TIMESTAMP = 55;
 const AUTH_TYPE = 1000;
 const CRYPT_PASSWORD = 1006;
 const AUTZ_TYPE = 1011;
@@ -402,6 +405,7 @@ function stdDef(dict: Dictionary, type: number, name: string): AttributeDef {
 /** Definitions (and ready-made Avps) the evaluator adds to lists, resolved once per dictionary. */
 interface StdDefs {
   serviceType?: AttributeDef;
+  eventTimestamp?: AttributeDef;
   nasIpv6Address?: AttributeDef;
   nasIpAddress?: AttributeDef;
   chapChallenge?: AttributeDef;
@@ -423,6 +427,14 @@ function stdDefs(dict: Dictionary): StdDefs {
 
 /** preprocess (rlm_preprocess authorize with the default configuration) on the request list. */
 function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: TraceSink): void {
+  // "Event-Timestamp can be used consistently instead of one letter expansions" (rlm_preprocess)
+  if (!findStd(request, EVENT_TIMESTAMP)) {
+    const v = Buffer.alloc(4);
+    v.writeUInt32BE((req.receivedAt ?? Math.floor(Date.now() / 1000)) >>> 0, 0);
+    const defs = stdDefs(dict);
+    request.push({ def: defs.eventTimestamp ??= stdDef(dict, EVENT_TIMESTAMP, 'Event-Timestamp'), value: v });
+    trace?.('preprocess: added Event-Timestamp (request time)');
+  }
   const userName = findStd(request, USER_NAME);
   if (userName && userName.value.length > 0 && findStd(request, FRAMED_PROTOCOL) && !findStd(request, SERVICE_TYPE)) {
     const v = Buffer.alloc(4);
