@@ -5,6 +5,7 @@ import type { UserSource } from '../source.js';
 import { finish, type Steps } from '../../policy/steps.js';
 import type { UsersProblem } from '../../policy/users-parser.js';
 import { usersWarnings } from '../../policy/users-warnings.js';
+import { doubled } from '../files-source.js';
 import { Doorkeeper } from './doorkeeper.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { openStoreDatabase, type SqliteDatabase } from './schema.js';
@@ -198,7 +199,7 @@ export class SqliteUserSource implements UserSource {
         this.defaults = undefined;
         this.cachedVersion = version;
       }
-      // A user called DEFAULT gets the DEFAULT entries once, as from the files source.
+      // A user called DEFAULT gets the DEFAULT entries twice, as from the files source (doubled).
       rows = userName === 'DEFAULT' ? [] : (this.byNameStmt.all(userName) as EntryRow[]);
       if (this.defaults === undefined) this.defaults = this.decodeOrdered(this.defaultsStmt.all() as EntryRow[]);
       this.commitStmt.run();
@@ -206,7 +207,7 @@ export class SqliteUserSource implements UserSource {
       if (this.db.inTransaction) this.rollbackStmt.run();
       throw err;
     }
-    const merged = mergeByPosition(rows, this.decodeRows(rows, userName), this.defaults);
+    const merged = userName === 'DEFAULT' ? doubled(this.defaults.entries) : mergeByPosition(rows, this.decodeRows(rows, userName), this.defaults);
     if (this.doorkeeper.admit(userName)) this.remember(userName, merged);
     return merged;
   }
