@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
+import { closeUnusedLogFiles, openLogFiles } from '../server/log-files.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import {
   reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed, workerWatchesFiles,
 } from '../server/workers.js';
+import { registerAdminCommand } from './admin-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
+import { packageVersion } from './package-version.js';
 
 /**
  * `vutlan-radius`: serve, check a configuration, send a test request, manage the SQLite users.
@@ -59,13 +62,20 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   reportWorkerReady(server, () => stop('primary gone'));
   process.on('SIGHUP', () => {
     server.logger.info('SIGHUP: reloading the configuration');
-    void server.reload();
+    server.reload().catch((err: unknown) => server.logger.error({ err: (err as Error).message }, 'reload failed'));
   });
 }
 
-function check(opts: { config: string }): void {
+async function check(opts: { config: string }): Promise<void> {
   try {
-    const s = loadSnapshot(opts.config);
+    const s = loadSnapshot(opts.config, { inspectOnly: true });
+    try {
+      // the log files are opened (and their directories created) as a start or reload would
+      await closeUnusedLogFiles(await openLogFiles(s.config), undefined);
+    } catch (err) {
+      closeSnapshot(s);
+      throw err;
+    }
     for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
     const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
     const sqlite = s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : '';
@@ -83,6 +93,7 @@ const program = new Command();
 program
   .name('vutlan-radius')
   .description('RADIUS server for Vutlan / Sky-Control devices and any NAS (FreeRADIUS-compatible users files, SQLite store)')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program
@@ -101,5 +112,6 @@ program
 registerTestCommand(program);
 registerUsersCommand(program);
 registerBenchCommand(program);
+registerAdminCommand(program);
 
 await program.parseAsync(process.argv);

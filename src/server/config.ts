@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { keyHint, keyLine, nodeLine } from '../config/yaml-problems.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { parseAllowList, parseListen } from './metrics-http.js';
 
@@ -57,6 +58,8 @@ export interface ServerConfig {
     authFail?: string;
     /** JSON-lines file with one line per Accounting-Request. */
     accounting?: string;
+    /** fsync the accounting log before each Accounting-Response (default: written to the OS). */
+    accountingFsync: boolean;
     /** Human-readable console logs (default: when stdout is a TTY). */
     pretty?: boolean;
   };
@@ -80,6 +83,27 @@ export interface ServerConfig {
   workers: number | 'auto';
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
+  /** The web administration (HTTPS + REST API), when configured; paths absolute. */
+  admin?: AdminConfig;
+  /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
+  stateDir: string;
+  /** Line of some keys in the config file, for errors found after loading (0 when absent). */
+  lines: { authFail: number; accounting: number; metricsListen: number };
+}
+
+/** The `admin` block: where the web administration listens and keeps its state. */
+export interface AdminConfig {
+  /** `IP:PORT` or `[IPv6]:PORT`. */
+  listen: string;
+  /** Addresses allowed to connect (default loopback only). */
+  allow?: string[];
+  /** PEM certificate and key; made self-signed on first start when missing. */
+  cert: string;
+  key: string;
+  /** SQLite file with admin accounts and the audit table. */
+  db: string;
+  /** JSON-lines copy of the audit trail. */
+  auditLog: string;
 }
 
 /** The package's own entry dictionary (`dictionaries/dictionary`, which includes Vutlan's). */
@@ -133,8 +157,9 @@ const schema = z.strictObject({
     }).default('info'),
     auth_fail: nonEmpty('auth_fail').optional(),
     accounting: nonEmpty('accounting').optional(),
+    accounting_fsync: z.boolean({ message: 'must be true or false' }).default(false),
     pretty: z.boolean().optional(),
-  }).default({ level: 'info' }),
+  }).default({ level: 'info', accounting_fsync: false }),
   security: z.strictObject({
     reject_delay: z.number().min(0).max(5, 'must be 0..5 seconds (FreeRADIUS allows the same range)').default(1),
     max_attributes: z.number().int().min(1).max(4096).default(200),
@@ -152,9 +177,18 @@ const schema = z.strictObject({
     listen: nonEmpty('metrics.listen'),
     allow: z.array(nonEmpty('metrics.allow entry')).optional(),
   }).optional(),
+  admin: z.strictObject({
+    listen: nonEmpty('admin.listen'),
+    allow: z.array(nonEmpty('admin.allow entry')).optional(),
+    cert: nonEmpty('admin.cert').optional(),
+    key: nonEmpty('admin.key').optional(),
+    db: nonEmpty('admin.db').optional(),
+    audit_log: nonEmpty('admin.audit_log').optional(),
+  }).optional(),
   workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
     message: 'must be a number of processes (1 = single process) or auto',
   }).default('auto'),
+  state_dir: nonEmpty('state_dir').optional(),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -212,59 +246,13 @@ export function loadConfig(configPath: string, opts: LoadConfigOptions = {}): Se
 
 const KNOWN_KEYS = [
   'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'sqlite_cache', 'log', 'level', 'auth_fail',
-  'accounting', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
+  'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
-  'require_message_authenticator', 'nas_type', 'metrics', 'allow',
+  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir', 'admin', 'cert', 'key', 'db', 'audit_log',
 ];
 
 function suggestion(key: string): string {
-  const k = key.toLowerCase().replace(/-/g, '_');
-  const near = KNOWN_KEYS.find((known) => known === k || distance(known, k) <= 2);
-  return near && near !== key ? ` (did you mean "${near}"?)` : '; remove it or check the spelling';
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
-function nodeLine(doc: Document, lc: LineCounter, path: (string | number)[]): number {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
-    if (n > 0) {
-      const parent = doc.getIn(path.slice(0, n - 1), true);
-      const line = isMap(parent) ? pairKeyLine(parent, lc, String(path[n - 1])) : 0;
-      if (line) return line;
-    }
-  }
-  return 0;
-}
-
-function keyLine(doc: Document, lc: LineCounter, path: (string | number)[], key: string): number {
-  const parent = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (isMap(parent)) {
-    const line = pairKeyLine(parent, lc, key);
-    if (line) return line;
-  }
-  return nodeLine(doc, lc, path);
-}
-
-function pairKeyLine(map: unknown, lc: LineCounter, key: string): number {
-  if (!isMap(map)) return 0;
-  for (const pair of map.items) {
-    if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) return lc.linePos(pair.key.range[0]).line;
-  }
-  return 0;
+  return keyHint(key, KNOWN_KEYS);
 }
 
 function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCounter): ServerConfig {
@@ -307,6 +295,22 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
+  if (raw.admin) {
+    try {
+      parseListen(raw.admin.listen, 'admin.listen');
+    } catch (err) {
+      problems.push({ file, line: nodeLine(doc, lc, ['admin', 'listen']), message: (err as Error).message });
+    }
+    try {
+      parseAllowList(raw.admin.allow ?? [], 'admin.allow');
+    } catch (err) {
+      problems.push({ file, line: nodeLine(doc, lc, ['admin', 'allow']), message: (err as Error).message });
+    }
+    if ((raw.admin.cert === undefined) !== (raw.admin.key === undefined)) {
+      problems.push({ file, line: nodeLine(doc, lc, ['admin']), message: 'admin: give both cert and key, or neither (a self-signed pair is then made on first start)' });
+    }
+  }
+
   if (clients.length === 0 && raw.clients_file === undefined) {
     problems.push({
       file,
@@ -331,6 +335,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       level: raw.log.level,
       ...(raw.log.auth_fail !== undefined ? { authFail: at(raw.log.auth_fail) } : {}),
       ...(raw.log.accounting !== undefined ? { accounting: at(raw.log.accounting) } : {}),
+      accountingFsync: raw.log.accounting_fsync,
       ...(raw.log.pretty !== undefined ? { pretty: raw.log.pretty } : {}),
     },
     security: {
@@ -344,6 +349,22 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       maxDelayedRejects: raw.security.max_delayed_rejects,
     },
     workers: raw.workers,
+    stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : dir,
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
+    ...(raw.admin ? {
+      admin: {
+        listen: raw.admin.listen,
+        ...(raw.admin.allow ? { allow: raw.admin.allow } : {}),
+        cert: at(raw.admin.cert ?? 'admin-cert.pem'),
+        key: at(raw.admin.key ?? 'admin-key.pem'),
+        db: at(raw.admin.db ?? 'admin.sqlite'),
+        auditLog: at(raw.admin.audit_log ?? 'admin-audit.log'),
+      },
+    } : {}),
+    lines: {
+      authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,
+      accounting: raw.log.accounting !== undefined ? nodeLine(doc, lc, ['log', 'accounting']) : 0,
+      metricsListen: raw.metrics ? nodeLine(doc, lc, ['metrics', 'listen']) : 0,
+    },
   };
 }

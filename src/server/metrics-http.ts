@@ -39,6 +39,11 @@ export interface MetricsSource {
 export interface HealthSource {
   /** Generation of the configuration in service. */
   configGeneration(): number;
+  /**
+   * What is wrong while the server keeps answering (a refused reload, an accounting log that
+   * cannot be written, ...): `/healthz` then says `"status":"degraded"` with these reasons.
+   */
+  problems?(): readonly string[];
 }
 
 /**
@@ -69,11 +74,11 @@ export class ClusterMetricsSource implements MetricsSource {
 }
 
 /** Parses `host:port` / `[v6]:port`. Throws Error naming the value when it is not one. */
-export function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string, key = 'metrics.listen'): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
   if (!m || isIP(m[1]!) === 0 || !Number.isInteger(port) || port > 65535) {
-    throw new Error(`metrics.listen: expected IP:PORT or [IPv6]:PORT, got ${JSON.stringify(text)}`);
+    throw new Error(`${key}: expected IP:PORT or [IPv6]:PORT, got ${JSON.stringify(text)}`);
   }
   return { host: m[1]!, port };
 }
@@ -82,12 +87,12 @@ export function parseListen(text: string): { host: string; port: number } {
  * Builds an address matcher from CIDRs or single addresses (IPv4 and IPv6). Throws Error naming
  * the first invalid entry.
  */
-export function parseAllowList(entries: readonly string[]): (address: string) => boolean {
+export function parseAllowList(entries: readonly string[], key = 'metrics.allow'): (address: string) => boolean {
   const prefixes: IpPrefix[] = entries.map((entry) => {
     try {
       return parsePrefix(entry);
     } catch {
-      throw new Error(`metrics.allow: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)`);
+      throw new Error(`${key}: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)`);
     }
   });
   // parseIp treats a dual-stack socket's ::ffff:a.b.c.d peers as IPv4, so IPv4 entries match them
@@ -99,7 +104,28 @@ export class MetricsHttpServer {
   private constructor(
     private readonly server: Server,
     private readonly metrics: MetricsSource,
+    private readonly access: { allowed: (address: string) => boolean },
+    private settings: MetricsHttpConfig,
   ) {}
+
+  /** The `metrics` settings in use (a reload compares them). */
+  get config(): MetricsHttpConfig {
+    return this.settings;
+  }
+
+  /** Whether `listen` names the address this endpoint is bound to (a reload then keeps it). */
+  serves(listen: string): boolean {
+    if (listen === this.settings.listen) return true;
+    const { host, port } = parseListen(listen);
+    const bound = this.address();
+    return host === parseListen(this.settings.listen).host && port === bound.port;
+  }
+
+  /** Applies another allowlist from now on (reload; `allow` already validated by the config). */
+  setAllow(allow: readonly string[] | undefined): void {
+    this.access.allowed = parseAllowList(allow ?? DEFAULT_METRICS_ALLOW);
+    this.settings = { listen: this.settings.listen, ...(allow ? { allow } : {}) };
+  }
 
   /**
    * Starts listening. Resolves once bound; rejects with the listen error (address in use,
@@ -107,9 +133,9 @@ export class MetricsHttpServer {
    */
   static async start(config: MetricsHttpConfig, metrics: MetricsSource, health?: HealthSource): Promise<MetricsHttpServer> {
     const { host, port } = parseListen(config.listen);
-    const allowed = parseAllowList(config.allow ?? DEFAULT_METRICS_ALLOW);
+    const access = { allowed: parseAllowList(config.allow ?? DEFAULT_METRICS_ALLOW) };
     const server = createServer((req, res) => {
-      handle(req, res, allowed, metrics, health).catch(() => {
+      handle(req, res, access.allowed, metrics, health).catch(() => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end('internal error\n');
       });
@@ -125,7 +151,7 @@ export class MetricsHttpServer {
         resolve();
       });
     });
-    return new MetricsHttpServer(server, metrics);
+    return new MetricsHttpServer(server, metrics, access, { listen: config.listen, ...(config.allow ? { allow: config.allow } : {}) });
   }
 
   /** The bound address (port resolved when 0 was asked for). */
@@ -186,10 +212,13 @@ async function handle(
     return;
   }
   if (path === '/healthz') {
+    // 200 either way: a degraded server still answers, and a restart would not fix a full disk
+    const problems = health?.problems?.() ?? [];
     const body = JSON.stringify({
-      status: 'ok',
+      status: problems.length > 0 ? 'degraded' : 'ok',
       uptime: Math.round(metrics.uptimeSeconds() * 1000) / 1000,
       config_generation: health?.configGeneration() ?? metrics.configGeneration,
+      ...(problems.length > 0 ? { problems } : {}),
     });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(req.method === 'HEAD' ? undefined : body);

@@ -2,7 +2,7 @@ import type pino from 'pino';
 import type { Avp } from '../protocol/attribute.js';
 import { Code, codeName } from '../protocol/codes.js';
 import { decodePacket, peekHeader, verifyRequest } from '../protocol/decode.js';
-import { encodeResponse } from '../protocol/encode.js';
+import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { decideAccess, type AccessDecision } from './access-decision.js';
@@ -12,7 +12,9 @@ import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
 import type { ListenerType } from './config.js';
 import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
-import type { JsonLinesFile } from './json-lines-file.js';
+import type { AccountingRecorder } from './accounting-recorder.js';
+import type { AccountingSink } from './accounting-sink.js';
+import type { LogFiles } from './log-files.js';
 import type { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.js';
 import type { StatusCounterAttributes } from './status-counters.js';
@@ -56,7 +58,10 @@ export interface ServerState {
   rejects: DelayedSender;
   limiter: PacketRateLimiter;
   authFail: AuthFailLog;
-  accounting: JsonLinesFile | undefined;
+  /** Where Accounting-Requests are recorded; answered only once all of them did (accounting-sink.ts). */
+  accounting: readonly AccountingSink[];
+  /** The files this state writes (auth-fail log, accounting sinks), for reuse and closing on reload. */
+  logs: LogFiles;
   /** FreeRADIUS statistics attributes for Status-Server replies (built for this dictionary). */
   statusAttributes: StatusCounterAttributes;
 }
@@ -77,6 +82,8 @@ export interface PipelineEnv {
   metrics: ServerMetrics;
   /** Optional observer of each datagram's outcome (tests, soak runs). */
   observe?: (event: PipelineEvent) => void;
+  /** Records Accounting-Requests in the state's sinks once each (retransmissions joined). */
+  recorder: AccountingRecorder;
 }
 
 /** Outcome of one datagram. */
@@ -152,11 +159,28 @@ export class RequestPipeline {
       }
       this.metricsOf(req.client!).request(req.code!);
       const outcome = this.process(req);
+      if (outcome.pending) {
+        this.replyWhenDone(req, outcome, outcome.pending);
+        return;
+      }
       const reply = this.encodeReply(req, outcome);
       this.sendReply(req, outcome, reply);
     } catch (err) {
       this.drop(req, err);
     }
+  }
+
+  /** Stages 6-7 once the work of stage 5 finished (an accounting record is durable); dropped if it failed. */
+  private replyWhenDone(req: Request, outcome: Outcome, pending: Promise<void>): void {
+    pending.then(() => {
+      try {
+        this.sendReply(req, outcome, this.encodeReply(req, outcome));
+      } catch (err) {
+        this.drop(req, err);
+      }
+    }, (err: unknown) => {
+      this.drop(req, new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`));
+    });
   }
 
   // 1
@@ -217,10 +241,10 @@ export class RequestPipeline {
     // to learn (it would only build the client's policy key again).
     if (isAccess && !requireMa) {
       const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, hasEap);
-      if (learnt === 'no') {
-        this.env.log.error({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
+      if (learnt === 'unsigned') {
+        this.env.log.warn({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Accepted because require_message_authenticator is auto and this client has never sent a valid one; it becomes required after the first that is valid. Upgrade the NAS to send Message-Authenticator, then set require_message_authenticator: yes`);
       } else if (learnt === 'yes') {
-        this.env.log.info({ client: client.name }, `client ${client.name} sends Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes)`);
+        this.env.log.info({ client: client.name }, `client ${client.name} sent a valid Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes, kept across restarts)`);
       }
     }
     if (this.env.trace) this.traceRequest(req, packet);
@@ -260,9 +284,10 @@ export class RequestPipeline {
           code: req.listener.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
           attributes: req.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
-      case Code.AccountingRequest:
-        this.recordAccounting(req);
-        return { code: Code.AccountingResponse, attributes: EMPTY };
+      case Code.AccountingRequest: {
+        const pending = this.recordAccounting(req);
+        return pending ? { code: Code.AccountingResponse, attributes: EMPTY, pending } : { code: Code.AccountingResponse, attributes: EMPTY };
+      }
       default: {
         const trace = this.env.trace;
         const { snapshot } = req.state;
@@ -275,14 +300,37 @@ export class RequestPipeline {
 
   // 6
   private encodeReply(req: Request, outcome: Outcome): Buffer {
+    // An Accept (or Challenge) goes out with all its reply attributes or not at all.
+    const complete = req.packet!.code === Code.AccessRequest && outcome.code !== Code.AccessReject;
+    try {
+      return this.encode(req, outcome, complete);
+    } catch (err) {
+      if (!(err instanceof ReplyTooLargeError) || !complete) throw err;
+      const user = nasAndUser(req.packet!).user;
+      this.env.dropLog.log('reply_too_large', { req_id: requestIds.format(req.n), reason: 'reply_too_large', client: req.client!.name, src: req.address, src_port: req.port, user },
+        `${codeName(outcome.code)} for ${JSON.stringify(user)} not sent: ${err.message}; sending Access-Reject instead (shorten the entry's reply items or the request's Proxy-State)`);
+      outcome.code = Code.AccessReject;
+      outcome.attributes = EMPTY;
+      outcome.decision = { code: 'reject', reply: EMPTY, reason: 'reply_too_large', detail: err.message };
+      return this.encode(req, outcome, false);
+    }
+  }
+
+  private encode(req: Request, outcome: Outcome, complete: boolean): Buffer {
     const packet = req.packet!;
     return encodeResponse({
+      allAttributes: complete,
       code: outcome.code,
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       attributes: outcome.attributes,
       secret: req.client!.secret,
       proxyState: req.proxyState,
+      // An Accounting-Response to an Accounting-Request carries no Message-Authenticator:
+      // RFC 2866 defines none, and FreeRADIUS 3.2.0-3.2.7 verify one with a zero Request
+      // Authenticator where later versions use the request's (rad_verify), so any signature
+      // fails one of them. Replies to Status-Server are signed (every version agrees on those).
+      messageAuthenticator: packet.code !== Code.AccountingRequest,
     });
   }
 
@@ -315,18 +363,20 @@ export class RequestPipeline {
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
   }
 
-  private recordAccounting(req: Request): void {
-    const file = req.state.accounting;
-    if (!file) return;
+  private recordAccounting(req: Request): Promise<void> | undefined {
+    const sinks = req.state.accounting;
+    if (sinks.length === 0) return undefined;
     const packet = req.packet!;
-    file.write({
-      time: new Date().toISOString(),
-      client: req.client!.name,
+    const client = req.client!;
+    return this.env.recorder.record({
+      key: `${client.name}|${req.address}|${req.port}|${packet.identifier}|${packet.authenticator.toString('hex')}`,
+      time: new Date(),
+      client: client.name,
       src: req.address,
-      src_port: req.port,
-      id: packet.identifier,
+      srcPort: req.port,
+      identifier: packet.identifier,
       attributes: attributesRecord(packet.attributes),
-    });
+    }, sinks);
   }
 
   private auditReject(req: Request, d: AccessDecision): void {
@@ -415,6 +465,8 @@ interface Outcome {
   code: number;
   attributes: readonly Avp[];
   decision?: AccessDecision;
+  /** Work the reply must wait for (an accounting record becoming durable). */
+  pending?: Promise<void>;
 }
 
 function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | null; user: string | null } {

@@ -1,11 +1,13 @@
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
-import { AuthFailLog } from './auth-fail-log.js';
+import { AccountingRecorder, sinksHealth } from './accounting-recorder.js';
+import { AuditLoss, AuthFailLog } from './auth-fail-log.js';
 import type { ListenConfig, ListenerType } from './config.js';
 import { ConfigError, formatProblem } from './config-error.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { DuplicateCache } from './duplicate-cache.js';
-import { JsonLinesFile } from './json-lines-file.js';
+import { closeUnusedLogFiles, openLogFiles, type LogFiles } from './log-files.js';
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import { MetricsHttpServer } from './metrics-http.js';
@@ -14,8 +16,11 @@ import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } 
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
+import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
+import { AdminServer } from '../admin/admin-server.js';
+import type { ReloadStatus } from '../admin/admin-host.js';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -51,6 +56,12 @@ export interface RunningServer {
   readonly metrics: ServerMetrics;
   /** The /metrics endpoint, when `metrics.listen` is configured. */
   metricsUrl(): string | undefined;
+  /** The web administration (https://...), when `admin.listen` is configured. */
+  adminUrl(): string | undefined;
+  /** Outcome of the last reload (the admin's status page). */
+  reloadStatus(): ReloadStatus;
+  /** What is wrong while it keeps serving (refused reload, unwritable logs); empty when healthy. */
+  problems(): string[];
 }
 
 /**
@@ -60,10 +71,29 @@ export interface RunningServer {
  */
 export async function startServer(configPath: string, opts: StartServerOptions = {}): Promise<RunningServer> {
   const first = loadSnapshot(configPath);
+  let firstLogs: LogFiles;
+  try {
+    firstLogs = await openLogFiles(first.config);
+  } catch (err) {
+    closeSnapshot(first);
+    throw err;
+  }
   const ownLogger = opts.logger === undefined;
   const traceOn = opts.trace !== undefined && opts.trace !== false;
   const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
   for (const w of first.warnings) logger.warn(formatProblem(w));
+  // learnt state lives for the process, in the state_dir it started with (a reload keeps it)
+  const maPolicy = opts.maPolicy ?? new MessageAuthenticatorPolicy();
+  const learntFile = new LearntStateFile(first.config.stateDir);
+  try {
+    for (const client of learntFile.load()) maPolicy.adopt(client);
+  } catch (err) {
+    closeSnapshot(first);
+    throw err;
+  }
+  // a worker reports to the primary, which saves; a single process saves itself
+  maPolicy.onLearnt ??= () => saveLearnt(learntFile, maPolicy.requiredClients(), logger);
+  const fingerprintKey = lazyFingerprintKey(first.config.stateDir, logger);
 
   const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   const senders = new Set<DelayedSender>();
@@ -73,7 +103,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.shareWithClusterPrimary();
   let generation = 1;
   metrics.configGeneration = generation;
-  let state = buildState(first, undefined, logger, senders);
+  const auditLoss = new AuditLoss((lost, reason) => logger.error({ lost, reason }, `auth-fail log: ${lost} lines not written (${reason})`));
+  const recorder = new AccountingRecorder();
+  let state = buildState(first, firstLogs, undefined, senders, auditLoss, fingerprintKey);
 
   // one line per drop reason per second, then a count of what was suppressed
   const dropLog = new RateLimitedLogger((fields, msg) => {
@@ -99,13 +131,42 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     log: logger,
     dropLog,
     dropAuditLog,
-    maPolicy: opts.maPolicy ?? new MessageAuthenticatorPolicy(),
+    maPolicy,
     metrics,
+    recorder,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
+  metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter',
+    () => [{ labels: { result: 'recorded' }, value: recorder.recorded }, { labels: { result: 'failed' }, value: recorder.failed }, { labels: { result: 'duplicate' }, value: recorder.duplicates }]);
+  metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', () => [
+    ...state.accounting.map((s) => ({ labels: { sink: `accounting_${s.name}` }, value: s.health().ok ? 1 : 0 })),
+    ...(state.logs.authFail ? [{ labels: { sink: 'auth_fail' }, value: state.logs.authFail.lastError ? 0 : 1 }] : []),
+  ]);
+  metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
+    () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
+  metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0));
+  // set while the last reload was refused; cleared by a good one
+  let reloadRefused: string | undefined;
+  const problems = (): string[] => {
+    const out: string[] = [];
+    if (reloadRefused) out.push(reloadRefused);
+    out.push(...sinksHealth(state.accounting).reasons.map((r) => `accounting is not recorded (not answered): ${r}`));
+    const authErr = state.logs.authFail?.lastError;
+    if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
+    return out;
+  };
+  // one log line when a problem appears and one when it is gone (not one per request)
+  let known = new Set<string>();
+  const healthTimer = setInterval(() => {
+    const now = new Set(problems());
+    for (const p of now) if (!known.has(p)) logger.error(`degraded: ${p}`);
+    for (const p of known) if (!now.has(p)) logger.info(`recovered: ${p}`);
+    known = now;
+  }, 1000);
+  healthTimer.unref();
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
 
   let nextIndex = 0;
@@ -113,6 +174,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   try {
     listeners = await openListeners(first.config.listen, () => nextIndex++, onMessage);
   } catch (err) {
+    clearInterval(healthTimer);
     await disposeState(state, undefined);
     closeSnapshot(first);
     throw err;
@@ -122,27 +184,66 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   // answer each scrape from a random worker; the primary serves the sum instead (workers.ts).
   if (first.config.metrics && !cluster.isWorker) {
     try {
-      metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, { configGeneration: () => generation });
+      metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, { configGeneration: () => generation, problems });
     } catch (err) {
+      clearInterval(healthTimer);
       await Promise.all(listeners.map((l) => l.close()));
       await disposeState(state, undefined);
       closeSnapshot(first);
       throw new Error(`cannot start the metrics endpoint on ${first.config.metrics.listen}: ${(err as Error).message}`);
     }
   }
+  let closed = false;
+  let reloading: Promise<{ ok: boolean; errors?: string[] }> = Promise.resolve({ ok: true });
+  const reloadStatus: ReloadStatus = { generation, lastAttempt: null, lastOk: null, lastErrors: [], lastSuccess: new Date().toISOString() };
+  let admin: AdminServer | undefined;
+  if (first.config.admin && !cluster.isWorker) {
+    try {
+      admin = await AdminServer.start(first.config.admin, {
+        snapshot: () => state.snapshot,
+        metricsText: () => metrics.text(),
+        reload: () => reload(),
+        reloadStatus: () => ({ ...reloadStatus, generation }),
+        problems,
+        authAddresses: () => listeners.filter((l) => l.type === 'auth').map((l) => ({ address: l.local.address, port: l.local.port })),
+      }, logger);
+    } catch (err) {
+      clearInterval(healthTimer);
+      await metricsHttp?.close();
+      await Promise.all(listeners.map((l) => l.close()));
+      await disposeState(state, undefined);
+      closeSnapshot(first);
+      throw new Error(`cannot start the admin endpoint on ${first.config.admin.listen}: ${(err as Error).message}`);
+    }
+  }
   logger.info({
     ...(metricsHttp ? { metrics: metricsHttp.url() } : {}),
+    ...(admin ? { admin: admin.url() } : {}),
     listen: listeners.map((l) => `${l.type} ${l.local.address}:${l.local.port}`),
     clients: first.counts.clients,
     users_entries: first.counts.fileEntries,
   }, 'vutlan-radius ready');
 
-  let closed = false;
-  let reloading: Promise<{ ok: boolean; errors?: string[] }> = Promise.resolve({ ok: true });
-
   const doReload = async (): Promise<{ ok: boolean; errors?: string[] }> => {
+    const r = await doReloadOnce();
+    if (r.errors?.[0] !== 'server is closed') {
+      reloadStatus.lastAttempt = new Date().toISOString();
+      reloadStatus.lastOk = r.ok;
+      reloadStatus.lastErrors = r.errors ?? [];
+      if (r.ok) reloadStatus.lastSuccess = reloadStatus.lastAttempt;
+    }
+    return r;
+  };
+  const doReloadOnce = async (): Promise<{ ok: boolean; errors?: string[] }> => {
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
+    let nextLogs: LogFiles;
+    const refuse = (errors: string[]): { ok: boolean; errors: string[] } => {
+      logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);
+      metrics.reload(false);
+      reloadRefused = `reload refused, still serving generation ${generation}: ${errors[0] ?? 'error'}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`;
+      return { ok: false, errors };
+    };
     try {
       // a close() during the load stops it at the next slice
       next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed });
@@ -153,10 +254,27 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       next.sources = countLookups(next.sources, metrics); // [hardening]
     } catch (err) {
       if (err instanceof CancelledError) return { ok: false, errors: ['server is closed'] };
-      const errors = err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)];
-      logger.error({ errors }, `reload failed, still serving the previous configuration:\n${errors.join('\n')}`);
-      metrics.reload(false);
-      return { ok: false, errors };
+      return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);
+    }
+    // everything the new configuration writes is opened before the swap (bounded time each)
+    try {
+      nextLogs = await openLogFiles(next.config, state.logs);
+    } catch (err) {
+      closeSnapshot(next);
+      return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);
+    }
+    const discardLogs = () => closeUnusedLogFiles(nextLogs, state.logs);
+    // the metrics endpoint: a new address is bound before the swap, an allowlist applied with it
+    let nextMetricsHttp: MetricsHttpServer | undefined;
+    const wantMetrics = cluster.isWorker ? undefined : next.config.metrics;
+    if (wantMetrics && !metricsHttp?.serves(wantMetrics.listen)) {
+      try {
+        nextMetricsHttp = await MetricsHttpServer.start(wantMetrics, metrics, { configGeneration: () => generation, problems });
+      } catch (err) {
+        closeSnapshot(next);
+        await discardLogs();
+        return refuse([`${next.config.file}:${next.config.lines.metricsListen}: cannot start the metrics endpoint on ${wantMetrics.listen}: ${(err as Error).message}`]);
+      }
     }
     let newListeners: UdpListener[] | undefined;
     if (!sameListen(state.snapshot.config.listen, next.config.listen)) {
@@ -164,15 +282,24 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         newListeners = await openListeners(next.config.listen, () => nextIndex++, onMessage);
       } catch (err) {
         closeSnapshot(next);
-        const errors = [(err as Error).message];
-        logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
-        metrics.reload(false);
-        return { ok: false, errors };
+        await discardLogs();
+        await nextMetricsHttp?.close();
+        return refuse([`${next.config.file}:0: cannot listen: ${(err as Error).message}`]);
       }
     }
     for (const w of next.warnings) logger.warn(formatProblem(w));
     const old = state;
-    state = buildState(next, old, logger, senders);
+    state = buildState(next, nextLogs, old, senders, auditLoss, fingerprintKey);
+    if (nextMetricsHttp) {
+      const oldHttp = metricsHttp;
+      metricsHttp = nextMetricsHttp;
+      await oldHttp?.close();
+    } else if (wantMetrics && metricsHttp) {
+      metricsHttp.setAllow(wantMetrics.allow);
+    } else if (!wantMetrics && metricsHttp && !cluster.isWorker) {
+      await metricsHttp.close();
+      metricsHttp = undefined;
+    }
     if (ownLogger) logger.level = traceOn ? 'debug' : next.config.log.level;
     if (newListeners) {
       const oldListeners = listeners;
@@ -185,6 +312,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     closeSnapshot(old.snapshot);
     generation++;
     metrics.reload(true, generation);
+    reloadRefused = undefined;
     logger.info({
       clients: next.counts.clients, users_entries: next.counts.fileEntries, users_files_unchanged: next.counts.userFilesKept, generation,
     }, 'configuration reloaded');
@@ -198,7 +326,14 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     if (queued) return queued;
     const start = (): Promise<{ ok: boolean; errors?: string[] }> => {
       queued = undefined;
-      return doReload();
+      // never rejects: whatever goes wrong is a refused reload, and the old configuration serves
+      return doReload().catch((err: unknown) => {
+        const errors = [`internal error during reload: ${(err as Error).message ?? String(err)}`];
+        logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
+        metrics.reload(false);
+        reloadRefused = `reload refused, still serving generation ${generation}: ${errors[0]}`;
+        return { ok: false, errors };
+      });
     };
     queued = reloading = reloading.then(start, start);
     return queued;
@@ -212,6 +347,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     logger,
     metrics,
     metricsUrl: () => metricsHttp?.url(),
+    adminUrl: () => admin?.url(),
+    reloadStatus: () => ({ ...reloadStatus, generation }),
+    problems,
     addresses: () => listeners.map((l) => ({ type: l.type, address: l.local.address, port: l.local.port })),
     reload,
     snapshot: () => state.snapshot,
@@ -224,8 +362,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       for (const s of senders) s.close(true);
       await Promise.all(listeners.map((l) => l.close()));
       await metricsHttp?.close();
+      await admin?.close();
+      clearInterval(healthTimer);
       dropLog.flush();
       dropAuditLog.flush();
+      auditLoss.flush();
       await disposeState(state, undefined);
       closeSnapshot(state.snapshot);
       if (ownLogger) await new Promise<void>((resolve) => logger.flush(() => resolve()));
@@ -253,7 +394,9 @@ function sameListen(a: readonly ListenConfig[], b: readonly ListenConfig[]): boo
 }
 
 /** Builds the per-configuration tools, carrying over what did not change (cache, files). */
-function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: pino.Logger, senders: Set<DelayedSender>): ServerState {
+function buildState(
+  snapshot: Snapshot, logs: LogFiles, prev: ServerState | undefined, senders: Set<DelayedSender>, loss: AuditLoss, fingerprintKey: () => Buffer,
+): ServerState {
   const sec = snapshot.config.security;
   const prevSec = prev?.snapshot.config.security;
   const duplicates = prev && prevSec && prevSec.duplicateCacheSeconds === sec.duplicateCacheSeconds && prevSec.duplicateCacheEntries === sec.duplicateCacheEntries
@@ -269,23 +412,31 @@ function buildState(snapshot: Snapshot, prev: ServerState | undefined, logger: p
   const limiter = prev && prevSec && prevSec.maxPps === sec.maxPps && prevSec.maxPpsPerClient === sec.maxPpsPerClient
     ? prev.limiter
     : new PacketRateLimiter({ maxPps: sec.maxPps, maxPpsPerClient: sec.maxPpsPerClient });
-  const onError = (what: string) => (err: Error) => logger.error({ err: err.message }, `cannot write the ${what} log`);
-  const authFailPath = snapshot.config.log.authFail;
-  const authFailFile = authFailPath === undefined ? undefined
-    : prev?.authFail && prev.authFail.file?.path === authFailPath ? prev.authFail.file : new JsonLinesFile(authFailPath, onError('auth-fail'));
-  const accountingPath = snapshot.config.log.accounting;
-  const accounting = accountingPath === undefined ? undefined
-    : prev?.accounting && prev.accounting.path === accountingPath ? prev.accounting : new JsonLinesFile(accountingPath, onError('accounting'));
-  const authFail = new AuthFailLog(authFailFile);
+  const authFail = new AuthFailLog(logs.authFail, fingerprintKey, loss);
   const statusAttributes = prev && prev.snapshot.dictionary === snapshot.dictionary ? prev.statusAttributes : new StatusCounterAttributes(snapshot.dictionary);
-  return { snapshot, duplicates, rejects, limiter, authFail, accounting, statusAttributes };
+  return { snapshot, duplicates, rejects, limiter, authFail, accounting: logs.accounting, logs, statusAttributes };
 }
 
 /** Closes the files of `old` that `next` does not use any more (all of them when next is undefined). */
 async function disposeState(old: ServerState, next: ServerState | undefined): Promise<void> {
-  const closing: Promise<void>[] = [];
-  const oldAuth = old.authFail.file;
-  if (oldAuth && oldAuth !== next?.authFail.file) closing.push(oldAuth.close());
-  if (old.accounting && old.accounting !== next?.accounting) closing.push(old.accounting.close());
-  await Promise.all(closing);
+  await closeUnusedLogFiles(old.logs, next?.logs);
+}
+
+/**
+ * The password fingerprint key, read (or created) in `stateDir` when first needed, so every
+ * worker and every restart fingerprints alike. If it cannot be kept there, a random key for
+ * this process is used and the problem logged once.
+ */
+function lazyFingerprintKey(stateDir: string, logger: pino.Logger): () => Buffer {
+  let key: Buffer | undefined;
+  return () => {
+    if (key) return key;
+    try {
+      key = loadOrCreateFingerprintKey(stateDir);
+    } catch (err) {
+      key = randomBytes(32);
+      logger.error({ err: (err as Error).message }, `cannot keep the password fingerprint key in ${stateDir}: ${(err as Error).message}; using a key of this process only, so password_fp values will differ between workers and restarts`);
+    }
+    return key;
+  };
 }

@@ -8,6 +8,7 @@ import { ClusterMetricsSource, MetricsHttpServer } from './metrics-http.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
 import { closeSnapshot, loadSnapshot } from './snapshot.js';
+import { LearntStateFile, saveLearnt } from './state-files.js';
 
 /**
  * Worker processes: one server uses every core (config `workers: N | auto`).
@@ -24,10 +25,9 @@ import { closeSnapshot, loadSnapshot } from './snapshot.js';
  *   answers it again instead of replaying the cached reply. For Access-Request the answer is the
  *   same (same entries, same reply items); an Accounting-Request would be logged twice. Run
  *   `workers: 1` where exact duplicate suppression matters more than throughput.
- * - `require_message_authenticator: auto`: learnt from the client's first Access-Request. A worker
- *   that decides reports to the primary; the primary keeps the FIRST decision per client and sends
- *   it to every worker (also to ones started later), so all workers enforce the same decision and
- *   a worker that decided differently in the same instant is overruled.
+ * - `require_message_authenticator: auto`: learnt (upwards only) from the client's first valid
+ *   signed Access-Request. A worker that learns reports to the primary, which saves the state
+ *   file and tells every worker (also ones started later), so all workers require it from then on.
  * - Metrics counters, rate limits (max_pps) and reject_delay queues are per worker; limits
  *   therefore apply per worker (N workers allow up to N x max_pps).
  * - Reload: one worker at a time (SIGHUP to the primary, or a change of a loaded file, which the
@@ -38,10 +38,10 @@ import { closeSnapshot, loadSnapshot } from './snapshot.js';
  *   exits 1 so a supervisor notices). If the primary goes away, workers shut down.
  */
 
-/** Messages between the primary and its workers (IPC; never logged: keys contain secrets). */
+/** Messages between the primary and its workers (IPC). */
 type WorkerMessage =
   | { type: 'vutlan:ready'; addresses: string[]; files: string[] }
-  | { type: 'vutlan:ma'; key: string; required: boolean }
+  | { type: 'vutlan:ma'; client: string }
   | { type: 'vutlan:reload' }
   | { type: 'vutlan:reloaded'; ok: boolean; files: string[] };
 
@@ -81,9 +81,12 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   // Validate everything once here, so a broken configuration is reported once, not per worker.
   const snapshot = loadSnapshot(configPath);
   const files = snapshot.files;
+  const learntFile = new LearntStateFile(snapshot.config.stateDir);
   closeSnapshot(snapshot);
+  // a state file that cannot be read stops the start here, once, instead of in every worker
+  const learnt = new Set(learntFile.load());
   const logger = createLogger(log.level, log.pretty);
-  await superviseWorkers(count, logger, files);
+  await superviseWorkers(count, logger, files, { file: learntFile, clients: learnt });
   // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
   if (metrics) {
     const http = await MetricsHttpServer.start(metrics, new ClusterMetricsSource());
@@ -92,8 +95,10 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   return true;
 }
 
-async function superviseWorkers(count: number, logger: pino.Logger, files: readonly string[]): Promise<void> {
-  const decisions = new Map<string, boolean>();
+async function superviseWorkers(
+  count: number, logger: pino.Logger, files: readonly string[], learnt: { file: LearntStateFile; clients: Set<string> },
+): Promise<void> {
+  const decisions = learnt.clients;
   const ready = new Set<Worker>();
   const restarts: number[] = [];
   let stopping = false;
@@ -164,21 +169,17 @@ async function superviseWorkers(count: number, logger: pino.Logger, files: reado
       } else if (m.type === 'vutlan:ready') {
         ready.add(w);
         watcher.setFiles(m.files);
-        for (const [key, required] of decisions) w.send({ type: 'vutlan:ma', key, required } satisfies WorkerMessage);
+        for (const client of decisions) w.send({ type: 'vutlan:ma', client } satisfies WorkerMessage);
         if (!started && ready.size === count) {
           started = true;
           logger.info({ workers: count, listen: m.addresses }, `vutlan-radius ready with ${count} worker processes`);
           resolveStarted();
         }
-      } else if (m.type === 'vutlan:ma') {
-        const known = decisions.get(m.key);
-        if (known === undefined) {
-          decisions.set(m.key, m.required);
-          for (const other of Object.values(cluster.workers ?? {})) {
-            if (other && ready.has(other)) other.send({ type: 'vutlan:ma', key: m.key, required: m.required } satisfies WorkerMessage);
-          }
-        } else if (known !== m.required) {
-          w.send({ type: 'vutlan:ma', key: m.key, required: known } satisfies WorkerMessage);
+      } else if (m.type === 'vutlan:ma' && typeof m.client === 'string' && !decisions.has(m.client)) {
+        decisions.add(m.client);
+        saveLearnt(learnt.file, [...decisions], logger);
+        for (const other of Object.values(cluster.workers ?? {})) {
+          if (other && other !== w && ready.has(other)) other.send({ type: 'vutlan:ma', client: m.client } satisfies WorkerMessage);
         }
       }
     });
@@ -226,9 +227,9 @@ async function superviseWorkers(count: number, logger: pino.Logger, files: reado
 export function workerMessageAuthenticatorPolicy(): MessageAuthenticatorPolicy {
   const policy = new MessageAuthenticatorPolicy();
   if (!cluster.isWorker) return policy;
-  policy.onLearnt = (key, required) => process.send?.({ type: 'vutlan:ma', key, required } satisfies WorkerMessage);
+  policy.onLearnt = (client) => process.send?.({ type: 'vutlan:ma', client } satisfies WorkerMessage);
   process.on('message', (m: unknown) => {
-    if (isWorkerMessage(m) && m.type === 'vutlan:ma') policy.adopt(m.key, m.required);
+    if (isWorkerMessage(m) && m.type === 'vutlan:ma') policy.adopt(m.client);
   });
   return policy;
 }

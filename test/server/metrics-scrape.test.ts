@@ -91,10 +91,13 @@ describe('metrics of a running server, scraped over HTTP', () => {
     writeFileSync(users, original);
     const after = await scrape();
     expect(value(after, 'radius_reloads_total{result="ok"}') - value(before, 'radius_reloads_total{result="ok"}')).toBe(1);
-    expect(value(after, 'radius_reloads_total{result="failed"}') - value(before, 'radius_reloads_total{result="failed"}')).toBe(1);
+    expect(value(after, 'radius_reloads_total{result="error"}') - value(before, 'radius_reloads_total{result="error"}')).toBe(1);
     expect(value(after, 'radius_config_generation')).toBe(value(before, 'radius_config_generation') + 1);
     const health = JSON.parse((await get(`${ts.server.metricsUrl()}/healthz`)).body) as Record<string, unknown>;
-    expect(health).toMatchObject({ status: 'ok', config_generation: value(after, 'radius_config_generation') });
+    // the refused reload stays visible until a good one: degraded, with the reason
+    expect(health).toMatchObject({ status: 'degraded', config_generation: value(after, 'radius_config_generation') });
+    expect(String((health.problems as string[])[0])).toMatch(/reload refused.*authorize:\d+/);
+    expect(value(after, 'radius_config_reload_refused')).toBe(1);
     // Lookups still counted after the reload swapped in new sources.
     expect((await nas.request(access('carol', HASH).buf, ts.auth))?.[0]).toBe(2);
     const last = await scrape();

@@ -97,7 +97,7 @@ describe('ServerMetrics', () => {
     m.gauge('radius_duplicate_cache_entries', 'Entries in the duplicate cache.', () => 42);
     const t = await m.text();
     expect(sample(t, 'radius_reloads_total', { result: 'ok' })).toBe(2);
-    expect(sample(t, 'radius_reloads_total', { result: 'failed' })).toBe(1);
+    expect(sample(t, 'radius_reloads_total', { result: 'error' })).toBe(1);
     expect(sample(t, 'radius_config_generation')).toBe(2);
     expect(sample(t, 'radius_last_reload_time_seconds')).toBe(1_700_000_060);
     expect(sample(t, 'radius_start_time_seconds')).toBe(1_700_000_000);
