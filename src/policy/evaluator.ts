@@ -65,6 +65,7 @@ export type DecisionReason =
   | 'invalid_user_name'      // filter_username rejected the User-Name
   | 'user_name_control_character' // User-Name holds NUL or another control character
   | 'unsupported_auth_type'  // Auth-Type names a method this server does not implement
+  | 'unsupported_scheme'     // the stored password's scheme is not computed here (bcrypt, yescrypt)
   | 'do_not_respond';        // Response-Packet-Type := Do-Not-Respond
 
 /** The answer to send. */
@@ -638,7 +639,8 @@ export function authorizeAndAuthenticate(
   }
   trace?.(`auth: ${method} with ${check.scheme}: ${check.ok ? 'ok' : `failed (${check.detail ?? check.reason})`}`);
   if (check.ok) return finishDecision(ctx, 'accept', 'accepted', { scheme: check.scheme });
-  const reason: DecisionReason = check.reason === 'no_password' ? 'no_password' : 'wrong_password';
+  const reason: DecisionReason = check.reason === 'no_password' ? 'no_password'
+    : check.reason === 'unsupported_scheme' ? 'unsupported_scheme' : 'wrong_password';
   return finishDecision(ctx, 'reject', reason, {
     scheme: check.scheme,
     ...(check.reason ? { passwordFailure: check.reason } : {}),

@@ -25,6 +25,7 @@ export type AuthFailReason =
   | 'invalid_user_name'
   | 'user_name_control_character'
   | 'unsupported_auth_type'
+  | 'unsupported_scheme'
   | 'reply_too_large'
   | 'rejected'
   | 'internal_error';
@@ -43,6 +44,8 @@ export interface AuthFailRecord {
   detail?: string;
   /** 8 hex digits of HMAC-SHA256(process key, password) for wrong passwords. */
   password_fp?: string;
+  /** What to check, when the server can tell (e.g. the shared secret, for a noise password). */
+  hint?: string;
   /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
   action: 'reject' | 'drop';
 }

@@ -88,7 +88,10 @@ export interface ServerConfig {
   /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
   stateDir: string;
   /** Line of some keys in the config file, for errors found after loading (0 when absent). */
-  lines: { authFail: number; accounting: number; metricsListen: number };
+  lines: {
+    authFail: number; accounting: number; metricsListen: number;
+    dictionary: number; clientsFile: number; usersFiles: number[];
+  };
 }
 
 /** The `admin` block: where the web administration listens and keeps its state. */
@@ -131,7 +134,11 @@ const listenSchema = z.strictObject({
 const clientSchema = z.strictObject({
   name: nonEmpty('name'),
   address: nonEmpty('address'),
-  secret: z.string({ message: 'secret must be a string (quote it if it looks like a number)' })
+  secret: z.string({
+    error: (issue) => (issue.input === undefined
+      ? 'missing: add "secret: <the shared secret set on this NAS>" to this client'
+      : 'secret must be a string (quote it if it looks like a number)'),
+  })
     .min(1, 'secret must be at least 1 character long'),
   require_message_authenticator: yesNoAuto.default('auto'),
   nas_type: z.string().optional(),
@@ -365,6 +372,9 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,
       accounting: raw.log.accounting !== undefined ? nodeLine(doc, lc, ['log', 'accounting']) : 0,
       metricsListen: raw.metrics ? nodeLine(doc, lc, ['metrics', 'listen']) : 0,
+      dictionary: raw.dictionary !== undefined ? nodeLine(doc, lc, ['dictionary']) : 0,
+      clientsFile: raw.clients_file !== undefined ? nodeLine(doc, lc, ['clients_file']) : 0,
+      usersFiles: raw.users.files.map((_, i) => nodeLine(doc, lc, ['users', 'files', i])),
     },
   };
 }

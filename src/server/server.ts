@@ -18,6 +18,7 @@ import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limi
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
+import { reportsForAll } from './worker-role.js';
 import { UdpListener } from './udp-listener.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { ReloadStatus } from '../admin/admin-host.js';
@@ -81,7 +82,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const ownLogger = opts.logger === undefined;
   const traceOn = opts.trace !== undefined && opts.trace !== false;
   const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
-  for (const w of first.warnings) logger.warn(formatProblem(w));
+  // with worker processes the primary printed them once already
+  if (!cluster.isWorker) for (const w of first.warnings) logger.warn(formatProblem(w));
   // learnt state lives for the process, in the state_dir it started with (a reload keeps it)
   const maPolicy = opts.maPolicy ?? new MessageAuthenticatorPolicy();
   const learntFile = new LearntStateFile(first.config.stateDir);
@@ -216,7 +218,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       throw new Error(`cannot start the admin endpoint on ${first.config.admin.listen}: ${(err as Error).message}`);
     }
   }
-  logger.info({
+  // a worker's ready is reported by the primary, once for all ("ready with N worker processes")
+  (cluster.isWorker ? logger.debug.bind(logger) : logger.info.bind(logger))({
     ...(metricsHttp ? { metrics: metricsHttp.url() } : {}),
     ...(admin ? { admin: admin.url() } : {}),
     listen: listeners.map((l) => `${l.type} ${l.local.address}:${l.local.port}`),
@@ -287,7 +290,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         return refuse([`${next.config.file}:0: cannot listen: ${(err as Error).message}`]);
       }
     }
-    for (const w of next.warnings) logger.warn(formatProblem(w));
+    if (reportsForAll()) for (const w of next.warnings) logger.warn(formatProblem(w));
     const old = state;
     state = buildState(next, nextLogs, old, senders, auditLoss, fingerprintKey);
     if (nextMetricsHttp) {

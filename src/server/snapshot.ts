@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { finish, type Steps } from '../policy/steps.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
@@ -14,6 +14,7 @@ import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { runTimeSliced } from './time-slice.js';
+import { vutlanListWarnings } from './vutlan-list-check.js';
 
 /**
  * Everything a request needs, loaded and validated together from one config file: the config,
@@ -123,7 +124,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     dictionary = prev.dictionary;
     dictionaryFiles = [...prev.dictionaryFiles];
     for (const f of dictionaryFiles) files.add(f.path);
-  } else {
+  } else if (!reportMissing(opts, config, 'dictionary', config.dictionary, config.lines.dictionary, problems)) {
     const read: string[] = [];
     try {
       dictionary = loadDictionary(config.dictionary, { readText: (p) => { read.push(resolve(p)); return readText(p); } });
@@ -135,7 +136,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
 
   yield; // between phases: each is a few milliseconds
   const clientDefs: ClientConfig[] = [...config.clients];
-  if (config.clientsFile) {
+  if (config.clientsFile && !reportMissing(opts, config, 'clients_file', config.clientsFile, config.lines.clientsFile, problems)) {
     const r = parseClientsConf(config.clientsFile, {
       readText,
       listDir: (p) => {
@@ -166,7 +167,8 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   let sqliteSource: SqliteUserSource | undefined;
   try {
     if (dictionary) {
-      for (const file of config.users.files) {
+      for (const [i, file] of config.users.files.entries()) {
+        if (reportMissing(opts, config, 'users.files', file, config.lines.usersFiles[i] ?? 0, problems)) continue;
         // Unchanged since the running snapshot read it (and the same dictionary): kept as is, so a
         // SIGHUP for a clients.conf change does not parse a 100,000-entry users file again.
         const same = prev && !opts.readText && dictionary === prev.dictionary
@@ -187,6 +189,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
           usersFiles.push({ source, stamps });
           warnings.push(...usersWarnings(source.entries).map(formatWarning));
+          warnings.push(...vutlanListWarnings(source.entries));
           fileEntries += source.entries.length;
           sources.push(source);
         } catch (err) {
@@ -245,6 +248,27 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     // (a kept users file still belongs to the running snapshot; a kept SQLite source was retained)
     if (!handedOver) for (const source of sources) if (!kept.has(source)) source.close();
   }
+}
+
+/**
+ * A file the config names that does not exist is reported once, at the config line that names
+ * it (instead of the loader's message, which names the path two or three times and not where it
+ * was set). True when reported; other read errors are left to the loader.
+ */
+function reportMissing(opts: LoadSnapshotOptions, config: ServerConfig, key: string, path: string, line: number, problems: ConfigProblem[]): boolean {
+  if (opts.readText) return false; // files given by the caller, not on disk
+  try {
+    statSync(path);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
+  problems.push({
+    file: config.file,
+    line,
+    message: `${key}: ${path} does not exist; fix the path (relative paths are relative to ${dirname(config.file)})`,
+  });
+  return true;
 }
 
 /** Releases what a snapshot holds open (SQLite handles). */
