@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../server/server.js';
 import {
   reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed, workerWatchesFiles,
 } from '../server/workers.js';
+import { registerAdminCommand } from './admin-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
@@ -111,5 +112,6 @@ program
 registerTestCommand(program);
 registerUsersCommand(program);
 registerBenchCommand(program);
+registerAdminCommand(program);
 
 await program.parseAsync(process.argv);
