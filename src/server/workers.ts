@@ -9,6 +9,9 @@ import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
 import { closeSnapshot, loadSnapshot } from './snapshot.js';
 import { LearntStateFile, saveLearnt } from './state-files.js';
+import { formatProblem } from './config-error.js';
+import { probeListenPorts } from './udp-listener.js';
+import { REPORTER_ENV } from './worker-role.js';
 
 /**
  * Worker processes: one server uses every core (config `workers: N | auto`).
@@ -85,7 +88,10 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   closeSnapshot(snapshot);
   // a state file that cannot be read stops the start here, once, instead of in every worker
   const learnt = new Set(learntFile.load());
+  // a busy port is one clear error here, not one per worker and then "worker exited"
+  await probeListenPorts(snapshot.config.listen);
   const logger = createLogger(log.level, log.pretty);
+  for (const w of snapshot.warnings) logger.warn(formatProblem(w));
   await superviseWorkers(count, logger, files, { file: learntFile, clients: learnt });
   // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
   if (metrics) {
@@ -157,8 +163,12 @@ async function superviseWorkers(
   let rejectStarted!: (err: Error) => void;
   const allReady = new Promise<void>((res, rej) => { resolveStarted = res; rejectStarted = rej; });
 
+  // One worker prints what all would print alike (reload warnings); its replacement takes over.
+  let reporter: Worker | undefined;
   const fork = (): void => {
-    const w = cluster.fork();
+    const reports = reporter === undefined || reporter.isDead();
+    const w = cluster.fork({ [REPORTER_ENV]: reports ? '1' : '0' });
+    if (reports) reporter = w;
     w.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
       if (m.type === 'vutlan:reloaded') {
@@ -190,7 +200,7 @@ async function superviseWorkers(
       if (stopping) return;
       if (!started) {
         // The worker printed why (bind error, ...); the configuration itself was valid.
-        rejectStarted(new Error(`worker ${w.process.pid} exited during start (${signal ?? code})`));
+        rejectStarted(new Error(`a worker process could not start (${signal ? `signal ${signal}` : `exit code ${code}`}); its error is printed above`));
         return;
       }
       const now = Date.now();
@@ -214,8 +224,8 @@ async function superviseWorkers(
   try {
     await allReady;
   } catch (err) {
-    logger.fatal({ err: (err as Error).message }, 'workers could not start');
-    stopAll(1);
+    // the CLI prints the error once, then stopAll exits when the other workers are gone
+    setImmediate(() => stopAll(1));
     throw err;
   }
 }
