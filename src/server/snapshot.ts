@@ -5,6 +5,8 @@ import { finish, type Steps } from '../policy/steps.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
+import { formatWarning, usersWarnings } from '../policy/users-warnings.js';
+import type { UsersProblem } from '../policy/users-parser.js';
 import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-source.js';
 import type { UserSource } from '../store/source.js';
 import type { AuthorizeModule } from '../policy/module.js';
@@ -213,6 +215,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           // stamped before reading: a change made during the read shows at the next reload
           const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
           usersFiles.push({ source, stamps });
+          warnings.push(...usersWarnings(source.entries).map(formatWarning));
           warnings.push(...vutlanListWarnings(source.entries));
           fileEntries += source.entries.length;
           sources.push(source);
@@ -236,7 +239,9 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           try {
             sqliteSource = new SqliteUserSource(path, dictionary, { cacheSize, ...(opts.inspectOnly ? { readonly: true } : {}) });
             sources.push(sqliteSource);
-            problems.push(...(yield* sqliteSource.validateSteps()).map((message) => ({ file: path, line: 0, message })));
+            const rowWarnings: UsersProblem[] = [];
+            problems.push(...(yield* sqliteSource.validateSteps(rowWarnings)).map((message) => ({ file: path, line: 0, message })));
+            warnings.push(...rowWarnings.map(formatWarning));
           } catch (err) {
             problems.push(...problemsOf(err, config.users.sqlite));
           }
