@@ -1,13 +1,13 @@
 import type { Avp } from '../protocol/attribute.js';
 import { Attr } from '../protocol/attribute-numbers.js';
-import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { ipv6ToBytes } from '../protocol/ip-address.js';
+import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { ValueError, formatValue, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
 import type { Entry, Item, Operator } from './entry.js';
 import { compareValues, regexSubject, sameAttr } from './compare.js';
 import { type ExpandContext, type Template, compileExpansion, expandTemplate } from './expand.js';
 import { type MergeItem, mergeControl, mergeReply } from './merge.js';
-import { compileRegex } from './regex.js';
+import { type RegexTarget, compileRegex, octetsPattern, regexTarget } from './regex.js';
 import { filterRejectReply } from './reject-filter.js';
 import { isSecretAttribute } from './secret-attributes.js';
 import { quoteForTerminal } from '../protocol/printable.js';
@@ -51,6 +51,8 @@ export interface AuthRequest {
   userPassword?: Buffer;
   /** Request Authenticator: the CHAP challenge when there is no CHAP-Challenge. */
   requestAuthenticator: Buffer;
+  /** When the request arrived (Unix seconds): preprocess adds it as Event-Timestamp. Default: now. */
+  receivedAt?: number;
 }
 
 /** Where entries come from: for a user name, that user's entries and DEFAULTs in order. */
@@ -191,7 +193,7 @@ interface Run {
 }
 
 function ctxOf(run: Run): ExpandContext {
-  return { request: run.request, reply: run.reply, control: run.control, captures: run.captures };
+  return { request: run.request, reply: run.reply, control: run.control, captures: run.captures, dict: run.dict };
 }
 
 /**
@@ -237,7 +239,13 @@ function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined
       if (op === '!*') break;
       if (op === '=*') { ok = true; break; }
       if (op === '=~' || op === '!~') {
-        const re = item.regex ?? regexOf(run, item, values[k]);
+        const target = regexTarget(def.dataType);
+        if (target === 'never') {
+          // FreeRADIUS 3.2.1 matches a pointer's print, never the value: see regexTarget
+          if (op === '!~') { ok = true; break; }
+          continue;
+        }
+        const re = item.regex ?? regexOf(run, item, values[k], target);
         if (!re) return { item, why: 'pattern does not compile' };
         const m = re.exec(regexSubject(avp));
         if (op === '=~') {
@@ -276,9 +284,10 @@ function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined
   return undefined;
 }
 
-function regexOf(run: Run, item: Item, expanded: Buffer | undefined): RegExp | undefined {
+function regexOf(run: Run, item: Item, expanded: Buffer | undefined, target: RegexTarget): RegExp | undefined {
   try {
-    return compileRegex((expanded ?? item.value).toString('utf8'));
+    const pattern = (expanded ?? item.value).toString('utf8');
+    return compileRegex(target === 'octets-hex' ? octetsPattern(pattern) : pattern);
   } catch (e) {
     run.trace?.(`    ${item.attr.name} ${item.op}: ${(e as Error).message}`);
     return undefined;
@@ -381,6 +390,7 @@ function stdDef(dict: Dictionary, type: number, name: string): AttributeDef {
 /** Definitions (and ready-made Avps) the evaluator adds to lists, resolved once per dictionary. */
 interface StdDefs {
   serviceType?: AttributeDef;
+  eventTimestamp?: AttributeDef;
   nasIpv6Address?: AttributeDef;
   nasIpAddress?: AttributeDef;
   chapChallenge?: AttributeDef;
@@ -402,6 +412,14 @@ function stdDefs(dict: Dictionary): StdDefs {
 
 /** preprocess (rlm_preprocess authorize with the default configuration) on the request list. */
 function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: TraceSink): void {
+  // "Event-Timestamp can be used consistently instead of one letter expansions" (rlm_preprocess)
+  if (!findStd(request, Attr.EventTimestamp)) {
+    const v = Buffer.alloc(4);
+    v.writeUInt32BE((req.receivedAt ?? Math.floor(Date.now() / 1000)) >>> 0, 0);
+    const defs = stdDefs(dict);
+    request.push({ def: defs.eventTimestamp ??= stdDef(dict, Attr.EventTimestamp, 'Event-Timestamp'), value: v });
+    trace?.('preprocess: added Event-Timestamp (request time)');
+  }
   const userName = findStd(request, Attr.UserName);
   if (userName && userName.value.length > 0 && findStd(request, Attr.FramedProtocol) && !findStd(request, Attr.ServiceType)) {
     const v = Buffer.alloc(4);

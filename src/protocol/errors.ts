@@ -16,6 +16,8 @@ export const PACKET_DROP_REASONS = [
   'missing_message_authenticator',
   'bad_request_authenticator',
   'eap_with_password',
+  'bad_user_password',
+  'chap_without_challenge',
 ] as const;
 
 /** A reason the codec drops a datagram for. */

@@ -28,8 +28,8 @@ export interface AuthFailRecord {
   password_fp?: string;
   /** What to check, when the server can tell (e.g. the shared secret, for a noise password). */
   hint?: string;
-  /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
-  action: 'reject' | 'drop';
+  /** `reject` (an Access-Reject was sent), `drop` (nothing was sent), `close` (a TLS/TCP connection was refused or closed). */
+  action: 'reject' | 'drop' | 'close';
 }
 
 /**

@@ -251,7 +251,8 @@ export class ServerMetrics implements StatsSource, MetricsSource {
   }
 }
 
-interface MetricValue {
+/** One value of a metric with its labels. */
+export interface MetricValue {
   labels: Record<string, string | number>;
   value: number;
   metricName?: string;

@@ -3,6 +3,7 @@ import type { Avp } from '../protocol/attribute.js';
 import { Code, codeName } from '../protocol/codes.js';
 import { checkPacket, decodeAttributes, peekHeader, verifyRequest, type PacketHeader, type PacketLayout } from '../protocol/decode.js';
 import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
+import { decodePacket11, encodeResponse11, readToken } from '../protocol/radius11.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, HEADER_LENGTH, type Packet } from '../protocol/packet.js';
 import type { Decision } from '../policy/evaluator.js';
@@ -22,10 +23,12 @@ import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender } from './delayed-sender.js';
 import type { PacketRateLimiter } from './pps-limit.js';
 import type { RateLimitedLogger } from './rate-limited-logger.js';
-import { DROPS, rejectReason, type DropReason, type RejectReason } from './reasons.js';
+import { DROPS, closesStream, rejectReason, type DropReason, type RejectReason } from './reasons.js';
 import { RequestIds } from './request-id.js';
 import type { Snapshot } from './snapshot.js';
 import type { ReplyChannel } from './transport.js';
+
+export type { StreamChannel } from './transport.js';
 
 /**
  * The request lifecycle. One datagram goes through fixed stages, in this order, called from one
@@ -217,7 +220,7 @@ export class RequestPipeline {
 
   // 1
   private lookupClient(rx: Received): Client {
-    const client = rx.state.snapshot.clients.lookup(rx.address) ?? rx.state.snapshot.sqlClients?.lookup(rx.address);
+    const client = rx.channel.stream?.client ?? rx.state.snapshot.clients.lookup(rx.address) ?? rx.state.snapshot.sqlClients?.lookup(rx.address);
     if (!client) {
       const l = rx.channel;
       throw new Drop('unknown_client', `Ignoring request to ${l.type} address ${l.local.address} port ${l.local.port} from unknown client ${rx.address} port ${rx.port}`);
@@ -243,9 +246,13 @@ export class RequestPipeline {
       }
       return h;
     }
-    const allowed = type === 'auth' ? h.code === Code.AccessRequest : h.code === Code.AccountingRequest;
+    // a stream carries authentication and accounting on one connection (RFC 6614 section 2.5)
+    const allowed = type === 'auth' ? h.code === Code.AccessRequest
+      : type === 'acct' ? h.code === Code.AccountingRequest
+        : h.code === Code.AccessRequest || h.code === Code.AccountingRequest;
     if (!allowed) {
-      throw new Drop('wrong_port', `Invalid packet code ${h.code} sent to ${type === 'auth' ? 'authentication' : 'accounting'} port from client ${client.name} port ${rx.port}`);
+      const where = type === 'auth' ? 'authentication port' : type === 'acct' ? 'accounting port' : `${type} connection`;
+      throw new Drop('wrong_port', `Invalid packet code ${h.code} sent to ${where} from client ${client.name} port ${rx.port}`);
     }
     return h;
   }
@@ -258,6 +265,13 @@ export class RequestPipeline {
   // 5
   private verify(rx: Received, client: Client, layout: PacketLayout): VerifiedRequest {
     const datagram = layout.length < rx.bytes.length ? rx.bytes.subarray(0, layout.length) : rx.bytes;
+    if (rx.channel.stream?.radius11) {
+      // RADIUS/1.1: nothing hidden, nothing signed; TLS protects the packet
+      const packet = decodePacket11(datagram, rx.state.snapshot.dictionary, { maxAttributes: rx.state.snapshot.config.security.maxAttributes });
+      const request: VerifiedRequest = { rx, client, layout, datagram, packet, signed: false };
+      if (this.env.trace) this.traceRequest(request);
+      return request;
+    }
     const isAccess = layout.code === Code.AccessRequest;
     const requireMa = isAccess && this.env.maPolicy.required(client);
     const { hadMessageAuthenticator } = verifyRequest(datagram, layout, client.secret, requireMa ? REQUIRE_MA : NO_OPTIONS);
@@ -282,7 +296,11 @@ export class RequestPipeline {
   /** The cached reply of a retransmission, or the ticket of a new request (undefined: not cached). */
   private checkDuplicate(req: VerifiedRequest): Buffer | DuplicateTicket | undefined {
     const { rx, packet } = req;
-    const verdict = rx.state.duplicates.begin(rx.channel.index, rx.address, rx.port, packet.identifier, packet.authenticator, req.layout.length);
+    const stream = rx.channel.stream;
+    // per connection, the Identifier (RADIUS/1.1: the Token) alone is the key
+    const verdict = stream
+      ? stream.duplicates.begin(0, '', 0, stream.radius11 ? readToken(req.datagram) : packet.identifier, packet.authenticator, req.layout.length)
+      : rx.state.duplicates.begin(rx.channel.index, rx.address, rx.port, packet.identifier, packet.authenticator, req.layout.length);
     if (verdict === IN_PROGRESS) {
       throw new Drop('duplicate_in_progress', `Ignoring duplicate packet from client ${req.client.name} port ${rx.port} - ID: ${packet.identifier} due to unfinished request`);
     }
@@ -306,7 +324,7 @@ export class RequestPipeline {
     switch (packet.code) {
       case Code.StatusServer:
         return {
-          code: rx.channel.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
+          code: rx.channel.type === 'acct' ? Code.AccountingResponse : Code.AccessAccept,
           attributes: rx.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
       case Code.AccountingRequest: {
@@ -349,6 +367,10 @@ export class RequestPipeline {
 
   private encode(req: VerifiedRequest, reply: Reply, complete: boolean): Buffer {
     const { packet } = req;
+    const stream = req.rx.channel.stream;
+    if (stream?.radius11) {
+      return encodeResponse11({ allAttributes: complete, code: reply.code, token: readToken(req.datagram), attributes: reply.attributes, proxyState: req.layout.proxyState });
+    }
     return encodeResponse({
       allAttributes: complete,
       code: reply.code,
@@ -362,6 +384,9 @@ export class RequestPipeline {
       // Authenticator where later versions use the request's (rad_verify), so any signature
       // fails one of them. Replies to Status-Server are signed (every version agrees on those).
       messageAuthenticator: packet.code !== Code.AccountingRequest,
+      // Over a stream, Accounting-Response goes without Message-Authenticator too (RFC 2866 needs
+      // none): radsecproxy forwards it unchanged to its UDP client, where ours would not verify.
+      ...(stream && reply.code === Code.AccountingResponse ? { messageAuthenticator: false } : {}),
     });
   }
 
@@ -395,7 +420,7 @@ export class RequestPipeline {
   private send(req: VerifiedRequest, code: number, wire: Buffer, seconds: number, ticket: DuplicateTicket | undefined): void {
     const { rx, client } = req;
     rx.channel.send(wire, rx.port, rx.address);
-    rx.state.duplicates.finish(ticket, wire);
+    duplicatesOf(rx).finish(ticket, wire);
     // the Access-Accept answering a Status-Server is no login: FreeRADIUS counts it nowhere
     if (req.packet.code !== Code.StatusServer) this.metricsOf(client).response(code, seconds);
     this.env.observe?.({ kind: 'reply', code, client, duplicate: false, latencyNs: process.hrtime.bigint() - rx.started });
@@ -446,7 +471,7 @@ export class RequestPipeline {
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     }
     const { client } = at;
-    rx.state.duplicates.abandon(at.ticket);
+    duplicatesOf(rx).abandon(at.ticket);
     if (client) this.metricsOf(client).drop(reason, at.code);
     else this.env.metrics.drop(reason, at.code);
     this.env.observe?.({ kind: 'drop', reason, client });
@@ -456,6 +481,7 @@ export class RequestPipeline {
     if (info.level === 'debug') this.env.log.debug(fields, message);
     else if (info.level === 'error') this.env.log.error(fields, message);
     else this.env.dropLog.log(reason, fields, message);
+    if (rx.channel.stream && closesStream(reason)) rx.channel.stream.fail(reason, message);
 
     const { authFail } = rx.state;
     if (!authFail.enabled || info.audit === null) return;
@@ -499,9 +525,14 @@ export class RequestPipeline {
     const r = reply.reject;
     if (r) trace(`(${rx.n})   reject reason: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`);
     trace(`(${rx.n}) Sent ${codeName(reply.code)} Id ${packet.identifier} from ${l.address}:${l.port} to ${rx.address}:${rx.port} length ${length}${delay > 0 ? ` (delayed ${delay} s by reject_delay)` : ''}`);
-    trace(`(${rx.n})   Message-Authenticator = <first attribute>`);
+    if (!rx.channel.stream?.radius11) trace(`(${rx.n})   Message-Authenticator = <first attribute>`);
     for (const a of reply.attributes) trace(`(${rx.n})   ${printAttribute(a)}`);
   }
+}
+
+/** The duplicate cache of the request's connection (streams) or of the server (UDP). */
+function duplicatesOf(rx: Received): DuplicateCache {
+  return rx.channel.stream?.duplicates ?? rx.state.duplicates;
 }
 
 /** The revealed User-Password of a request (only to fingerprint a wrong one; never logged). */

@@ -82,6 +82,8 @@ export const DROPS: { readonly [R in DropReason]: DropInfo } = {
   too_many_attributes: malformed('more attributes than security.max_attributes, or 255 of one type'),
   bad_message_authenticator_length: malformed('Message-Authenticator is not 16 octets'),
   eap_with_password: malformed('EAP-Message together with User-, CHAP- or ARAP-Password'),
+  bad_user_password: malformed('RADIUS/1.1: User-Password not 1..128 octets'),
+  chap_without_challenge: malformed('RADIUS/1.1: CHAP-Password without CHAP-Challenge'),
   missing_message_authenticator: {
     text: 'Message-Authenticator required (Status-Server, EAP, require_message_authenticator) but absent',
     audit: 'missing_message_authenticator', stats: 'malformed', level: 'warn',
@@ -130,6 +132,15 @@ export const REJECTS: { readonly [R in RejectReason]: string } = {
 /** The reject reason of an evaluator decision that ended in an Access-Reject. */
 export function rejectReason(reason: DecisionReason): RejectReason {
   return reason === 'accepted' || reason === 'auth_type_accept' || reason === 'do_not_respond' ? 'rejected' : reason;
+}
+
+/**
+ * Whether a drop closes the stream connection it came on (RFC 6614 2.6.1: what UDP silently
+ * discards, a malformed packet or a bad authenticator, ends a TLS/TCP connection); an unknown
+ * code or a refused request leaves it open.
+ */
+export function closesStream(reason: DropReason): boolean {
+  return reason !== 'bad_code' && (PACKET_DROP_REASONS as readonly string[]).includes(reason);
 }
 
 /** True when `code` is a drop code of the catalogue (for codes read back from log fields). */
