@@ -15,6 +15,7 @@ import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } 
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
+import type { ServingFiles } from './serving-files.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 
@@ -32,6 +33,10 @@ export interface StartServerOptions {
   metrics?: ServerMetrics;
   /** The `auto` Message-Authenticator memory to use (worker processes share decisions through it). */
   maPolicy?: MessageAuthenticatorPolicy;
+  /** Load the first configuration from this copy instead of the disk (a cluster worker: the primary's). */
+  files?: ServingFiles;
+  /** Called when the list of {@link RunningServer.problems} changes (a worker reports it to the primary). */
+  onProblems?: (problems: string[]) => void;
 }
 
 /** A started server. */
@@ -42,7 +47,7 @@ export interface RunningServer {
    * Loads the configuration again beside the running one and swaps it in atomically; on any
    * problem the old one keeps serving and the errors (`file:line: message`) are returned and logged.
    */
-  reload(): Promise<{ ok: boolean; errors?: string[] }>;
+  reload(files?: ServingFiles): Promise<{ ok: boolean; errors?: string[] }>;
   /** Stops receiving, sends what is in flight (held rejects), flushes logs, closes sockets. */
   close(): Promise<void>;
   /** The configuration now in use. */
@@ -62,7 +67,7 @@ export interface RunningServer {
  * `reload()` and SIGTERM/SIGINT to `close()`), so several servers can run in one process (tests).
  */
 export async function startServer(configPath: string, opts: StartServerOptions = {}): Promise<RunningServer> {
-  const first = loadSnapshot(configPath);
+  const first = loadSnapshot(configPath, opts.files ? { files: opts.files } : {});
   let firstLogs: LogFiles;
   try {
     firstLogs = await openLogFiles(first.config);
@@ -127,7 +132,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   ]);
   metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
     () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
-  metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0));
+  metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0), 'max');
   // set while the last reload was refused; cleared by a good one
   let reloadRefused: string | undefined;
   const problems = (): string[] => {
@@ -144,7 +149,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const now = new Set(problems());
     for (const p of now) if (!known.has(p)) logger.error(`degraded: ${p}`);
     for (const p of known) if (!now.has(p)) logger.info(`recovered: ${p}`);
+    const changed = now.size !== known.size || [...now].some((p) => !known.has(p));
     known = now;
+    if (changed) opts.onProblems?.([...now]);
   }, 1000);
   healthTimer.unref();
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
@@ -183,7 +190,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   let closed = false;
   let reloading: Promise<{ ok: boolean; errors?: string[] }> = Promise.resolve({ ok: true });
 
-  const doReload = async (): Promise<{ ok: boolean; errors?: string[] }> => {
+  const doReload = async (files: ServingFiles | undefined): Promise<{ ok: boolean; errors?: string[] }> => {
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
     let nextLogs: LogFiles;
@@ -195,7 +202,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     };
     try {
       // a close() during the load stops it at the next slice
-      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed });
+      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}) });
       if (closed) {
         closeSnapshot(next);
         return { ok: false, errors: ['server is closed'] };
@@ -271,12 +278,16 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   // A reload asked for while one runs is done once more after it; further asks meanwhile join
   // that one, so a burst of SIGHUPs or file events never queues more than one reload.
   let queued: Promise<{ ok: boolean; errors?: string[] }> | undefined;
-  const reload = (): Promise<{ ok: boolean; errors?: string[] }> => {
+  let queuedFiles: ServingFiles | undefined;
+  const reload = (files?: ServingFiles): Promise<{ ok: boolean; errors?: string[] }> => {
+    queuedFiles = files; // the latest copy wins
     if (queued) return queued;
     const start = (): Promise<{ ok: boolean; errors?: string[] }> => {
       queued = undefined;
+      const from = queuedFiles;
+      queuedFiles = undefined;
       // never rejects: whatever goes wrong is a refused reload, and the old configuration serves
-      return doReload().catch((err: unknown) => {
+      return doReload(from).catch((err: unknown) => {
         const errors = [`internal error during reload: ${(err as Error).message ?? String(err)}`];
         logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
         metrics.reload(false);

@@ -11,6 +11,7 @@ import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+import type { ServingFiles } from './serving-files.js';
 import { runTimeSliced } from './time-slice.js';
 
 /**
@@ -63,10 +64,16 @@ export interface LoadSnapshotOptions {
    * most of the load time and blocks the event loop).
    */
   previous?: Snapshot;
+  /**
+   * Read the files from this copy (texts and stamps the cluster primary read from disk,
+   * serving-files.ts) instead of the disk. Unlike `readText`, reuse of unchanged files stays on:
+   * the stamps are those of the texts.
+   */
+  files?: ServingFiles;
 }
 
 /** A missing file (an optional `$INCLUDE-`) stamps as size -1, so creating it counts as a change. */
-function stamp(path: string): FileStamp {
+export function stamp(path: string): FileStamp {
   try {
     const st = statSync(path);
     return { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
@@ -99,7 +106,8 @@ export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions
 }
 
 function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Steps<Snapshot> {
-  const baseRead = opts.readText ?? readTextFile;
+  const baseRead = opts.files ? (p: string) => opts.files!.text(p) : opts.readText ?? readTextFile;
+  const stampOf = opts.files ? (p: string) => opts.files!.stamp(p) : stamp;
   const files = new Set<string>();
   const readText = (p: string): string => {
     files.add(resolve(p));
@@ -120,7 +128,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     const read: string[] = [];
     try {
       dictionary = loadDictionary(config.dictionary, { readText: (p) => { read.push(resolve(p)); return readText(p); } });
-      dictionaryFiles = read.map(stamp);
+      dictionaryFiles = read.map(stampOf);
     } catch (err) {
       problems.push(...problemsOf(err, config.dictionary));
     }
@@ -177,7 +185,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
         const stamps: FileStamp[] = [];
         try {
           // stamped before reading: a change made during the read shows at the next reload
-          const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
+          const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stampOf(p)); return readText(p); } });
           usersFiles.push({ source, stamps });
           fileEntries += source.entries.length;
           sources.push(source);

@@ -81,6 +81,7 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
   };
   const workers = opts.workers ?? 1;
   await waitFor(workers > 1 ? /ready with \d+ worker processes/ : /vutlan-radius ready/, 20_000);
+  if (workers > 1) await waitFor(/metrics endpoint \(sum over workers\)/, 10_000);
   const listen = /"listen":\["auth 127\.0\.0\.1:(\d+)","acct 127\.0\.0\.1:(\d+)"\]/.exec(out);
   const metrics = /"metrics":"(http:\/\/[^"]+)"/.exec(out);
   if (!listen || !metrics) throw new Error(`no ports in the output:\n${out}`);
