@@ -16,6 +16,7 @@ import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
 import type { ServingFiles } from './serving-files.js';
+import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 
@@ -47,7 +48,7 @@ export interface RunningServer {
    * Loads the configuration again beside the running one and swaps it in atomically; on any
    * problem the old one keeps serving and the errors (`file:line: message`) are returned and logged.
    */
-  reload(files?: ServingFiles): Promise<{ ok: boolean; errors?: string[] }>;
+  reload(files?: ServingFiles, opts?: { watcher?: boolean }): Promise<{ ok: boolean; errors?: string[] }>;
   /** Stops receiving, sends what is in flight (held rejects), flushes logs, closes sockets. */
   close(): Promise<void>;
   /** The configuration now in use. */
@@ -190,7 +191,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   let closed = false;
   let reloading: Promise<{ ok: boolean; errors?: string[] }> = Promise.resolve({ ok: true });
 
-  const doReload = async (files: ServingFiles | undefined): Promise<{ ok: boolean; errors?: string[] }> => {
+  const doReload = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
     let nextLogs: LogFiles;
@@ -211,6 +212,12 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     } catch (err) {
       if (err instanceof CancelledError) return { ok: false, errors: ['server is closed'] };
       return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);
+    }
+    // a watcher event that finds a users file emptied or cut short waits for an explicit SIGHUP
+    const held = explicit ? [] : heldBackUsersFiles(usersFileSizes(state.snapshot), usersFileSizes(next));
+    if (held.length > 0) {
+      closeSnapshot(next);
+      return refuse(held);
     }
     // everything the new configuration writes is opened before the swap (bounded time each)
     try {
@@ -279,15 +286,19 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   // that one, so a burst of SIGHUPs or file events never queues more than one reload.
   let queued: Promise<{ ok: boolean; errors?: string[] }> | undefined;
   let queuedFiles: ServingFiles | undefined;
-  const reload = (files?: ServingFiles): Promise<{ ok: boolean; errors?: string[] }> => {
+  let queuedExplicit = false;
+  const reload = (files?: ServingFiles, opts: { watcher?: boolean } = {}): Promise<{ ok: boolean; errors?: string[] }> => {
     queuedFiles = files; // the latest copy wins
+    queuedExplicit ||= opts.watcher !== true;
     if (queued) return queued;
     const start = (): Promise<{ ok: boolean; errors?: string[] }> => {
       queued = undefined;
       const from = queuedFiles;
+      const explicit = queuedExplicit;
       queuedFiles = undefined;
+      queuedExplicit = false;
       // never rejects: whatever goes wrong is a refused reload, and the old configuration serves
-      return doReload(from).catch((err: unknown) => {
+      return doReload(from, explicit).catch((err: unknown) => {
         const errors = [`internal error during reload: ${(err as Error).message ?? String(err)}`];
         logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
         metrics.reload(false);
@@ -300,7 +311,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   };
 
   const watcher = opts.watch === false ? undefined : new ConfigWatcher(first.files, () => {
-    void reload();
+    void reload(undefined, { watcher: true });
   });
 
   return {
@@ -375,4 +386,8 @@ function buildState(snapshot: Snapshot, logs: LogFiles, prev: ServerState | unde
 /** Closes the files of `old` that `next` does not use any more (all of them when next is undefined). */
 async function disposeState(old: ServerState, next: ServerState | undefined): Promise<void> {
   await closeUnusedLogFiles(old.logs, next?.logs);
+}
+
+function usersFileSizes(s: Snapshot): UsersFileSize[] {
+  return s.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
 }

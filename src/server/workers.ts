@@ -11,6 +11,7 @@ import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
 import { FileCapture, servingFilesOf, type ServingFiles, type ServingFilesMessage } from './serving-files.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced } from './snapshot.js';
+import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 
 /**
  * Worker processes: one server uses every core (config `workers: N | auto`).
@@ -101,7 +102,8 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   await closeUnusedLogFiles(await openLogFiles(snapshot.config), undefined);
   const logger = createLogger(log.level, log.pretty);
   const endpoint: PrimaryEndpoint = { http: undefined, source: new ClusterMetricsSource(), problems: () => [] };
-  endpoint.problems = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint);
+  const sizes = snapshot.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
+  endpoint.problems = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint, sizes);
   // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
   if (metrics) {
     endpoint.http = await MetricsHttpServer.start(metrics, endpoint.source, { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems() });
@@ -142,8 +144,10 @@ async function applyMetricsConfig(endpoint: PrimaryEndpoint, config: ServerConfi
 
 async function superviseWorkers(
   count: number, logger: pino.Logger, files: readonly string[], configPath: string, firstServing: ServingFilesMessage, endpoint: PrimaryEndpoint,
+  firstSizes: UsersFileSize[],
 ): Promise<() => string[]> {
   let serving = firstServing;
+  let servingSizes = firstSizes;
   let refused: string | undefined;
   const workerProblems = new Map<Worker, string[]>();
   let consecutiveEarlyExits = 0;
@@ -163,27 +167,36 @@ async function superviseWorkers(
   });
 
   /** Loads and checks the configuration on disk here; the copy that workers will load, or the errors. */
-  const validate = async (): Promise<{ files: ServingFilesMessage; watched: readonly string[] } | { errors: string[] }> => {
+  const validate = async (explicit: boolean): Promise<{ files: ServingFilesMessage; watched: readonly string[] } | { errors: string[] }> => {
     const capture = new FileCapture();
     try {
       const snapshot = await loadSnapshotSliced(configPath, { files: capture.serving });
       closeSnapshot(snapshot);
+      const sizes = snapshot.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
+      // a watcher event that finds a users file emptied or cut short waits for an explicit SIGHUP
+      const held = explicit ? [] : heldBackUsersFiles(servingSizes, sizes);
+      if (held.length > 0) return { errors: held };
       await closeUnusedLogFiles(await openLogFiles(snapshot.config), undefined);
       await applyMetricsConfig(endpoint, snapshot.config);
+      servingSizes = sizes;
       return { files: capture.toMessage(), watched: snapshot.files };
     } catch (err) {
       return { errors: err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message ?? err)] };
     }
   };
 
-  const rollingReload = async (why: string): Promise<void> => {
+  let explicitPending = false;
+  const rollingReload = async (why: string, explicit: boolean): Promise<void> => {
+    explicitPending ||= explicit;
     if (reloading) { reloadAgain = true; return; }
     reloading = true;
     try {
       do {
         reloadAgain = false;
+        const asked = explicitPending;
+        explicitPending = false;
         logger.info(`${why}: reloading the configuration, one worker at a time`);
-        const checked = await validate();
+        const checked = await validate(asked);
         if ('errors' in checked) {
           logger.error({ errors: checked.errors }, `reload failed, still serving the previous configuration:\n${checked.errors.join('\n')}`);
           const first = checked.errors[0] ?? 'error';
@@ -208,7 +221,7 @@ async function superviseWorkers(
       reloading = false;
     }
   };
-  const watcher = new ConfigWatcher(files, () => { void rollingReload('a loaded file changed'); });
+  const watcher = new ConfigWatcher(files, () => { void rollingReload('a loaded file changed', false); });
 
   const stopAll = (exitCode: number): void => {
     if (stopping) return;
@@ -297,7 +310,7 @@ async function superviseWorkers(
 
   process.on('SIGTERM', () => { logger.info({ signal: 'SIGTERM' }, 'shutting down workers'); stopAll(0); });
   process.on('SIGINT', () => { logger.info({ signal: 'SIGINT' }, 'shutting down workers'); stopAll(0); });
-  process.on('SIGHUP', () => { void rollingReload('SIGHUP'); });
+  process.on('SIGHUP', () => { void rollingReload('SIGHUP', true); });
 
   for (let i = 0; i < count; i++) fork();
   try {
