@@ -55,6 +55,7 @@ export const SERVER_DROP_REASONS = [
   'no_response',
   'internal_error',
   'accounting_not_recorded',
+  'password_check_busy',
 ] as const;
 
 /** Every drop code the server reports; metrics carry exactly these as the `reason` label. */

@@ -6,6 +6,7 @@ import type { ListenConfig, ListenerType } from './config.js';
 import { ConfigError, formatProblem } from './config-error.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { DuplicateCache } from './duplicate-cache.js';
+import { SlowHashPool } from './hash-pool.js';
 import { closeUnusedLogFiles, openLogFiles, type LogFiles } from './log-files.js';
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
@@ -91,6 +92,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.configGeneration = generation;
   const auditLoss = new AuditLoss((lost, reason) => logger.error({ lost, reason }, `auth-fail log: ${lost} lines not written (${reason})`));
   const recorder = new AccountingRecorder();
+  const hashPool = SlowHashPool.create();
   let state = buildState(first, firstLogs, undefined, senders, auditLoss);
 
   // one line per drop reason per second, then a count of what was suppressed
@@ -120,11 +122,13 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     maPolicy: opts.maPolicy ?? new MessageAuthenticatorPolicy(),
     metrics,
     recorder,
+    ...(hashPool ? { hashPool } : {}),
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
+  metrics.gauge('radius_password_checks_pending', 'Slow password checks (PBKDF2, SHA-crypt) running or waiting in the thread pool.', () => hashPool?.pending ?? 0);
   metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter',
     () => [{ labels: { result: 'recorded' }, value: recorder.recorded }, { labels: { result: 'failed' }, value: recorder.failed }, { labels: { result: 'duplicate' }, value: recorder.duplicates }]);
   metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', () => [
@@ -332,6 +336,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       await Promise.all(listeners.map((l) => l.close()));
       await metricsHttp?.close();
       clearInterval(healthTimer);
+      await hashPool?.close();
       dropLog.flush();
       dropAuditLog.flush();
       auditLoss.flush();

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { finish, type Steps } from '../policy/steps.js';
+import { hashCostProblems } from '../policy/passwords/hash-cost.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
@@ -187,6 +188,8 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           // stamped before reading: a change made during the read shows at the next reload
           const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stampOf(p)); return readText(p); } });
           usersFiles.push({ source, stamps });
+          // slow hashes above the bounds are refused here, with the entry's file:line
+          problems.push(...hashCostProblems(source.entries));
           fileEntries += source.entries.length;
           sources.push(source);
         } catch (err) {

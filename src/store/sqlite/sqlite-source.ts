@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { hashCostProblems } from '../../policy/passwords/hash-cost.js';
 import type { Dictionary } from '../../protocol/dictionary.js';
 import type { Entry } from '../../policy/entry.js';
 import type { UserSource } from '../source.js';
@@ -143,7 +144,8 @@ export class SqliteUserSource implements UserSource {
     let n = 0;
     for (const [id, , name, fallThrough, itemsJson] of this.allStmt.iterate() as Iterable<EntryRow>) {
       try {
-        this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+        const entry = this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+        for (const p of hashCostProblems([entry])) problems.push(`${p.file}: ${p.message}`);
       } catch (err) {
         problems.push((err as Error).message);
       }
