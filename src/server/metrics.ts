@@ -9,6 +9,7 @@
  * strings are built at scrape time, a few times a minute.
  */
 import cluster from 'node:cluster';
+import { StoreLookupError } from './store-error.js';
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
 import type { DropReason } from '../protocol/errors.js';
@@ -56,6 +57,7 @@ export const SERVER_DROP_REASONS = [
   'internal_error',
   'accounting_not_recorded',
   'password_check_busy',
+  'store_error',
 ] as const;
 
 /** Every drop code the server reports; metrics carry exactly these as the `reason` label. */
@@ -497,7 +499,7 @@ export function countLookups(sources: readonly UserSource[], metrics: ServerMetr
           entries = source.lookup(userName);
         } catch (err) {
           counters.errors++;
-          throw err;
+          throw new StoreLookupError(source.name, err);
         }
         if (entries.some((e) => !e.isDefault)) counters.found++;
         else counters.notFound++;

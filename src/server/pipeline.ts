@@ -22,6 +22,7 @@ import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.j
 import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { RequestIds } from './request-id.js';
+import { StoreLookupError, type StoreFailures } from './store-error.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -42,7 +43,7 @@ import type { Snapshot } from './snapshot.js';
 
 /** Drop codes raised here in addition to the codec's (same names as the metrics use). */
 export type ServerDrop = 'wrong_port' | 'status_server_disabled' | 'overloaded' | 'no_response' | 'internal_error'
-  | 'accounting_not_recorded' | 'password_check_busy';
+  | 'accounting_not_recorded' | 'password_check_busy' | 'store_error';
 
 /** What the pipeline needs of a listening socket. */
 export interface ListenerPort {
@@ -89,6 +90,8 @@ export interface PipelineEnv {
   recorder: AccountingRecorder;
   /** Threads for slow password checks (PBKDF2, SHA-crypt); without it they run inline. */
   hashPool?: SlowHashPool;
+  /** Failing user sources: logged once per source and reason per interval (with a count), kept for /healthz. */
+  storeErrors?: { log: RateLimitedLogger; failures: StoreFailures };
 }
 
 /** Outcome of one datagram. */
@@ -403,6 +406,9 @@ export class RequestPipeline {
     if (err instanceof Drop || err instanceof PacketError) {
       reason = err.reason;
       message = err.message;
+    } else if (err instanceof StoreLookupError) {
+      reason = 'store_error';
+      message = `${err.message}; request dropped unanswered`;
     } else {
       reason = 'internal_error';
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
@@ -418,7 +424,10 @@ export class RequestPipeline {
       return;
     }
     if (reason === 'internal_error') this.env.log.error(fields, message);
-    else this.env.dropLog.log(reason, fields, message);
+    else if (err instanceof StoreLookupError && this.env.storeErrors) {
+      this.env.storeErrors.failures.record(err);
+      this.env.storeErrors.log.log(err.message, fields, message);
+    } else this.env.dropLog.log(reason, fields, message);
 
     const { authFail } = req.state;
     if (!authFail.enabled) return;

@@ -18,6 +18,7 @@ import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limi
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
 import type { ServingFiles } from './serving-files.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
+import { StoreFailures } from './store-error.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 
@@ -92,6 +93,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.configGeneration = generation;
   const auditLoss = new AuditLoss((lost, reason) => logger.error({ lost, reason }, `auth-fail log: ${lost} lines not written (${reason})`));
   const recorder = new AccountingRecorder();
+  // a failing store: one line per source and reason per 10 s, then how many more there were
+  const storeErrors = {
+    failures: new StoreFailures(),
+    log: new RateLimitedLogger((fields, msg) => logger.error(fields, msg), 1, 10_000),
+  };
   const hashPool = SlowHashPool.create();
   let state = buildState(first, firstLogs, undefined, senders, auditLoss);
 
@@ -123,6 +129,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     metrics,
     recorder,
     ...(hashPool ? { hashPool } : {}),
+    storeErrors,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
   });
@@ -144,6 +151,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const out: string[] = [];
     if (reloadRefused) out.push(reloadRefused);
     out.push(...sinksHealth(state.accounting).reasons.map((r) => `accounting is not recorded (not answered): ${r}`));
+    for (const f of storeErrors.failures.recent()) out.push(`${f}: requests that need it are dropped`);
     const authErr = state.logs.authFail?.lastError;
     if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
     return out;
@@ -339,6 +347,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       await hashPool?.close();
       dropLog.flush();
       dropAuditLog.flush();
+      storeErrors.log.flush();
       auditLoss.flush();
       await disposeState(state, undefined);
       closeSnapshot(state.snapshot);

@@ -112,7 +112,7 @@ export function writeConfig(dir: string, opts: FaultServerOptions = {}): void {
     '  - { type: auth, address: 127.0.0.1, port: 0 }',
     '  - { type: acct, address: 127.0.0.1, port: 0 }',
     `clients: [{ name: lab, address: 127.0.0.0/8, secret: ${SECRET}, require_message_authenticator: auto }]`,
-    'users: { files: [ ./authorize ] }',
+    ...(opts.extra?.some((l) => l.startsWith('users:')) ? [] : ['users: { files: [ ./authorize ] }']),
     'security: { reject_delay: 0 }',
     `workers: ${opts.workers ?? 1}`,
     opts.metrics ?? 'metrics: { listen: "127.0.0.1:0" }',
