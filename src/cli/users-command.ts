@@ -77,6 +77,9 @@ interface PasswordOpts {
   cleartext?: boolean;
 }
 
+/** Longest User-Password RADIUS can carry (RFC 2865 5.2): a longer stored credential never matches. */
+const MAX_PAP_PASSWORD = 128;
+
 /** Reads the secret from exactly one source and turns it into the item to store (or none). */
 function passwordFromOptions(o: PasswordOpts): PasswordItem | undefined {
   const sources = [o.password !== undefined, o.passwordFile !== undefined, !!o.passwordStdin, o.sha1Hex !== undefined];
@@ -101,11 +104,18 @@ function passwordFromOptions(o: PasswordOpts): PasswordItem | undefined {
   } else {
     let secret = o.password;
     if (secret === undefined) {
-      const text = readFileSync(o.passwordStdin ? 0 : o.passwordFile!, 'utf8');
-      secret = text.replace(/\r?\n$/, '');
+      // the first line, as documented: a file may end in a newline or carry a comment below
+      secret = readFileSync(o.passwordStdin ? 0 : o.passwordFile!, 'utf8').split(/\r?\n/, 1)[0]!;
     }
     if (secret === '') throw new ProfileError('invalid_argument', 'empty password');
     credential = o.device ? deviceSha1Hex(secret) : secret;
+  }
+  if (Buffer.byteLength(credential) > MAX_PAP_PASSWORD) {
+    throw new ProfileError(
+      'invalid_argument',
+      `password is ${Buffer.byteLength(credential)} octets: a RADIUS User-Password carries at most ${MAX_PAP_PASSWORD} (RFC 2865 5.2), so it could never match` +
+        (o.device ? '' : ' (a Vutlan login password of any length works with --device: the device sends its SHA-1 hex)'),
+    );
   }
   if (o.cleartext) {
     process.stderr.write(
@@ -199,7 +209,10 @@ function run(body: () => void): void {
     } else if (err instanceof SqliteStoreError && err.code === 'bad_row') {
       code = UsersExit.invalidArgument;
     }
-    process.stderr.write(`error: ${(err as Error).message}\n`);
+    const message = err instanceof SqliteStoreError && err.code === 'missing'
+      ? `${err.message} ("users add" or "users import" creates it)`
+      : (err as Error).message;
+    process.stderr.write(`error: ${message}\n`);
     process.exitCode = code;
   }
 }
@@ -234,12 +247,18 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
   const g = (): GlobalOpts => users.opts<GlobalOpts>();
   let dictionary: Dictionary | undefined;
   const dict = (): Dictionary => (dictionary ??= loadDictionary(g().dictionary ?? defaultDictionaryPath()));
-  const openRead = (): UserStore => new UserStore(g().db, { create: false });
+  // Reading never writes (a read-only store, another user's store); changing an existing user
+  // never creates a store; add and import do.
+  const openRead = (): UserStore => new UserStore(g().db, { readonly: true });
+  const openExisting = (): UserStore => new UserStore(g().db, { create: false });
   const openWrite = (): UserStore => new UserStore(g().db);
-  /** Refuses a write whose entries the server could not decode (bad value for the attribute). */
+  /**
+   * Refuses a write whose entries the server could not decode (bad value for the attribute):
+   * only the entries of the user written, one indexed read, not every row of the store.
+   */
   const checkDecodes = (store: UserStore, name: string): void => {
     const decoder = new EntryDecoder(dict(), `sqlite:${g().db}`);
-    for (const e of store.entries()) if (e.name === name) decoder.decode(e);
+    for (const e of store.entriesNamed(name)) decoder.decode(e);
   };
   const out = (json: unknown, text: string): void => {
     process.stdout.write(g().json ? JSON.stringify(json) + '\n' : text ? text + '\n' : '');
@@ -317,7 +336,7 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     run(() => {
       const password = passwordFromOptions(o);
       const { general, overrides } = toSpecs(setArgs, password, false);
-      const store = openWrite();
+      const store = openExisting();
       try {
         store.db.transaction(() => {
           store.set(name, general, overrides);
@@ -338,7 +357,7 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
       .description(valid ? 'set Valid = 1 again' : 'set Valid = 0: the entries stay but no longer match')
       .action((name: string, o: { nas?: string }) =>
         run(() => {
-          const store = openWrite();
+          const store = openExisting();
           try {
             const n = store.setValid(name, valid, o.nas);
             out({ ok: true, name, entries: n }, `${sub}d ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
@@ -356,7 +375,7 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .description("delete a user's entries")
     .action((name: string, o: { nas?: string }) =>
       run(() => {
-        const store = openWrite();
+        const store = openExisting();
         try {
           const n = store.delete(name, o.nas);
           out({ ok: true, name, entries: n }, `deleted ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
@@ -370,13 +389,15 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .command('import')
     .argument('<file>', 'FreeRADIUS users (authorize) file; $INCLUDE is followed')
     .option('--replace', 'delete every existing entry first (same transaction)')
-    .description('append the entries of a users file, in file order')
-    .action((file: string, o: { replace?: boolean }) =>
+    .option('--append', 'append even when users of the file are in the store already (the first matching entry answers)')
+    .description('append the entries of a users file, in file order; refused when its users are in the store already')
+    .action((file: string, o: { replace?: boolean; append?: boolean }) =>
       run(() => {
+        if (o.replace && o.append) throw new ProfileError('invalid_argument', 'give --replace or --append, not both');
         const entries = parseUsersFile(file, dict()).map((e) => storedEntryFromEntry(dict(), e));
         const store = openWrite();
         try {
-          const n = store.importEntries(entries, !!o.replace);
+          const n = store.importEntries(entries, !!o.replace, { append: !!o.append });
           out({ ok: true, entries: n }, `imported ${n} entr${n === 1 ? 'y' : 'ies'} from ${file}`);
         } finally {
           store.close();

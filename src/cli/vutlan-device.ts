@@ -5,33 +5,73 @@
  *   vutlan-device serve [-c FILE]                         run the emulator
  *   vutlan-device call URL QUERYTYPE [name=value ...]     send one request, print the XML reply
  *   vutlan-device login URL NAME PASSWORD                 auth with SHA-1(PASSWORD), print the user
+ * Exit codes: 0 done; 1 failure (config, database, port, device unreachable, HTTP error);
+ * 2 usage (bad arguments, URL without http://); 3 the device refused.
+ * Problems are one `error: ...` (or `file:line: ...`) line on stderr, never a stack trace.
  */
-import { Command } from 'commander';
-import { DeviceClient, DeviceError } from '../device/client.js';
-import { DeviceConfigError, loadDeviceConfig } from '../device/config.js';
-import { startDevice } from '../device/device.js';
+import { Command, CommanderError } from 'commander';
+import { DeviceClient, DeviceError, DeviceProtocolError, DeviceUnreachableError, DeviceUrlError } from '../device/client.js';
+import { DeviceConfigError, loadDeviceConfigFile, type LoadedDeviceConfig } from '../device/config.js';
+import { DeviceStartError, startDevice } from '../device/device.js';
+import { packageVersion } from './package-version.js';
+
+const Exit = { ok: 0, failure: 1, usage: 2, refused: 3 } as const;
+
+/** Prints one line for an expected failure and exits with its code; anything else is a bug, shown as such. */
+function fail(err: unknown, loaded?: LoadedDeviceConfig): never {
+  if (err instanceof DeviceConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(Exit.failure);
+  }
+  if (err instanceof DeviceStartError && loaded) {
+    const line = loaded.lineOf(err.setting === 'http' ? ['http', 'port'] : ['database']);
+    process.stderr.write(`${loaded.file}${line > 0 ? `:${line}` : ''}: ${err.message}\n`);
+    process.exit(Exit.failure);
+  }
+  if (err instanceof DeviceUrlError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(Exit.usage);
+  }
+  if (err instanceof DeviceError) {
+    process.stderr.write(`refused: ${err.type}\n`);
+    process.exit(Exit.refused);
+  }
+  if (err instanceof DeviceUnreachableError || err instanceof DeviceProtocolError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(Exit.failure);
+  }
+  process.stderr.write(`error: ${(err as Error).message ?? String(err)} (unexpected; please report it)\n`);
+  process.exit(Exit.failure);
+}
 
 const program = new Command();
-program.name('vutlan-device').description('Vutlan / Sky-Control device emulator (HTTP /engine.htm, local users, RADIUS client)');
+program
+  .name('vutlan-device')
+  .description('Vutlan / Sky-Control device emulator (HTTP /engine.htm, local users, RADIUS client)')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .showHelpAfterError()
+  .exitOverride((err: CommanderError) => {
+    process.exit(err.exitCode === 0 ? Exit.ok : Exit.usage);
+  });
 
 program
   .command('serve')
   .description('run the emulator')
   .option('-c, --config <file>', 'YAML config file', 'config/device.yaml')
   .action(async (o: { config: string }) => {
-    let config;
+    let loaded: LoadedDeviceConfig | undefined;
     try {
-      config = loadDeviceConfig(o.config);
+      loaded = loadDeviceConfigFile(o.config);
+      const config = loaded.config;
+      const device = await startDevice(config);
+      // One stable line on stdout for scripts (the bound port matters when the config says 0).
+      console.log(`vutlan-device listening on ${device.url} nas_ip=${config.nas_ip}`);
+      const stop = () => { void device.close().then(() => process.exit(0)); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     } catch (err) {
-      if (err instanceof DeviceConfigError) { console.error(err.message); process.exit(1); }
-      throw err;
+      fail(err, loaded);
     }
-    const device = await startDevice(config);
-    // One stable line on stdout for scripts (the bound port matters when the config says 0).
-    console.log(`vutlan-device listening on ${device.url} nas_ip=${config.nas_ip}`);
-    const stop = () => { void device.close().then(() => process.exit(0)); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
   });
 
 program
@@ -42,18 +82,23 @@ program
   .argument('[fields...]', 'name=value pairs')
   .option('--json', 'send a JSON body instead of form fields')
   .action(async (url: string, querytype: string, fields: string[], o: { json?: boolean }) => {
-    const body: Record<string, string> = { querytype };
-    for (const f of fields) {
-      const i = f.indexOf('=');
-      if (i <= 0) { console.error(`field "${f}" is not name=value`); process.exit(2); }
-      body[f.slice(0, i)] = f.slice(i + 1);
+    try {
+      const body: Record<string, string> = {};
+      for (const f of fields) {
+        const i = f.indexOf('=');
+        if (i <= 0) {
+          process.stderr.write(`error: field "${f}" is not name=value\n`);
+          process.exit(Exit.usage);
+        }
+        body[f.slice(0, i)] = f.slice(i + 1);
+      }
+      const res = await new DeviceClient(url, o.json ? { json: true } : {}).post(querytype, body);
+      const text = res.body;
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      process.exit(!res.ok ? Exit.failure : /^<error type="(?!no error")/.test(text) ? Exit.refused : Exit.ok);
+    } catch (err) {
+      fail(err);
     }
-    const res = await fetch(new URL('engine.htm', url.endsWith('/') ? url : `${url}/`), o.json
-      ? { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }
-      : { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
-    const text = await res.text();
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    process.exit(!res.ok ? 1 : /^<error type="(?!no error")/.test(text) ? 3 : 0);
   });
 
 program
@@ -67,9 +112,12 @@ program
       const u = await new DeviceClient(url).login(name, password);
       console.log(JSON.stringify(u));
     } catch (err) {
-      if (err instanceof DeviceError) { console.error(`refused: ${err.type}`); process.exit(3); }
-      throw err;
+      fail(err);
     }
   });
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (err) {
+  fail(err);
+}

@@ -11,6 +11,7 @@ import {
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
+import { packageVersion } from './package-version.js';
 
 /**
  * `vutlan-radius`: serve, check a configuration, send a test request, manage the SQLite users.
@@ -71,7 +72,7 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
 
 async function check(opts: { config: string }): Promise<void> {
   try {
-    const s = loadSnapshot(opts.config);
+    const s = loadSnapshot(opts.config, { inspectOnly: true });
     try {
       // the log files are opened (and their directories created) as a start or reload would
       await closeUnusedLogFiles(await openLogFiles(s.config), undefined);
@@ -96,6 +97,7 @@ const program = new Command();
 program
   .name('vutlan-radius')
   .description('RADIUS server for Vutlan / Sky-Control devices and any NAS (FreeRADIUS-compatible users files, SQLite store)')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program

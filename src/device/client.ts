@@ -41,6 +41,47 @@ export class DeviceProtocolError extends Error {
   }
 }
 
+/** Thrown by the DeviceClient constructor for a base URL that is not an http(s) URL. */
+export class DeviceUrlError extends Error {
+  constructor(readonly url: string) {
+    const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? 'use http:// or https://' : `write it with http://, e.g. http://${url}`;
+    super(`"${url}" is not a device URL: ${hint}`);
+    this.name = 'DeviceUrlError';
+  }
+}
+
+/** Thrown when no reply came at all: nothing listening, unknown host, unreachable, timed out. */
+export class DeviceUnreachableError extends Error {
+  constructor(readonly endpoint: string, readonly code: string, why: string) {
+    super(`cannot reach ${endpoint}: ${why}`);
+    this.name = 'DeviceUnreachableError';
+  }
+}
+
+const UNREACHABLE_WHY: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the device, or vutlan-device serve, running at that address and port?)',
+  ENOTFOUND: 'unknown host name',
+  EAI_AGAIN: 'host name lookup failed (try again, or use an IP address)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'timed out',
+};
+
+function unreachable(endpoint: string, err: unknown): DeviceUnreachableError {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return new DeviceUnreachableError(endpoint, 'ETIMEDOUT', 'no answer in time');
+  const code = e.cause?.code ?? '';
+  return new DeviceUnreachableError(endpoint, code || 'EFETCH', UNREACHABLE_WHY[code] ?? e.cause?.message ?? e.message ?? String(err));
+}
+
+/** An HTTP reply of /engine.htm as received. */
+export interface RawReply {
+  status: number;
+  ok: boolean;
+  body: string;
+}
+
 /** Options of DeviceClient. */
 export interface DeviceClientOptions {
   /** Send JSON (`Content-Type: application/json`) instead of form fields. */
@@ -64,23 +105,44 @@ function toUser(a: XmlAttrs): DeviceUser {
 export class DeviceClient {
   private readonly endpoint: string;
 
+  /** Throws DeviceUrlError unless `baseUrl` is an http:// or https:// URL. */
   constructor(baseUrl: string, private readonly opts: DeviceClientOptions = {}) {
-    this.endpoint = new URL('engine.htm', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
+    if (!/^https?:\/\/[^/]/i.test(baseUrl)) throw new DeviceUrlError(baseUrl);
+    try {
+      this.endpoint = new URL('engine.htm', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
+    } catch {
+      throw new DeviceUrlError(baseUrl);
+    }
   }
 
   /**
-   * Sends one request and returns the parsed XML document (root element name -> attributes or
-   * children). Throws DeviceError for `<error type="...">` other than "no error".
+   * Sends one request as is and returns the HTTP reply, whatever its status or body (what
+   * `vutlan-device call` prints). Throws DeviceUnreachableError when no reply came.
    */
-  async call(querytype: string, fields: Record<string, string | number | undefined> = {}): Promise<Record<string, unknown>> {
+  async post(querytype: string, fields: Record<string, string | number | undefined> = {}): Promise<RawReply> {
     const flat: Record<string, string> = { querytype };
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) flat[k] = String(v);
     const init: RequestInit = this.opts.json
       ? { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(flat) }
       : { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(flat).toString() };
     init.signal = AbortSignal.timeout(this.opts.timeoutMs ?? 15_000);
-    const res = await fetch(this.endpoint, init);
-    const body = await res.text();
+    try {
+      const res = await fetch(this.endpoint, init);
+      return { status: res.status, ok: res.ok, body: await res.text() };
+    } catch (err) {
+      throw unreachable(this.endpoint, err);
+    }
+  }
+
+  /**
+   * Sends one request and returns the parsed XML document (root element name -> attributes or
+   * children). Throws DeviceError for `<error type="...">` other than "no error",
+   * DeviceProtocolError for an HTTP error or a reply that is not the API's XML, and
+   * DeviceUnreachableError when no reply came.
+   */
+  async call(querytype: string, fields: Record<string, string | number | undefined> = {}): Promise<Record<string, unknown>> {
+    const res = await this.post(querytype, fields);
+    const body = res.body;
     if (!res.ok) throw new DeviceProtocolError(`HTTP ${res.status} from ${this.endpoint}`, res.status, body);
     let doc: Record<string, unknown>;
     try {

@@ -6,10 +6,8 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-
-const ipv4 = z.string().refine((s) => net.isIPv4(s), 'must be an IPv4 address');
+import { nodeLine, parseYamlWithLines, schemaProblems, zodKeysAt, type LocatedProblem, type YamlWithLines } from '../config/yaml-problems.js';
 
 /** Schema of the emulator config file. */
 export const DeviceConfigSchema = z.strictObject({
@@ -17,8 +15,9 @@ export const DeviceConfigSchema = z.strictObject({
     address: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),
   }),
-  database: z.string().min(1),
-  nas_ip: ipv4,
+  database: z.string({ error: 'required: the SQLite file of the local users, e.g. database: ./device.sqlite' }).min(1),
+  nas_ip: z.string({ error: 'required: the NAS-IP-Address the device sends, e.g. nas_ip: 192.168.1.88' })
+    .refine((s) => net.isIPv4(s), 'must be an IPv4 address'),
   radius: z.strictObject({
     enable: z.boolean().default(false),
     addr: z.string().default(''),
@@ -41,38 +40,52 @@ export const DeviceConfigSchema = z.strictObject({
 /** A validated emulator configuration (database path already absolute). */
 export type DeviceConfig = z.infer<typeof DeviceConfigSchema>;
 
-/** Thrown when the config file is unreadable or invalid; the message lists every problem. */
+/** Thrown when the config file is unreadable or invalid; the message is one `file:line: ...` line per problem. */
 export class DeviceConfigError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
+  constructor(readonly file: string, readonly problems: readonly LocatedProblem[]) {
+    super(problems.map((p) => (p.line > 0 ? `${p.file}:${p.line}: ${p.message}` : `${p.file}: ${p.message}`)).join('\n'));
     this.name = 'DeviceConfigError';
   }
 }
 
+/** A loaded config file with the line each setting was written on (for start-time errors). */
+export interface LoadedDeviceConfig {
+  config: DeviceConfig;
+  file: string;
+  /** Line of the setting at `path` (e.g. ['http', 'port']), or of its nearest parent; 0 when unknown. */
+  lineOf(path: readonly (string | number)[]): number;
+}
+
 /** Validates a parsed config object; `baseDir` resolves relative paths. */
-export function parseDeviceConfig(raw: unknown, baseDir: string, file = '<config>'): DeviceConfig {
+export function parseDeviceConfig(raw: unknown, baseDir: string, file = '<config>', y?: YamlWithLines): DeviceConfig {
   const r = DeviceConfigSchema.safeParse(raw ?? {});
   if (!r.success) {
-    throw new DeviceConfigError(file, r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    throw new DeviceConfigError(file, y
+      ? schemaProblems(file, y, r.error.issues, (p) => zodKeysAt(DeviceConfigSchema, p)).sort((a, b) => a.line - b.line)
+      : r.error.issues.map((i) => ({ file, line: 0, message: `${i.path.join('.') || '(top level)'}: ${i.message}` })));
   }
   const c = r.data;
   if (c.database !== ':memory:') c.database = path.resolve(baseDir, c.database);
   return c;
 }
 
-/** Reads and validates the YAML config at `file`. */
-export function loadDeviceConfig(file: string): DeviceConfig {
+/** Reads and validates the YAML config at `file`, keeping each setting's line. */
+export function loadDeviceConfigFile(file: string): LoadedDeviceConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DeviceConfigError(file, (err as Error).message);
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file (give the config with -c FILE; config/device.yaml is an example)' : e.message;
+    throw new DeviceConfigError(file, [{ file, line: 0, message: `cannot read the config file: ${why}` }]);
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new DeviceConfigError(file, (err as Error).message);
-  }
-  return parseDeviceConfig(raw, path.dirname(path.resolve(file)), file);
+  const y = parseYamlWithLines(file, text);
+  if ('problems' in y) throw new DeviceConfigError(file, y.problems);
+  const config = parseDeviceConfig(y.doc.toJS(), path.dirname(path.resolve(file)), file, y);
+  return { config, file, lineOf: (p) => nodeLine(y.doc, y.lc, p) };
+}
+
+/** Reads and validates the YAML config at `file`. */
+export function loadDeviceConfig(file: string): DeviceConfig {
+  return loadDeviceConfigFile(file).config;
 }

@@ -113,6 +113,10 @@ export class DeviceEngine {
 
   private async auth(fields: Fields, remote: string): Promise<string> {
     const [name, h] = need(fields, 'name', 'h');
+    // A name the local table could never hold (control characters such as NUL) is refused before
+    // either lookup: "alice\0" is not the blocked local "alice", yet a RADIUS server that cuts
+    // names at NUL (FreeRADIUS 3.2) would authenticate it as alice.
+    if (!NAME_OK.test(name)) throw new DeviceError('authorization error', 'bad_name');
     const local = this.o.store.findByName(name);
     let opened: Session;
     if (local) {

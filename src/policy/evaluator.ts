@@ -8,7 +8,8 @@ import { type MergeItem, mergeControl, mergeReply } from './merge.js';
 import { compileRegex } from './regex.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
 import { filterRejectReply } from './reject-filter.js';
-import { USER_NAME_PROBLEM_TEXT, filterUserName } from './username-filter.js';
+import { quoteForTerminal } from '../protocol/printable.js';
+import { USER_NAME_PROBLEM_TEXT, controlCharacterOffset, filterUserName } from './username-filter.js';
 import {
   type PasswordCheck, type PasswordFailure, isKnownGoodPasswordAttr, knownGoodPassword, normalizeControl, verifyChap, verifyPap,
 } from './passwords/index.js';
@@ -60,6 +61,7 @@ export type DecisionReason =
   | 'wrong_password'         // the password check failed
   | 'auth_type_reject'       // Auth-Type := Reject
   | 'invalid_user_name'      // filter_username rejected the User-Name
+  | 'user_name_control_character' // User-Name holds NUL or another control character
   | 'unsupported_auth_type'  // Auth-Type names a method this server does not implement
   | 'do_not_respond';        // Response-Packet-Type := Do-Not-Respond
 
@@ -141,7 +143,7 @@ function isSecret(def: AttributeDef): boolean {
 function show(def: AttributeDef, value: Buffer): string {
   if (isSecret(def)) return '<hidden>';
   const text = formatValue(def, value);
-  return def.dataType === 'string' ? JSON.stringify(text) : text;
+  return def.dataType === 'string' ? quoteForTerminal(text) : text;
 }
 
 function showItem(item: Item): string {
@@ -226,7 +228,7 @@ function expandItem(run: Run, item: Item): Buffer | undefined {
     return parseValue(item.attr, text, '"');
   } catch (e) {
     if (e instanceof ValueError) {
-      run.trace?.(`    expansion of ${item.attr.name} gave "${isSecret(item.attr) ? '<hidden>' : text}": ${e.message}`);
+      run.trace?.(`    expansion of ${item.attr.name} gave ${isSecret(item.attr) ? '"<hidden>"' : quoteForTerminal(text)}: ${e.message}`);
       return undefined;
     }
     throw e;
@@ -556,6 +558,15 @@ function evaluate(
 
   // filter_username
   const userName = findStd(request, USER_NAME);
+  if (userName) {
+    // [hardening] before the lookup key is cut at the first NUL as FreeRADIUS does
+    const at = controlCharacterOffset(userName.value);
+    if (at >= 0) {
+      const detail = `User-Name contains control character 0x${userName.value[at]!.toString(16).padStart(2, '0')} at octet ${at}`;
+      trace?.(`User-Name check: rejected, ${detail}`);
+      return decide('reject', 'user_name_control_character', [], [], [], { detail }, trace);
+    }
+  }
   // the lookup key: User-Name up to its first NUL
   const key = userName ? cString(userName.value) : 'NONE';
   if (userName) {
@@ -578,7 +589,7 @@ function evaluate(
   }
 
   // files
-  trace?.(`files: looking up "${key}"`);
+  trace?.(`files: looking up ${quoteForTerminal(key)}`);
   const run: Run = { dict, request, reply: [], control, captures: [], trace };
   const matched = runSources(run, sources, key);
   if (matched.length === 0) trace?.('files: no entry matched');

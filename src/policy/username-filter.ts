@@ -33,3 +33,18 @@ export function filterUserName(name: string): UserNameProblem | undefined {
   if (name.includes('@.')) return 'realm_leading_dot';
   return undefined;
 }
+
+/**
+ * Offset of the first control character in a User-Name (C0 0x00-0x1F, DEL 0x7F, or a UTF-8
+ * encoded C1 U+0080-U+009F), -1 when there is none. FreeRADIUS 3.2.1 has no such check: its
+ * files lookup stops at an embedded NUL ("alice\0x" finds alice's entries) and other control
+ * characters pass through to logs; we refuse them before anything else looks at the name.
+ */
+export function controlCharacterOffset(name: Buffer): number {
+  for (let i = 0; i < name.length; i++) {
+    const b = name[i]!;
+    if (b < 0x20 || b === 0x7f) return i;
+    if (b === 0xc2 && i + 1 < name.length && name[i + 1]! >= 0x80 && name[i + 1]! <= 0x9f) return i;
+  }
+  return -1;
+}

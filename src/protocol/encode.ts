@@ -25,8 +25,16 @@ export interface EncodeResponseInput {
   secret: Buffer;
   /** Add Message-Authenticator as the first attribute (default true). */
   messageAuthenticator?: boolean;
-  /** Proxy-State values of the request, echoed unchanged at the end, in order. */
+  /**
+   * Proxy-State values of the request, echoed unchanged after the attributes, in order, as many
+   * as fit in 4096 octets (FreeRADIUS 3.2 stops at the first one that does not fit).
+   */
   proxyState?: readonly Buffer[];
+  /**
+   * Throw {@link ReplyTooLargeError} instead of leaving attributes out when they do not all fit
+   * (an Access-Accept must not go out without some of its reply attributes).
+   */
+  allAttributes?: boolean;
   /**
    * Vendor formats for VSAs when a definition lacks `vendor` (the loader always sets it).
    * Otherwise vendors use format 1,1 except the FreeRADIUS defaults (USR 4,0, Lucent 2,1,
@@ -35,12 +43,27 @@ export interface EncodeResponseInput {
   dictionary?: Dictionary;
 }
 
+/** The reply attributes do not all fit in 4096 octets (only with `allAttributes`). */
+export class ReplyTooLargeError extends Error {
+  constructor(
+    /** Name of the first attribute that did not fit. */
+    readonly attribute: string,
+    /** Octets the reply would need without Proxy-State. */
+    readonly needed: number,
+  ) {
+    super(`reply attributes need ${needed} octets, more than the 4096 of a RADIUS packet (${attribute} and later do not fit)`);
+    this.name = 'ReplyTooLargeError';
+  }
+}
+
 /**
  * Encodes a reply: header, Message-Authenticator FIRST (unless disabled), the attributes in
  * order, then the Proxy-State copies. Internal attributes (vendor 0, type > 255), virtual ones and
  * any Message-Authenticator/Proxy-State in `attributes` are skipped; zero-length values are
  * skipped (except Chargeable-User-Identity); strings and octets are truncated to the room in
- * their attribute; attributes that would push the packet past 4096 octets are left out.
+ * their attribute. The packet never exceeds 4096 octets: as in FreeRADIUS 3.2 (rad_encode) the
+ * attributes come first and encoding stops at the first one that does not fit, then Proxy-State
+ * likewise; with `allAttributes` a reply attribute that does not fit throws ReplyTooLargeError.
  * Message-Authenticator is computed with the Request Authenticator in the header and then the
  * Response Authenticator MD5(Code+ID+Length+RequestAuth+Attributes+Secret) over the result.
  */
@@ -50,17 +73,28 @@ export function encodeResponse(o: EncodeResponseInput): Buffer {
   const attributes = o.attributes;
   const sizes = planSizes(attributes, o.dictionary);
   let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
-  for (const ps of proxyState) length += 2 + Math.min(ps.length, 253);
   let last = 0;
   for (; last < attributes.length; last++) {
     if (length + sizes[last]! > MAX_PACKET_LENGTH) break;
     length += sizes[last]!;
   }
+  if (last < attributes.length && o.allAttributes) {
+    let needed = length;
+    for (let i = last; i < attributes.length; i++) needed += sizes[i]!;
+    throw new ReplyTooLargeError(attributes[last]!.def.name, needed);
+  }
+  let echoed = 0;
+  for (; echoed < proxyState.length; echoed++) {
+    const n = 2 + Math.min(proxyState[echoed]!.length, 253);
+    if (length + n > MAX_PACKET_LENGTH) break;
+    length += n;
+  }
 
   const buf = Buffer.allocUnsafe(length);
   let off = writeHeader(buf, o.code, o.identifier, length, o.requestAuthenticator, withMa);
   off = writeAttributes(buf, off, attributes, sizes, last, o.dictionary, o.secret, o.requestAuthenticator);
-  for (const ps of proxyState) {
+  for (let i = 0; i < echoed; i++) {
+    const ps = proxyState[i]!;
     const n = Math.min(ps.length, 253);
     buf[off] = Attr.ProxyState;
     buf[off + 1] = n + 2;

@@ -1,4 +1,5 @@
 import type { Avp } from '../protocol/attribute.js';
+import { quoteForTerminal } from '../protocol/printable.js';
 import { formatValue } from '../protocol/values.js';
 
 /**
@@ -15,7 +16,7 @@ export function isSecretAttribute(avp: Avp): boolean {
 export function printValue(avp: Avp): string {
   if (isSecretAttribute(avp)) return '<hidden>';
   const text = formatValue(avp.def, avp.value);
-  if (avp.def.dataType === 'string') return JSON.stringify(text);
+  if (avp.def.dataType === 'string') return quoteForTerminal(text);
   return text;
 }
 

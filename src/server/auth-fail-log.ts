@@ -1,12 +1,13 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { AppendFile } from './append-file.js';
 
 /**
  * The audit trail of failed logins: one JSON line per rejected or dropped request, with when,
  * from where (source address and port), which client and NAS, which user, and a stable reason
  * code. Never a password or secret; for a wrong password at most a short keyed fingerprint
- * (HMAC-SHA256 under a per-process random key, 8 hex digits), so the same wrong password tried
- * again can be told apart from guessing without the log revealing anything about it.
+ * (HMAC-SHA256 under a random key kept 0600 in state_dir, 8 hex digits; the same in every worker
+ * and across restarts), so the same wrong password tried again can be told apart from guessing
+ * without the log revealing anything about it.
  */
 
 /** Stable reason codes of the auth-fail log (also used in debug logs and tests). */
@@ -22,7 +23,9 @@ export type AuthFailReason =
   | 'no_password'
   | 'auth_type_reject'
   | 'invalid_user_name'
+  | 'user_name_control_character'
   | 'unsupported_auth_type'
+  | 'reply_too_large'
   | 'rejected'
   | 'internal_error';
 
@@ -43,9 +46,6 @@ export interface AuthFailRecord {
   /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
   action: 'reject' | 'drop';
 }
-
-// one key per process, so fingerprints stay comparable across reloads but not across restarts
-const PROCESS_KEY = randomBytes(32);
 
 /**
  * Lines of the auth-fail log that were not written (its file failed or could not keep up), and
@@ -84,17 +84,20 @@ export class AuditLoss {
  */
 export class AuthFailLog {
 
-  /** `file` undefined: records are dropped (no `log.auth_fail` configured). */
-  constructor(readonly file: AppendFile | undefined, private readonly loss?: AuditLoss) {}
+  /**
+   * `file` undefined: records are dropped (no `log.auth_fail` configured). `key` gives the
+   * fingerprint key (asked for only when a fingerprint is made).
+   */
+  constructor(readonly file: AppendFile | undefined, private readonly key: () => Buffer, private readonly loss?: AuditLoss) {}
 
   /** True when records are written somewhere (callers can skip building them otherwise). */
   get enabled(): boolean {
     return this.file !== undefined;
   }
 
-  /** Fingerprint of a password: 8 hex digits, stable within this process only. */
+  /** Fingerprint of a password: 8 hex digits, the same for the same key. */
   fingerprint(password: Buffer): string {
-    return createHmac('sha256', PROCESS_KEY).update(password).digest('hex').slice(0, 8);
+    return createHmac('sha256', this.key()).update(password).digest('hex').slice(0, 8);
   }
 
   /** Appends one record (time is filled in). */

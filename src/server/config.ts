@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { keyHint, keyLine, nodeLine } from '../config/yaml-problems.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { parseAllowList, parseListen } from './metrics-http.js';
 
@@ -82,6 +83,8 @@ export interface ServerConfig {
   workers: number | 'auto';
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
+  /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
+  stateDir: string;
   /** Line of some keys in the config file, for errors found after loading (0 when absent). */
   lines: { authFail: number; accounting: number; metricsListen: number };
 }
@@ -160,6 +163,7 @@ const schema = z.strictObject({
   workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
     message: 'must be a number of processes (1 = single process) or auto',
   }).default('auto'),
+  state_dir: nonEmpty('state_dir').optional(),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -219,57 +223,11 @@ const KNOWN_KEYS = [
   'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'sqlite_cache', 'log', 'level', 'auth_fail',
   'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
-  'require_message_authenticator', 'nas_type', 'metrics', 'allow',
+  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir',
 ];
 
 function suggestion(key: string): string {
-  const k = key.toLowerCase().replace(/-/g, '_');
-  const near = KNOWN_KEYS.find((known) => known === k || distance(known, k) <= 2);
-  return near && near !== key ? ` (did you mean "${near}"?)` : '; remove it or check the spelling';
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
-function nodeLine(doc: Document, lc: LineCounter, path: (string | number)[]): number {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
-    if (n > 0) {
-      const parent = doc.getIn(path.slice(0, n - 1), true);
-      const line = isMap(parent) ? pairKeyLine(parent, lc, String(path[n - 1])) : 0;
-      if (line) return line;
-    }
-  }
-  return 0;
-}
-
-function keyLine(doc: Document, lc: LineCounter, path: (string | number)[], key: string): number {
-  const parent = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (isMap(parent)) {
-    const line = pairKeyLine(parent, lc, key);
-    if (line) return line;
-  }
-  return nodeLine(doc, lc, path);
-}
-
-function pairKeyLine(map: unknown, lc: LineCounter, key: string): number {
-  if (!isMap(map)) return 0;
-  for (const pair of map.items) {
-    if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) return lc.linePos(pair.key.range[0]).line;
-  }
-  return 0;
+  return keyHint(key, KNOWN_KEYS);
 }
 
 function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCounter): ServerConfig {
@@ -350,6 +308,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       maxDelayedRejects: raw.security.max_delayed_rejects,
     },
     workers: raw.workers,
+    stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : dir,
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
     lines: {
       authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,

@@ -1,58 +1,62 @@
 import type { Client } from './clients.js';
 
-const keys = new WeakMap<Client, string>();
-
 /**
- * Per-client `require_message_authenticator` with FreeRADIUS 3.2.5+ semantics: `yes` drops
- * Access-Requests without Message-Authenticator, `no` accepts them, `auto` is decided by the
- * first verified Access-Request of a single-host client (MA present -> yes, absent -> no).
- * Network clients (not /32 or /128) never switch, so `auto` stays permissive for them. What was
- * learnt lives for the process (it survives reloads while the client's address, secret and
- * policy stay the same) and is lost on restart, as in FreeRADIUS.
+ * Per-client `require_message_authenticator`: `yes` drops Access-Requests without
+ * Message-Authenticator, `no` accepts them, `auto` learns only upwards: permissive until the
+ * client's first Access-Request with a VALID Message-Authenticator (the caller verified it
+ * against the secret), required from then on. Only single-host clients (/32, /128) learn;
+ * networks stay permissive. A request with EAP-Message proves nothing (EAP always signs).
+ *
+ * FreeRADIUS 3.2.5+ decides `auto` from the first packet either way, so one unsigned packet
+ * spoofed from the NAS's address (no secret needed) would switch the protection off for good;
+ * here an unsigned packet never decides anything. What was learnt is kept by client address
+ * (CIDR) in a state file (see state-files.ts), so it survives restarts and is shared by worker
+ * processes through the primary.
  */
 export class MessageAuthenticatorPolicy {
-  private readonly learnt = new Map<string, boolean>();
+  private readonly learnt = new Set<string>();
+  private readonly toldUnsigned = new Set<string>();
 
   /**
-   * Called when this process decides an `auto` client (key, MA required). With worker
-   * processes the primary relays the first decision to every worker (see workers.ts).
+   * Called when this process learns that a client must sign (its address). In a worker it tells
+   * the primary; in a single process it saves the state file.
    */
-  onLearnt: ((key: string, required: boolean) => void) | undefined;
+  onLearnt: ((client: string) => void) | undefined;
 
-  /** Takes a decision made elsewhere (another worker); it replaces a local one. */
-  adopt(key: string, required: boolean): void {
-    this.learnt.set(key, required);
+  /** Takes what was learnt elsewhere (the state file, another worker). */
+  adopt(client: string): void {
+    this.learnt.add(client);
   }
 
-  private static key(c: Client): string {
-    // asked on every request from an `auto` host client: built once per client (clients are
-    // immutable; a reload builds new ones)
-    let key = keys.get(c);
-    if (key === undefined) {
-      key = `${c.name}|${c.cidr}|${c.requireMessageAuthenticator}|${c.secret.toString('hex')}`;
-      keys.set(c, key);
-    }
-    return key;
+  /** Every client address learnt so far (for the state file). */
+  requiredClients(): string[] {
+    return [...this.learnt];
   }
 
   /** Whether an Access-Request from this client must carry Message-Authenticator right now. */
   required(client: Client): boolean {
     if (client.requireMessageAuthenticator === 'yes') return true;
     if (client.requireMessageAuthenticator === 'no' || !client.isHost) return false;
-    return this.learnt.get(MessageAuthenticatorPolicy.key(client)) ?? false;
+    return this.learnt.has(client.cidr);
   }
 
   /**
-   * Records a verified Access-Request. Returns what was learnt ('yes' / 'no') the first time an
-   * `auto` host client is decided, undefined otherwise. A packet with EAP-Message leaves it open.
+   * Records a verified Access-Request of a client for which {@link required} was false.
+   * Returns 'yes' when an `auto` host client is learnt (it signed), 'unsigned' the first time
+   * (per process) such a client sends an unsigned request, undefined otherwise.
    */
-  learn(client: Client, hadMessageAuthenticator: boolean, hasEapMessage: boolean): 'yes' | 'no' | undefined {
+  learn(client: Client, hadMessageAuthenticator: boolean, hasEapMessage: boolean): 'yes' | 'unsigned' | undefined {
     if (client.requireMessageAuthenticator !== 'auto' || !client.isHost) return undefined;
-    const key = MessageAuthenticatorPolicy.key(client);
+    const key = client.cidr;
     if (this.learnt.has(key)) return undefined;
-    if (hadMessageAuthenticator && hasEapMessage) return undefined;
-    this.learnt.set(key, hadMessageAuthenticator);
-    this.onLearnt?.(key, hadMessageAuthenticator);
-    return hadMessageAuthenticator ? 'yes' : 'no';
+    if (!hadMessageAuthenticator) {
+      if (this.toldUnsigned.has(key)) return undefined;
+      this.toldUnsigned.add(key);
+      return 'unsigned';
+    }
+    if (hasEapMessage) return undefined;
+    this.learnt.add(key);
+    this.onLearnt?.(key);
+    return 'yes';
   }
 }

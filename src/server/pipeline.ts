@@ -2,7 +2,7 @@ import type pino from 'pino';
 import type { Avp } from '../protocol/attribute.js';
 import { Code, codeName } from '../protocol/codes.js';
 import { decodePacket, peekHeader, verifyRequest } from '../protocol/decode.js';
-import { encodeResponse } from '../protocol/encode.js';
+import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { decideAccess, decideAccessDeferred, type AccessDecision, type PendingAccess } from './access-decision.js';
@@ -251,10 +251,10 @@ export class RequestPipeline {
     // to learn (it would only build the client's policy key again).
     if (isAccess && !requireMa) {
       const learnt = this.env.maPolicy.learn(client, hadMessageAuthenticator, hasEap);
-      if (learnt === 'no') {
-        this.env.log.error({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Setting "require_message_authenticator = no" for this client; upgrade it to send Message-Authenticator, then set require_message_authenticator: yes`);
+      if (learnt === 'unsigned') {
+        this.env.log.warn({ client: client.name, src: req.address }, `BlastRADIUS check: Received packet without Message-Authenticator from client ${client.name}. Accepted because require_message_authenticator is auto and this client has never sent a valid one; it becomes required after the first that is valid. Upgrade the NAS to send Message-Authenticator, then set require_message_authenticator: yes`);
       } else if (learnt === 'yes') {
-        this.env.log.info({ client: client.name }, `client ${client.name} sends Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes)`);
+        this.env.log.info({ client: client.name }, `client ${client.name} sent a valid Message-Authenticator: requiring it from now on (require_message_authenticator auto -> yes, kept across restarts)`);
       }
     }
     if (this.env.trace) this.traceRequest(req, packet);
@@ -318,14 +318,37 @@ export class RequestPipeline {
 
   // 6
   private encodeReply(req: Request, outcome: Outcome): Buffer {
+    // An Accept (or Challenge) goes out with all its reply attributes or not at all.
+    const complete = req.packet!.code === Code.AccessRequest && outcome.code !== Code.AccessReject;
+    try {
+      return this.encode(req, outcome, complete);
+    } catch (err) {
+      if (!(err instanceof ReplyTooLargeError) || !complete) throw err;
+      const user = nasAndUser(req.packet!).user;
+      this.env.dropLog.log('reply_too_large', { req_id: requestIds.format(req.n), reason: 'reply_too_large', client: req.client!.name, src: req.address, src_port: req.port, user },
+        `${codeName(outcome.code)} for ${JSON.stringify(user)} not sent: ${err.message}; sending Access-Reject instead (shorten the entry's reply items or the request's Proxy-State)`);
+      outcome.code = Code.AccessReject;
+      outcome.attributes = EMPTY;
+      outcome.decision = { code: 'reject', reply: EMPTY, reason: 'reply_too_large', detail: err.message };
+      return this.encode(req, outcome, false);
+    }
+  }
+
+  private encode(req: Request, outcome: Outcome, complete: boolean): Buffer {
     const packet = req.packet!;
     return encodeResponse({
+      allAttributes: complete,
       code: outcome.code,
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       attributes: outcome.attributes,
       secret: req.client!.secret,
       proxyState: req.proxyState,
+      // An Accounting-Response to an Accounting-Request carries no Message-Authenticator:
+      // RFC 2866 defines none, and FreeRADIUS 3.2.0-3.2.7 verify one with a zero Request
+      // Authenticator where later versions use the request's (rad_verify), so any signature
+      // fails one of them. Replies to Status-Server are signed (every version agrees on those).
+      messageAuthenticator: packet.code !== Code.AccountingRequest,
     });
   }
 

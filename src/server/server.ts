@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
 import { AccountingRecorder, sinksHealth } from './accounting-recorder.js';
 import { AuditLoss, AuthFailLog } from './auth-fail-log.js';
@@ -19,6 +20,7 @@ import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from '
 import type { ServingFiles } from './serving-files.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 import { StoreFailures } from './store-error.js';
+import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
 
@@ -82,6 +84,18 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   const traceOn = opts.trace !== undefined && opts.trace !== false;
   const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
   for (const w of first.warnings) logger.warn(formatProblem(w));
+  // learnt state lives for the process, in the state_dir it started with (a reload keeps it)
+  const maPolicy = opts.maPolicy ?? new MessageAuthenticatorPolicy();
+  const learntFile = new LearntStateFile(first.config.stateDir);
+  try {
+    for (const client of learntFile.load()) maPolicy.adopt(client);
+  } catch (err) {
+    closeSnapshot(first);
+    throw err;
+  }
+  // a worker reports to the primary, which saves; a single process saves itself
+  maPolicy.onLearnt ??= () => saveLearnt(learntFile, maPolicy.requiredClients(), logger);
+  const fingerprintKey = lazyFingerprintKey(first.config.stateDir, logger);
 
   const trace = typeof opts.trace === 'function' ? opts.trace : opts.trace ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   const senders = new Set<DelayedSender>();
@@ -99,7 +113,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     log: new RateLimitedLogger((fields, msg) => logger.error(fields, msg), 1, 10_000),
   };
   const hashPool = SlowHashPool.create();
-  let state = buildState(first, firstLogs, undefined, senders, auditLoss);
+  let state = buildState(first, firstLogs, undefined, senders, auditLoss, fingerprintKey);
 
   // one line per drop reason per second, then a count of what was suppressed
   const dropLog = new RateLimitedLogger((fields, msg) => {
@@ -125,7 +139,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     log: logger,
     dropLog,
     dropAuditLog,
-    maPolicy: opts.maPolicy ?? new MessageAuthenticatorPolicy(),
+    maPolicy,
     metrics,
     recorder,
     ...(hashPool ? { hashPool } : {}),
@@ -264,7 +278,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     }
     for (const w of next.warnings) logger.warn(formatProblem(w));
     const old = state;
-    state = buildState(next, nextLogs, old, senders, auditLoss);
+    state = buildState(next, nextLogs, old, senders, auditLoss, fingerprintKey);
     if (nextMetricsHttp) {
       const oldHttp = metricsHttp;
       metricsHttp = nextMetricsHttp;
@@ -376,7 +390,9 @@ function sameListen(a: readonly ListenConfig[], b: readonly ListenConfig[]): boo
 }
 
 /** Builds the per-configuration tools, carrying over what did not change (cache, files). */
-function buildState(snapshot: Snapshot, logs: LogFiles, prev: ServerState | undefined, senders: Set<DelayedSender>, loss: AuditLoss): ServerState {
+function buildState(
+  snapshot: Snapshot, logs: LogFiles, prev: ServerState | undefined, senders: Set<DelayedSender>, loss: AuditLoss, fingerprintKey: () => Buffer,
+): ServerState {
   const sec = snapshot.config.security;
   const prevSec = prev?.snapshot.config.security;
   const duplicates = prev && prevSec && prevSec.duplicateCacheSeconds === sec.duplicateCacheSeconds && prevSec.duplicateCacheEntries === sec.duplicateCacheEntries
@@ -392,7 +408,7 @@ function buildState(snapshot: Snapshot, logs: LogFiles, prev: ServerState | unde
   const limiter = prev && prevSec && prevSec.maxPps === sec.maxPps && prevSec.maxPpsPerClient === sec.maxPpsPerClient
     ? prev.limiter
     : new PacketRateLimiter({ maxPps: sec.maxPps, maxPpsPerClient: sec.maxPpsPerClient });
-  const authFail = new AuthFailLog(logs.authFail, loss);
+  const authFail = new AuthFailLog(logs.authFail, fingerprintKey, loss);
   const statusAttributes = prev && prev.snapshot.dictionary === snapshot.dictionary ? prev.statusAttributes : new StatusCounterAttributes(snapshot.dictionary);
   return { snapshot, duplicates, rejects, limiter, authFail, accounting: logs.accounting, logs, statusAttributes };
 }
@@ -404,4 +420,23 @@ async function disposeState(old: ServerState, next: ServerState | undefined): Pr
 
 function usersFileSizes(s: Snapshot): UsersFileSize[] {
   return s.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
+}
+
+/**
+ * The password fingerprint key, read (or created) in `stateDir` when first needed, so every
+ * worker and every restart fingerprints alike. If it cannot be kept there, a random key for
+ * this process is used and the problem logged once.
+ */
+function lazyFingerprintKey(stateDir: string, logger: pino.Logger): () => Buffer {
+  let key: Buffer | undefined;
+  return () => {
+    if (key) return key;
+    try {
+      key = loadOrCreateFingerprintKey(stateDir);
+    } catch (err) {
+      key = randomBytes(32);
+      logger.error({ err: (err as Error).message }, `cannot keep the password fingerprint key in ${stateDir}: ${(err as Error).message}; using a key of this process only, so password_fp values will differ between workers and restarts`);
+    }
+    return key;
+  };
 }

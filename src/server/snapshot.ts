@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { finish, type Steps } from '../policy/steps.js';
@@ -71,6 +71,11 @@ export interface LoadSnapshotOptions {
    * the stamps are those of the texts.
    */
   files?: ServingFiles;
+  /**
+   * Validate only (`check`): the SQLite store is opened read-only, never created or migrated; a
+   * missing one is a warning (serve creates it empty).
+   */
+  inspectOnly?: boolean;
 }
 
 /** A missing file (an optional `$INCLUDE-`) stamps as size -1, so creating it counts as a change. */
@@ -206,9 +211,11 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           // nothing to read again; its rows are not validated again either (`check` does that).
           sqliteSource = running.retain();
           sources.push(sqliteSource);
+        } else if (opts.inspectOnly && !existsSync(path)) {
+          warnings.push({ file: path, line: 0, message: 'the SQLite store does not exist yet: serve creates it empty' });
         } else {
           try {
-            sqliteSource = new SqliteUserSource(path, dictionary, { cacheSize });
+            sqliteSource = new SqliteUserSource(path, dictionary, { cacheSize, ...(opts.inspectOnly ? { readonly: true } : {}) });
             sources.push(sqliteSource);
             problems.push(...(yield* sqliteSource.validateSteps()).map((message) => ({ file: path, line: 0, message })));
           } catch (err) {

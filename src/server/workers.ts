@@ -11,6 +11,7 @@ import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
 import { FileCapture, servingFilesOf, type ServingFiles, type ServingFilesMessage } from './serving-files.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced } from './snapshot.js';
+import { LearntStateFile, saveLearnt } from './state-files.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 
 /**
@@ -28,10 +29,9 @@ import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js'
  *   answers it again instead of replaying the cached reply. For Access-Request the answer is the
  *   same (same entries, same reply items); an Accounting-Request would be logged twice. Run
  *   `workers: 1` where exact duplicate suppression matters more than throughput.
- * - `require_message_authenticator: auto`: learnt from the client's first Access-Request. A worker
- *   that decides reports to the primary; the primary keeps the FIRST decision per client and sends
- *   it to every worker (also to ones started later), so all workers enforce the same decision and
- *   a worker that decided differently in the same instant is overruled.
+ * - `require_message_authenticator: auto`: learnt (upwards only) from the client's first valid
+ *   signed Access-Request. A worker that learns reports to the primary, which saves the state
+ *   file and tells every worker (also ones started later), so all workers require it from then on.
  * - Metrics counters, rate limits (max_pps) and reject_delay queues are per worker; limits
  *   therefore apply per worker (N workers allow up to N x max_pps).
  * - Reload: the primary loads and validates the new configuration first (users, clients,
@@ -48,10 +48,10 @@ import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js'
  *   workers shut down.
  */
 
-/** Messages between the primary and its workers (IPC; never logged: keys contain secrets). */
+/** Messages between the primary and its workers (IPC). */
 type WorkerMessage =
   | { type: 'vutlan:ready'; addresses: string[]; files: string[] }
-  | { type: 'vutlan:ma'; key: string; required: boolean }
+  | { type: 'vutlan:ma'; client: string }
   | { type: 'vutlan:reload'; files: ServingFilesMessage }
   | { type: 'vutlan:reloaded'; ok: boolean; files: string[] }
   | { type: 'vutlan:config-request' }
@@ -98,12 +98,15 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   const capture = new FileCapture();
   const snapshot = loadSnapshot(configPath, { files: capture.serving });
   const files = snapshot.files;
+  const learntFile = new LearntStateFile(snapshot.config.stateDir);
   closeSnapshot(snapshot);
+  // a state file that cannot be read stops the start here, once, instead of in every worker
+  const learnt = new Set(learntFile.load());
   await closeUnusedLogFiles(await openLogFiles(snapshot.config), undefined);
   const logger = createLogger(log.level, log.pretty);
   const endpoint: PrimaryEndpoint = { http: undefined, source: new ClusterMetricsSource(), problems: () => [] };
   const sizes = snapshot.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
-  endpoint.problems = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint, sizes);
+  endpoint.problems = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint, sizes, { file: learntFile, clients: learnt });
   // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
   if (metrics) {
     endpoint.http = await MetricsHttpServer.start(metrics, endpoint.source, { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems() });
@@ -144,14 +147,14 @@ async function applyMetricsConfig(endpoint: PrimaryEndpoint, config: ServerConfi
 
 async function superviseWorkers(
   count: number, logger: pino.Logger, files: readonly string[], configPath: string, firstServing: ServingFilesMessage, endpoint: PrimaryEndpoint,
-  firstSizes: UsersFileSize[],
+  firstSizes: UsersFileSize[], learnt: { file: LearntStateFile; clients: Set<string> },
 ): Promise<() => string[]> {
   let serving = firstServing;
   let servingSizes = firstSizes;
   let refused: string | undefined;
   const workerProblems = new Map<Worker, string[]>();
   let consecutiveEarlyExits = 0;
-  const decisions = new Map<string, boolean>();
+  const decisions = learnt.clients;
   const ready = new Set<Worker>();
   let stopping = false;
   let started = false;
@@ -265,21 +268,17 @@ async function superviseWorkers(
       } else if (m.type === 'vutlan:ready') {
         ready.add(w);
         watcher.setFiles(m.files);
-        for (const [key, required] of decisions) w.send({ type: 'vutlan:ma', key, required } satisfies WorkerMessage);
+        for (const client of decisions) w.send({ type: 'vutlan:ma', client } satisfies WorkerMessage);
         if (!started && ready.size === count) {
           started = true;
           logger.info({ workers: count, listen: m.addresses }, `vutlan-radius ready with ${count} worker processes`);
           resolveStarted();
         }
-      } else if (m.type === 'vutlan:ma') {
-        const known = decisions.get(m.key);
-        if (known === undefined) {
-          decisions.set(m.key, m.required);
-          for (const other of Object.values(cluster.workers ?? {})) {
-            if (other && ready.has(other)) other.send({ type: 'vutlan:ma', key: m.key, required: m.required } satisfies WorkerMessage);
-          }
-        } else if (known !== m.required) {
-          w.send({ type: 'vutlan:ma', key: m.key, required: known } satisfies WorkerMessage);
+      } else if (m.type === 'vutlan:ma' && typeof m.client === 'string' && !decisions.has(m.client)) {
+        decisions.add(m.client);
+        saveLearnt(learnt.file, [...decisions], logger);
+        for (const other of Object.values(cluster.workers ?? {})) {
+          if (other && other !== w && ready.has(other)) other.send({ type: 'vutlan:ma', client: m.client } satisfies WorkerMessage);
         }
       }
     });
@@ -336,9 +335,9 @@ async function superviseWorkers(
 export function workerMessageAuthenticatorPolicy(): MessageAuthenticatorPolicy {
   const policy = new MessageAuthenticatorPolicy();
   if (!cluster.isWorker) return policy;
-  policy.onLearnt = (key, required) => process.send?.({ type: 'vutlan:ma', key, required } satisfies WorkerMessage);
+  policy.onLearnt = (client) => process.send?.({ type: 'vutlan:ma', client } satisfies WorkerMessage);
   process.on('message', (m: unknown) => {
-    if (isWorkerMessage(m) && m.type === 'vutlan:ma') policy.adopt(m.key, m.required);
+    if (isWorkerMessage(m) && m.type === 'vutlan:ma') policy.adopt(m.client);
   });
   return policy;
 }

@@ -52,6 +52,6 @@ describe('vutlan-device CLI', () => {
     writeFileSync(config, 'http: {}\ndatabase: x\nnas_ip: 999.1.1.1\n');
     const r = await run(['serve', '-c', config]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${config}: nas_ip: must be an IPv4 address`);
+    expect(r.stderr).toContain(`${config}:3: nas_ip: must be an IPv4 address`);
   });
 });

@@ -235,6 +235,25 @@ describe('permission rules', () => {
   });
 });
 
+describe('login names', () => {
+  it('a name with NUL or another control character is refused before the local table or RADIUS is asked', async () => {
+    let calls = 0;
+    const { c } = await device(
+      { radius: { enable: true, addr: '127.0.0.1', port: 1812, secret: 'x' } },
+      { login: async () => { calls++; return { lists: { ...NONE, sread: 'all,', swrite: 'all,' }, rfu1: '', rfu2: '' }; } },
+    );
+    const v = await userWith(c, 'alice', {});
+    const { k } = await c.login('guest', 'guest');
+    await c.delUser(k, v.id);
+    for (const name of ['alice\u0000', 'alice\u0000x', 'guest\u0000', 'ali\nce', 'alice\u001b[0m', 'alice\u007f']) {
+      expect(await refused(c.login(name, 'alice-pw')), JSON.stringify(name)).toBe('authorization error');
+    }
+    expect(calls).toBe(0);
+    await c.login('bob', 'pw');
+    expect(calls).toBe(1);
+  });
+});
+
 describe('setradius / getradius', () => {
   it('ends every session, takes effect, and survives a restart', async () => {
     const { d, c } = await device();

@@ -5,7 +5,7 @@ import type { Avp } from '../../src/protocol/attribute.js';
 import { decodePacket } from '../../src/protocol/decode.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
-import { encodeRequest, encodeResponse, isAuthenticResponse } from '../../src/protocol/encode.js';
+import { ReplyTooLargeError, encodeRequest, encodeResponse, isAuthenticResponse } from '../../src/protocol/encode.js';
 import { md5 } from './raw-packet.js';
 
 const LOCAL_DICTIONARY = fileURLToPath(new URL('../../dictionaries/dictionary', import.meta.url));
@@ -127,15 +127,45 @@ describe('encodeResponse', () => {
     expect(p.attributes[1]!.value).toHaveLength(247);
   });
 
-  it('leaves out attributes that would exceed 4096 octets, keeping Proxy-State', () => {
+  it('leaves out attributes that would exceed 4096 octets, then echoes Proxy-State while it fits', () => {
     const many = Array.from({ length: 40 }, () => avp('Reply-Message', 'm'.repeat(200)));
     const reply = encodeResponse({
-      code: 2, identifier: 1, requestAuthenticator: AUTH, secret: KEY, attributes: many, proxyState: [Buffer.from('keep')],
+      code: 3, identifier: 1, requestAuthenticator: AUTH, secret: KEY, attributes: many, proxyState: [Buffer.from('keep'), Buffer.alloc(200, 1)],
     });
     expect(reply.length).toBeLessThanOrEqual(4096);
+    expect(reply.readUInt16BE(2)).toBe(reply.length);
     const p = decodePacket(reply, dict);
-    expect(p.attributes.at(-1)!.def.name).toBe('Proxy-State');
+    const names = p.attributes.map((a) => a.def.name);
+    expect(names.filter((n) => n === 'Reply-Message')).toHaveLength(20);
+    // FreeRADIUS (rad_encode) stops at the first attribute that does not fit
+    expect(names.slice(-1)).toEqual(['Proxy-State']);
+    expect(p.attributes.at(-1)!.value.toString()).toBe('keep');
     expect(isAuthenticResponse(reply, AUTH, KEY)).toBe(true);
+  });
+
+  it('never exceeds 4096 octets when the request was full of Proxy-State (attributes first)', () => {
+    const proxyState = Array.from({ length: 17 }, (_, i) => Buffer.alloc(i < 16 ? 253 : 40, i));
+    const attributes = ['SRead', 'SWrite', 'CRead', 'CWrite', 'GRead', 'GWrite'].map((n) => avp(n, 'all,'));
+    const reply = encodeResponse({ code: 2, identifier: 1, requestAuthenticator: AUTH, secret: KEY, attributes, proxyState, allAttributes: true });
+    expect(reply.length).toBeLessThanOrEqual(4096);
+    const p = decodePacket(reply, dict);
+    expect(p.attributes.slice(1, 7).map((a) => a.def.name)).toEqual(['SRead', 'SWrite', 'CRead', 'CWrite', 'GRead', 'GWrite']);
+    const echoed = p.attributes.filter((a) => a.def.name === 'Proxy-State');
+    expect(echoed.length).toBe(15);
+    echoed.forEach((a, i) => expect(a.value.equals(proxyState[i]!)).toBe(true));
+    expect(isAuthenticResponse(reply, AUTH, KEY)).toBe(true);
+  });
+
+  it('allAttributes: throws ReplyTooLargeError naming the first attribute that does not fit', () => {
+    const many = Array.from({ length: 30 }, (_, i) => avp(i === 19 ? 'SRead' : 'Reply-Message', 'm'.repeat(200)));
+    expect(() => encodeResponse({ code: 2, identifier: 1, requestAuthenticator: AUTH, secret: KEY, attributes: many, allAttributes: true }))
+      .toThrow(ReplyTooLargeError);
+    try {
+      encodeResponse({ code: 2, identifier: 1, requestAuthenticator: AUTH, secret: KEY, attributes: many, allAttributes: true });
+    } catch (err) {
+      expect((err as ReplyTooLargeError).attribute).toBe('Reply-Message');
+      expect((err as ReplyTooLargeError).needed).toBeGreaterThan(4096);
+    }
   });
 
   it('writes tags: string tag octet, integer top octet, Tunnel-Password hidden with tag', () => {

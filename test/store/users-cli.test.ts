@@ -186,7 +186,7 @@ describe('users list / show', () => {
   it('does not create a database by reading one', () => {
     const r = users(['list']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: sqlite:.*users\.sqlite/);
+    expect(r.stderr).toMatch(/^error: no user store at .*users\.sqlite: the file does not exist/);
     expect(existsSync(db)).toBe(false);
   });
 });

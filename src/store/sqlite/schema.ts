@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 /**
@@ -56,30 +57,47 @@ FROM entries e
 WHERE e.is_default = 0
 `;
 
-/** SQL that recomputes `entries.items_json` of entry `idExpr` from its items. */
+/**
+ * SQL that recomputes `entries.items_json` of entry `idExpr` from its items. The items are
+ * ordered in a subquery, not with `json_group_array(... ORDER BY ...)`: aggregate ORDER BY needs
+ * SQLite 3.44, and a trigger older SQLite cannot parse makes the whole file unreadable there
+ * ("malformed database schema" in Debian 12's sqlite3 3.40 and Python's sqlite3). SQLite never
+ * flattens an ordered subquery into an aggregate query, so the rows reach the aggregate in that
+ * order (and the items primary key (entry_id, list, idx) yields that order anyway).
+ */
 export function itemsJsonUpdate(idExpr: string): string {
   return `UPDATE entries SET items_json = (
-      SELECT coalesce(json_group_array(json_array(list, attribute, op, value_text, quote, tag) ORDER BY list, idx), '[]')
-      FROM items WHERE entry_id = ${idExpr})
+      SELECT coalesce(json_group_array(json_array(list, attribute, op, value_text, quote, tag)), '[]')
+      FROM (SELECT list, attribute, op, value_text, quote, tag FROM items WHERE entry_id = ${idExpr} ORDER BY list, idx))
     WHERE id = ${idExpr};`;
+}
+
+function itemsJsonTriggers(update: (idExpr: string) => string): string {
+  return `
+  CREATE TRIGGER items_json_after_insert AFTER INSERT ON items BEGIN
+    ${update('NEW.entry_id')}
+  END;
+  CREATE TRIGGER items_json_after_delete AFTER DELETE ON items BEGIN
+    ${update('OLD.entry_id')}
+  END;
+  CREATE TRIGGER items_json_after_update AFTER UPDATE ON items BEGIN
+    ${update('OLD.entry_id')}
+    ${update('NEW.entry_id')}
+  END;
+`;
 }
 
 /**
  * Triggers that keep `entries.items_json` equal to the entry's items whoever writes them (the
  * CLI, a migration, the sqlite3 shell). Bulk loads drop and re-create them (see bulk.ts).
  */
-export const ITEMS_JSON_TRIGGERS = `
-  CREATE TRIGGER items_json_after_insert AFTER INSERT ON items BEGIN
-    ${itemsJsonUpdate('NEW.entry_id')}
-  END;
-  CREATE TRIGGER items_json_after_delete AFTER DELETE ON items BEGIN
-    ${itemsJsonUpdate('OLD.entry_id')}
-  END;
-  CREATE TRIGGER items_json_after_update AFTER UPDATE ON items BEGIN
-    ${itemsJsonUpdate('OLD.entry_id')}
-    ${itemsJsonUpdate('NEW.entry_id')}
-  END;
-`;
+export const ITEMS_JSON_TRIGGERS = itemsJsonTriggers(itemsJsonUpdate);
+
+/** Schema version 1's triggers, frozen as released (aggregate ORDER BY: SQLite 3.44+ only). */
+const V1_ITEMS_JSON_TRIGGERS = itemsJsonTriggers((idExpr) => `UPDATE entries SET items_json = (
+      SELECT coalesce(json_group_array(json_array(list, attribute, op, value_text, quote, tag) ORDER BY list, idx), '[]')
+      FROM items WHERE entry_id = ${idExpr})
+    WHERE id = ${idExpr};`);
 
 /** Migration i takes the database from user_version i to i + 1. Never edit a released step. */
 export const MIGRATIONS: readonly string[] = [
@@ -111,18 +129,31 @@ export const MIGRATIONS: readonly string[] = [
     tag        INTEGER CHECK (tag BETWEEN 0 AND 31),
     PRIMARY KEY (entry_id, list, idx)
   ) WITHOUT ROWID;
-  ${ITEMS_JSON_TRIGGERS}
+  ${V1_ITEMS_JSON_TRIGGERS}
   ${USERS_VIEW};
+  `,
+  // 1 -> 2: triggers that SQLite 3.37+ can parse (the sqlite3 shell, Python), same items_json.
+  `
+  DROP TRIGGER items_json_after_insert;
+  DROP TRIGGER items_json_after_delete;
+  DROP TRIGGER items_json_after_update;
+  ${ITEMS_JSON_TRIGGERS}
   `,
 ];
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Raised when the database cannot be used: newer schema, not a store, locked, corrupt. */
+/**
+ * The oldest schema version this code can read without migrating it (a read-only open, e.g.
+ * `check` or `users list`, does not write): version 2 changed only the triggers.
+ */
+export const OLDEST_READABLE_VERSION = 1;
+
+/** Raised when the database cannot be used: missing, newer schema, not a store, locked, corrupt. */
 export class SqliteStoreError extends Error {
   constructor(
-    readonly code: 'schema_too_new' | 'not_found' | 'bad_row' | 'open_failed',
+    readonly code: 'schema_too_new' | 'not_found' | 'bad_row' | 'open_failed' | 'missing',
     message: string,
   ) {
     super(message);
@@ -142,17 +173,19 @@ export interface OpenOptions {
 /**
  * Opens (and creates, and migrates to SCHEMA_VERSION) a store database: WAL journal, a busy
  * timeout so readers and the CLI wait for each other instead of failing, foreign keys on.
- * Throws SqliteStoreError when the file holds a newer schema than this code knows.
+ * Throws SqliteStoreError: `missing` when the file does not exist and may not be created,
+ * `schema_too_new` when it holds a newer schema than this code knows.
  */
 export function openStoreDatabase(path: string, opts: OpenOptions = {}): SqliteDatabase {
   const readonly = opts.readonly ?? false;
+  if ((readonly || opts.create === false) && !existsSync(path)) {
+    throw new SqliteStoreError('missing', `no user store at ${path}: the file does not exist`);
+  }
   let db: SqliteDatabase;
   try {
-    db = new Database(path, {
-      readonly,
-      fileMustExist: readonly || opts.create === false,
-    });
+    db = readonly ? openReadOnly(path) : new Database(path, { fileMustExist: opts.create === false });
   } catch (err) {
+    if (err instanceof SqliteStoreError) throw err;
     throw new SqliteStoreError('open_failed', `sqlite:${path}: ${(err as Error).message}`);
   }
   try {
@@ -167,18 +200,55 @@ export function openStoreDatabase(path: string, opts: OpenOptions = {}): SqliteD
       );
     }
     if (version < SCHEMA_VERSION) {
-      if (readonly) {
+      if (readonly && version < OLDEST_READABLE_VERSION) {
         throw new SqliteStoreError(
           'open_failed',
-          `sqlite:${path}: schema version ${version} needs migrating to ${SCHEMA_VERSION}; open it once read-write (any "users" command does)`,
+          `sqlite:${path}: schema version ${version} needs migrating to ${SCHEMA_VERSION}; open it once read-write (the server or any "users" write command does)`,
         );
       }
-      migrate(db, version);
+      if (!readonly) migrate(db, version);
     }
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    if (err instanceof SqliteStoreError) throw err;
+    throw new SqliteStoreError('open_failed', `sqlite:${path}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A read-only connection. A WAL database needs its `-shm` index, which a reader creates beside
+ * the file; without write access to that directory (a store owned by the service, a read-only
+ * mount) SQLite cannot read it at all. Then, if no `-wal` holds changes not yet in the file, the
+ * file is read into memory instead, marked as a rollback-journal database (header bytes 18-19)
+ * since a copy has no WAL: the same content, nothing written anywhere.
+ */
+function openReadOnly(path: string): SqliteDatabase {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('user_version', { simple: true });
+    return db;
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: string }).code ?? '';
+    if (!/^SQLITE_(READONLY|CANTOPEN|IOERR)/.test(code)) throw err;
+  }
+  if (statSize(`${path}-wal`) > 0) {
+    throw new SqliteStoreError(
+      'open_failed',
+      `sqlite:${path}: cannot read it: changes are pending in ${path}-wal and this user may not create ${path}-shm (run as the store's owner)`,
+    );
+  }
+  const image = readFileSync(path);
+  if (image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1;
+  return new Database(image, { readonly: true });
+}
+
+function statSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 

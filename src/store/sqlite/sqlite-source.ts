@@ -32,6 +32,8 @@ export interface SqliteSourceOptions {
   busyTimeoutMs?: number;
   /** Bytes of the file to memory-map for reads (default and most: 2 GiB, SQLite's limit; 0 = off). */
   mmapBytes?: number;
+  /** Open read-only: the file must exist and is neither created nor migrated (`check`). */
+  readonly?: boolean;
 }
 
 /**
@@ -93,7 +95,10 @@ export class SqliteUserSource implements UserSource {
   /** Opens the database (creating and migrating it if needed) and prepares every statement once. */
   constructor(readonly path: string, dict: Dictionary, opts: SqliteSourceOptions = {}) {
     this.name = `sqlite:${path}`;
-    this.db = openStoreDatabase(path, opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {});
+    this.db = openStoreDatabase(path, {
+      ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
+      ...(opts.readonly ? { readonly: true } : {}),
+    });
     this.opened = fileIdentity(path);
     this.decoder = new EntryDecoder(dict, this.name);
     this.cacheSize = opts.cacheSize ?? DEFAULT_CACHE_SIZE;

@@ -1,3 +1,4 @@
+import { controlCharacterOffset, filterUserName, USER_NAME_PROBLEM_TEXT } from '../../policy/username-filter.js';
 import { EntryWriter } from './entry-writer.js';
 import {
   applySpec,
@@ -10,7 +11,7 @@ import {
   type ProfileEntryView,
 } from './profile.js';
 import { openStoreDatabase, type OpenOptions, type SqliteDatabase } from './schema.js';
-import { readAllEntries, readEntriesNamed, type StoredEntry } from './stored-entry.js';
+import { readAllEntries, readEntriesNamed, type StoredEntry, type StoredItem } from './stored-entry.js';
 
 /** A user profile: every entry with that name, in store order. */
 export interface UserProfileView {
@@ -57,6 +58,11 @@ export class UserStore {
   /** One profile; throws ProfileError('not_found'). */
   show(name: string): UserProfileView {
     return profileView(name, this.entriesOf(name));
+  }
+
+  /** The entries named `name` (valid and disabled), in order; [] when there are none. */
+  entriesNamed(name: string): StoredEntry[] {
+    return readEntriesNamed(this.db, name);
   }
 
   /** Every entry (for export), in order. */
@@ -141,13 +147,46 @@ export class UserStore {
     }).immediate();
   }
 
-  /** Appends parsed entries in order (after deleting everything when `replace`); returns the count. */
-  importEntries(entries: readonly StoredEntry[], replace: boolean): number {
+  /**
+   * Appends parsed entries in order; returns the count. `replace` deletes every entry first.
+   * Otherwise, unless `append`, refuses (ProfileError 'already_exists', nothing written) when the
+   * store already holds one of the entries' users or an identical DEFAULT entry: the same file
+   * imported twice would duplicate every entry, and the first copy would shadow later edits.
+   */
+  importEntries(entries: readonly StoredEntry[], replace: boolean, opts: { append?: boolean } = {}): number {
     return this.db.transaction(() => {
       if (replace) this.writer.deleteAll();
+      else if (!opts.append) this.refuseDuplicates(entries);
       for (const e of entries) this.writer.append(e);
       return entries.length;
     }).immediate();
+  }
+
+  /** Throws when some of `entries` are in the store already (one indexed read per name). */
+  private refuseDuplicates(entries: readonly StoredEntry[]): void {
+    const exists = this.db.prepare('SELECT 1 FROM entries WHERE name = ? LIMIT 1').pluck();
+    const names = new Set<string>();
+    let sameDefaults = 0;
+    let storedDefaults: string[] | undefined;
+    for (const e of entries) {
+      if (e.name === 'DEFAULT') {
+        storedDefaults ??= readEntriesNamed(this.db, 'DEFAULT').map(entryContent);
+        if (storedDefaults.includes(entryContent(e))) sameDefaults++;
+      } else if (!names.has(e.name) && exists.get(e.name) !== undefined) {
+        names.add(e.name);
+      }
+    }
+    if (names.size === 0 && sameDefaults === 0) return;
+    const shown = [...names].slice(0, 5).map((n) => `"${n}"`);
+    if (names.size > shown.length) shown.push(`and ${names.size - shown.length} more`);
+    const what = [
+      ...(names.size > 0 ? [`user${names.size === 1 ? '' : 's'} ${shown.join(', ')} already in the store`] : []),
+      ...(sameDefaults > 0 ? [`${sameDefaults} DEFAULT entr${sameDefaults === 1 ? 'y' : 'ies'} identical to stored ones`] : []),
+    ].join(' and ');
+    throw new ProfileError(
+      'already_exists',
+      `nothing imported: ${what} (imported before?). Use --replace to replace the store's entries with the file's, or --append to add them anyway`,
+    );
   }
 
   private select(name: string, nas?: string): StoredEntry[] {
@@ -168,7 +207,7 @@ export class UserStore {
   /** Warn when a DEFAULT entry that always matches and stops processing comes before the user. */
   private shadowWarnings(name: string): string[] {
     const first = readEntriesNamed(this.db, name)[0]!;
-    const shadow = readAllEntries(this.db).find(
+    const shadow = readEntriesNamed(this.db, 'DEFAULT').find(
       (e) => e.valid && e.name === 'DEFAULT' && !e.fallThrough && e.position < first.position &&
         e.check.every((c) => c.op === ':=' || c.op === '+='),
     );
@@ -182,13 +221,31 @@ function canonicalIp(ip: string): string {
   return nasItem(ip).text;
 }
 
+/**
+ * Refuses a name no request could ever log in with: the server's own filter_username rule
+ * and its control-character check (policy/username-filter.ts, both applied before any lookup),
+ * over 253 octets.
+ */
 function validateName(name: string): void {
   if (name === '' || name === 'DEFAULT') {
     throw new ProfileError('invalid_argument', `"${name}" cannot be a user name (DEFAULT entries are managed with import/export)`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(name) || Buffer.byteLength(name) > 253) {
+  if (controlCharacterOffset(Buffer.from(name)) >= 0 || Buffer.byteLength(name) > 253) {
     throw new ProfileError('invalid_argument', `user name must be 1..253 octets without control characters`);
   }
+  const problem = filterUserName(name);
+  if (problem) {
+    throw new ProfileError(
+      'invalid_argument',
+      `"${name}": the server refuses this User-Name before looking it up (${USER_NAME_PROBLEM_TEXT[problem]}), so this user could never log in`,
+    );
+  }
+}
+
+/** What makes two entries the same for the duplicate check of an import. */
+function entryContent(e: StoredEntry): string {
+  const items = (list: readonly StoredItem[]) => list.map((i) => [i.attribute, i.op, i.text, i.quote, i.tag ?? null]);
+  return JSON.stringify([e.fallThrough, items(e.check), items(e.reply)]);
 }
 
 function profileView(name: string, entries: StoredEntry[]): UserProfileView {
