@@ -92,16 +92,41 @@ async function phase(port, flood) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Seconds from now until an ordinary request is answered within 1 s again (a backlog of hashes drained), at most 60. */
+async function recovery(port) {
+  const start = Date.now();
+  const sock = createSocket('udp4');
+  await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+  let id = 0;
+  try {
+    while (Date.now() - start < 60_000) {
+      id = (id + 1) % 256;
+      const answered = await new Promise((resolve) => {
+        const t = setTimeout(() => { sock.removeAllListeners('message'); resolve(false); }, 1000);
+        sock.on('message', (m) => { if (m[1] === id) { clearTimeout(t); sock.removeAllListeners('message'); resolve(true); } });
+        sock.send(accessRequest('user0', ORDINARY_PW, id), port, '127.0.0.1');
+      });
+      if (answered) return (Date.now() - start) / 1000;
+    }
+    return Infinity;
+  } finally {
+    sock.close();
+  }
+}
+
 async function measure(label, port) {
   const rows = { steady: [], flood: [] };
+  const recoveries = [];
+  for (let r = 0; r < ROUNDS; r++) rows.steady.push(await phase(port, false));
   for (let r = 0; r < ROUNDS; r++) {
-    rows.steady.push(await phase(port, false));
     rows.flood.push(await phase(port, true));
+    recoveries.push(await recovery(port)); // the next round starts on a server that answers again
   }
   for (const kind of ['steady', 'flood']) {
     const x = rows[kind];
     const lost = median(x.map((p) => 1 - p.answered / p.sent)) * 100;
-    console.log(`${label.padEnd(12)} ${kind.padEnd(7)} p50 ${median(x.map((p) => p.p50)).toFixed(2).padStart(8)} ms  p99 ${median(x.map((p) => p.p99)).toFixed(2).padStart(8)} ms  unanswered ${lost.toFixed(1).padStart(5)} %  (${ROUNDS} rounds of ${DUR / 1000} s, median)`);
+    const rec = kind === 'flood' ? `  answers again ${median(recoveries) === Infinity ? '> 60' : median(recoveries).toFixed(1)} s after the flood` : '';
+    console.log(`${label.padEnd(12)} ${kind.padEnd(7)} p50 ${median(x.map((p) => p.p50)).toFixed(2).padStart(8)} ms  p99 ${median(x.map((p) => p.p99)).toFixed(2).padStart(8)} ms  unanswered ${lost.toFixed(1).padStart(5)} %${rec}  (${ROUNDS} rounds of ${DUR / 1000} s, median)`);
   }
 }
 
