@@ -8,4 +8,7 @@ import { spawnSync } from 'node:child_process';
 export default function setup(): void {
   const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   if (r.status !== 0) console.warn('global-setup: tsc reported errors; dist may be partial');
+  // the admin web UI (dist/admin-ui) for the admin and browser tests
+  const ui = spawnSync(process.execPath, ['scripts/build-ui.mjs'], { stdio: 'inherit' });
+  if (ui.status !== 0) console.warn('global-setup: the admin UI did not build');
 }

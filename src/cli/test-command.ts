@@ -26,6 +26,8 @@ export interface TestOptions {
   dictionary?: string;
   timeout: string;
   retries: string;
+  /** Local address to send from (the web admin's test login sends from the NAS's loopback address). */
+  bindAddress?: string;
 }
 
 /** What a test exchange ended with. */
@@ -134,7 +136,7 @@ export async function runTest(user: string, password: string, opts: TestOptions,
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, () => resolve());
+      socket.bind(0, opts.bindAddress, () => resolve());
     });
     const local = socket.address();
     print(`Sent Access-Request Id ${identifier} from ${local.address}:${local.port} to ${server.host}:${server.port} length ${buffer.length}`);

@@ -5,7 +5,7 @@ import type { Dictionary } from '../protocol/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { parseUsersFile } from '../policy/users-parser.js';
 import { EntryDecoder } from '../store/sqlite/entry-decoder.js';
-import { deviceSha1Hex, passwordItemFor, type PasswordItem } from '../store/sqlite/password-hash.js';
+import { credentialFromPassword, credentialFromSha1Hex, passwordItemFor, type PasswordItem } from '../store/sqlite/password-hash.js';
 import {
   LIST_ATTRIBUTES,
   LIST_KEYS,
@@ -95,20 +95,15 @@ function passwordFromOptions(o: PasswordOpts): PasswordItem | undefined {
   if (o.sha1Hex !== undefined) {
     // "-": read it from standard input, off the process list like --password-stdin.
     if (o.sha1Hex === '-') o.sha1Hex = readFileSync(0, 'utf8').trim();
-    if (!/^[0-9a-fA-F]{40}$/.test(o.sha1Hex)) {
-      throw new ProfileError('invalid_argument', '--sha1-hex: expected 40 hexadecimal digits (the SHA-1 of the password)');
-    }
+    credential = credentialFromSha1Hex(o.sha1Hex);
     if (o.device) throw new ProfileError('invalid_argument', '--sha1-hex is already the device form; drop --device');
-    // The device sends lower-case hex and PAP compares bytes exactly.
-    credential = o.sha1Hex.toLowerCase();
   } else {
     let secret = o.password;
     if (secret === undefined) {
       // the first line, as documented: a file may end in a newline or carry a comment below
       secret = readFileSync(o.passwordStdin ? 0 : o.passwordFile!, 'utf8').split(/\r?\n/, 1)[0]!;
     }
-    if (secret === '') throw new ProfileError('invalid_argument', 'empty password');
-    credential = o.device ? deviceSha1Hex(secret) : secret;
+    credential = credentialFromPassword(secret, !!o.device);
   }
   if (Buffer.byteLength(credential) > MAX_PAP_PASSWORD) {
     throw new ProfileError(

@@ -8,6 +8,7 @@ import {
   reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerProblemsReporter, workerServingFiles, workerStartFailed,
   workerWatchesFiles,
 } from '../server/workers.js';
+import { registerAdminCommand } from './admin-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
 import { registerUsersCommand } from './users-command.js';
@@ -116,5 +117,6 @@ program
 registerTestCommand(program);
 registerUsersCommand(program);
 registerBenchCommand(program);
+registerAdminCommand(program);
 
 await program.parseAsync(process.argv);

@@ -83,10 +83,27 @@ export interface ServerConfig {
   workers: number | 'auto';
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
+  /** The web administration (HTTPS + REST API), when configured; paths absolute. */
+  admin?: AdminConfig;
   /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
   stateDir: string;
   /** Line of some keys in the config file, for errors found after loading (0 when absent). */
   lines: { authFail: number; accounting: number; metricsListen: number };
+}
+
+/** The `admin` block: where the web administration listens and keeps its state. */
+export interface AdminConfig {
+  /** `IP:PORT` or `[IPv6]:PORT`. */
+  listen: string;
+  /** Addresses allowed to connect (default loopback only). */
+  allow?: string[];
+  /** PEM certificate and key; made self-signed on first start when missing. */
+  cert: string;
+  key: string;
+  /** SQLite file with admin accounts and the audit table. */
+  db: string;
+  /** JSON-lines copy of the audit trail. */
+  auditLog: string;
 }
 
 /** The package's own entry dictionary (`dictionaries/dictionary`, which includes Vutlan's). */
@@ -160,6 +177,14 @@ const schema = z.strictObject({
     listen: nonEmpty('metrics.listen'),
     allow: z.array(nonEmpty('metrics.allow entry')).optional(),
   }).optional(),
+  admin: z.strictObject({
+    listen: nonEmpty('admin.listen'),
+    allow: z.array(nonEmpty('admin.allow entry')).optional(),
+    cert: nonEmpty('admin.cert').optional(),
+    key: nonEmpty('admin.key').optional(),
+    db: nonEmpty('admin.db').optional(),
+    audit_log: nonEmpty('admin.audit_log').optional(),
+  }).optional(),
   workers: z.union([z.number().int().min(1).max(1024), z.literal('auto')], {
     message: 'must be a number of processes (1 = single process) or auto',
   }).default('auto'),
@@ -223,7 +248,7 @@ const KNOWN_KEYS = [
   'listen', 'dictionary', 'clients', 'clients_file', 'users', 'files', 'sqlite', 'sqlite_cache', 'log', 'level', 'auth_fail',
   'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
-  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir',
+  'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir', 'admin', 'cert', 'key', 'db', 'audit_log',
 ];
 
 function suggestion(key: string): string {
@@ -270,6 +295,22 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
+  if (raw.admin) {
+    try {
+      parseListen(raw.admin.listen, 'admin.listen');
+    } catch (err) {
+      problems.push({ file, line: nodeLine(doc, lc, ['admin', 'listen']), message: (err as Error).message });
+    }
+    try {
+      parseAllowList(raw.admin.allow ?? [], 'admin.allow');
+    } catch (err) {
+      problems.push({ file, line: nodeLine(doc, lc, ['admin', 'allow']), message: (err as Error).message });
+    }
+    if ((raw.admin.cert === undefined) !== (raw.admin.key === undefined)) {
+      problems.push({ file, line: nodeLine(doc, lc, ['admin']), message: 'admin: give both cert and key, or neither (a self-signed pair is then made on first start)' });
+    }
+  }
+
   if (clients.length === 0 && raw.clients_file === undefined) {
     problems.push({
       file,
@@ -310,6 +351,16 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     workers: raw.workers,
     stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : dir,
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
+    ...(raw.admin ? {
+      admin: {
+        listen: raw.admin.listen,
+        ...(raw.admin.allow ? { allow: raw.admin.allow } : {}),
+        cert: at(raw.admin.cert ?? 'admin-cert.pem'),
+        key: at(raw.admin.key ?? 'admin-key.pem'),
+        db: at(raw.admin.db ?? 'admin.sqlite'),
+        auditLog: at(raw.admin.audit_log ?? 'admin-audit.log'),
+      },
+    } : {}),
     lines: {
       authFail: raw.log.auth_fail !== undefined ? nodeLine(doc, lc, ['log', 'auth_fail']) : 0,
       accounting: raw.log.accounting !== undefined ? nodeLine(doc, lc, ['log', 'accounting']) : 0,

@@ -81,11 +81,11 @@ export class ClusterMetricsSource implements MetricsSource {
 }
 
 /** Parses `host:port` / `[v6]:port`. Throws Error naming the value when it is not one. */
-export function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string, key = 'metrics.listen'): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
   if (!m || isIP(m[1]!) === 0 || !Number.isInteger(port) || port > 65535) {
-    throw new Error(`metrics.listen: expected IP:PORT or [IPv6]:PORT, got ${JSON.stringify(text)}`);
+    throw new Error(`${key}: expected IP:PORT or [IPv6]:PORT, got ${JSON.stringify(text)}`);
   }
   return { host: m[1]!, port };
 }
@@ -94,12 +94,12 @@ export function parseListen(text: string): { host: string; port: number } {
  * Builds an address matcher from CIDRs or single addresses (IPv4 and IPv6). Throws Error naming
  * the first invalid entry.
  */
-export function parseAllowList(entries: readonly string[]): (address: string) => boolean {
+export function parseAllowList(entries: readonly string[], key = 'metrics.allow'): (address: string) => boolean {
   const prefixes: IpPrefix[] = entries.map((entry) => {
     try {
       return parsePrefix(entry);
     } catch {
-      throw new Error(`metrics.allow: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)`);
+      throw new Error(`${key}: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)`);
     }
   });
   // parseIp treats a dual-stack socket's ::ffff:a.b.c.d peers as IPv4, so IPv4 entries match them

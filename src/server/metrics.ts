@@ -144,6 +144,10 @@ export class ClientMetrics implements ClientStatsView {
   readonly requests: RequestCounts = { access: 0, accounting: 0, status: 0, other: 0 };
   readonly responses: ResponseCounts = { accept: 0, reject: 0, challenge: 0, accountingResponse: 0, other: 0 };
   duplicateReplays = 0;
+  /** Datagrams of this client dropped without a reply. */
+  dropped = 0;
+  /** Unix time in ms of the last datagram from this client (0: none yet); "last seen" in the admin UI. */
+  lastSeenMs = 0;
   address: string;
   prefix: number;
 
@@ -159,6 +163,7 @@ export class ClientMetrics implements ClientStatsView {
 
   /** A request from this client passed decoding and verification and will be processed. */
   request(code: number): void {
+    this.lastSeenMs = Date.now();
     switch (code) {
       case Code.AccessRequest:
         this.requests.access++;
@@ -228,6 +233,8 @@ export class ClientMetrics implements ClientStatsView {
 
   /** A packet from this (known) client was dropped; counts it globally too. */
   drop(reason: ServerDropReason, requestCode?: number): void {
+    this.dropped++;
+    this.lastSeenMs = Date.now();
     this.countersFor(requestCode)[statsField(reason)]++;
     this.server.drop(reason, requestCode);
   }
@@ -441,6 +448,10 @@ export class ServerMetrics implements StatsSource, MetricsSource {
       ]));
     add('radius_duplicate_requests_total', 'Retransmissions answered from the duplicate cache, by client.', 'counter',
       perClient((c) => [v({ client: c.name }, c.duplicateReplays)]));
+    add('radius_client_dropped_packets_total', 'Datagrams of a known client dropped without a reply, by client.', 'counter',
+      perClient((c) => [v({ client: c.name }, c.dropped)]));
+    add('radius_client_last_seen_time_seconds', 'Unix time of the last datagram from a client (0: never), by client.', 'gauge',
+      perClient((c) => [v({ client: c.name }, Math.floor(c.lastSeenMs / 1000))]), 'max');
     add('radius_dropped_packets_total', 'Datagrams dropped without a reply, by reason code.', 'counter',
       () => [...this.drops].map(([reason, d]) => v({ reason }, d.n)));
     add('radius_request_duration_seconds', 'Time from receipt to reply, excluding reject_delay.', 'histogram', () => {

@@ -23,6 +23,8 @@ import { StoreFailures } from './store-error.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { UdpListener } from './udp-listener.js';
+import { AdminServer } from '../admin/admin-server.js';
+import type { ReloadStatus } from '../admin/admin-host.js';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -62,6 +64,10 @@ export interface RunningServer {
   readonly metrics: ServerMetrics;
   /** The /metrics endpoint, when `metrics.listen` is configured. */
   metricsUrl(): string | undefined;
+  /** The web administration (https://...), when `admin.listen` is configured. */
+  adminUrl(): string | undefined;
+  /** Outcome of the last reload (the admin's status page). */
+  reloadStatus(): ReloadStatus;
   /** What is wrong while it keeps serving (refused reload, unwritable logs); empty when healthy. */
   problems(): string[];
 }
@@ -207,17 +213,48 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       throw new Error(`cannot start the metrics endpoint on ${first.config.metrics.listen}: ${(err as Error).message}`);
     }
   }
+  let closed = false;
+  let reloading: Promise<{ ok: boolean; errors?: string[] }> = Promise.resolve({ ok: true });
+  const reloadStatus: ReloadStatus = { generation, lastAttempt: null, lastOk: null, lastErrors: [], lastSuccess: new Date().toISOString() };
+  let admin: AdminServer | undefined;
+  if (first.config.admin && !cluster.isWorker) {
+    try {
+      admin = await AdminServer.start(first.config.admin, {
+        snapshot: () => state.snapshot,
+        metricsText: () => metrics.text(),
+        reload: () => reload(),
+        reloadStatus: () => ({ ...reloadStatus, generation }),
+        problems,
+        authAddresses: () => listeners.filter((l) => l.type === 'auth').map((l) => ({ address: l.local.address, port: l.local.port })),
+      }, logger);
+    } catch (err) {
+      clearInterval(healthTimer);
+      await metricsHttp?.close();
+      await Promise.all(listeners.map((l) => l.close()));
+      await disposeState(state, undefined);
+      closeSnapshot(first);
+      throw new Error(`cannot start the admin endpoint on ${first.config.admin.listen}: ${(err as Error).message}`);
+    }
+  }
   logger.info({
     ...(metricsHttp ? { metrics: metricsHttp.url() } : {}),
+    ...(admin ? { admin: admin.url() } : {}),
     listen: listeners.map((l) => `${l.type} ${l.local.address}:${l.local.port}`),
     clients: first.counts.clients,
     users_entries: first.counts.fileEntries,
   }, 'vutlan-radius ready');
 
-  let closed = false;
-  let reloading: Promise<{ ok: boolean; errors?: string[] }> = Promise.resolve({ ok: true });
-
   const doReload = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
+    const r = await doReloadOnce(files, explicit);
+    if (r.errors?.[0] !== 'server is closed') {
+      reloadStatus.lastAttempt = new Date().toISOString();
+      reloadStatus.lastOk = r.ok;
+      reloadStatus.lastErrors = r.errors ?? [];
+      if (r.ok) reloadStatus.lastSuccess = reloadStatus.lastAttempt;
+    }
+    return r;
+  };
+  const doReloadOnce = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
     let nextLogs: LogFiles;
@@ -344,6 +381,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     logger,
     metrics,
     metricsUrl: () => metricsHttp?.url(),
+    adminUrl: () => admin?.url(),
+    reloadStatus: () => ({ ...reloadStatus, generation }),
     problems,
     addresses: () => listeners.map((l) => ({ type: l.type, address: l.local.address, port: l.local.port })),
     reload,
@@ -357,6 +396,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       for (const s of senders) s.close(true);
       await Promise.all(listeners.map((l) => l.close()));
       await metricsHttp?.close();
+      await admin?.close();
       clearInterval(healthTimer);
       await hashPool?.close();
       dropLog.flush();

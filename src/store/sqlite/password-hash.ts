@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hashSsha2_512 } from '../../policy/passwords/index.js';
+import { ProfileError } from './profile.js';
 
 /**
  * How the `users` CLI turns a secret into the stored password item.
@@ -30,4 +31,21 @@ export function passwordItemFor(credential: string, cleartext: boolean): Passwor
   return cleartext
     ? { attribute: 'Cleartext-Password', value: credential }
     : { attribute: 'SSHA2-512-Password', value: hashSsha2_512(Buffer.from(credential, 'utf8')) };
+}
+
+/**
+ * The credential a Vutlan device sends, from the SHA-1 hex of its password: lower-cased (PAP
+ * compares bytes exactly). Throws ProfileError when it is not 40 hex digits.
+ */
+export function credentialFromSha1Hex(hex: string): string {
+  if (!/^[0-9a-fA-F]{40}$/.test(hex)) {
+    throw new ProfileError('invalid_argument', '--sha1-hex: expected 40 hexadecimal digits (the SHA-1 of the password)');
+  }
+  return hex.toLowerCase();
+}
+
+/** The credential for a clear password: its SHA-1 hex for a device login, else the password. Throws on an empty one. */
+export function credentialFromPassword(password: string, device: boolean): string {
+  if (password === '') throw new ProfileError('invalid_argument', 'empty password');
+  return device ? deviceSha1Hex(password) : password;
 }

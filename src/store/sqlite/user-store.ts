@@ -226,7 +226,7 @@ function canonicalIp(ip: string): string {
  * and its control-character check (policy/username-filter.ts, both applied before any lookup),
  * over 253 octets.
  */
-function validateName(name: string): void {
+export function validateName(name: string): void {
   if (name === '' || name === 'DEFAULT') {
     throw new ProfileError('invalid_argument', `"${name}" cannot be a user name (DEFAULT entries are managed with import/export)`);
   }
