@@ -82,6 +82,8 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
   const workers = opts.workers ?? 1;
   await waitFor(workers > 1 ? /ready with \d+ worker processes/ : /vutlan-radius ready/, 20_000);
   if (workers > 1) await waitFor(/metrics endpoint \(sum over workers\)/, 10_000);
+  // the CLI installs its signal handlers right after the ready line: let it get there
+  await new Promise((r) => setTimeout(r, 300));
   const listen = /"listen":\["auth 127\.0\.0\.1:(\d+)","acct 127\.0\.0\.1:(\d+)"\]/.exec(out);
   const metrics = /"metrics":"(http:\/\/[^"]+)"/.exec(out);
   if (!listen || !metrics) throw new Error(`no ports in the output:\n${out}`);
@@ -97,7 +99,7 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
       const code = await exited;
       clearTimeout(timer);
       return code;
