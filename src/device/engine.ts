@@ -11,11 +11,14 @@
  *   record; without that right and without `id` it lists only the caller.
  * - Session lists are fixed at login; edits apply at the user's next login. `deluser` ends the
  *   deleted user's sessions. `setradius` ends every session (the device reboots).
+ * - Nobody grants a right he does not hold himself (in his session's lists, write implying
+ *   read), and nobody changes (password, name, lists) or deletes a user who holds a right he does
+ *   not: `users` write alone cannot make anyone an admin. `setradius` needs `system` write.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DeviceError, NO_ERROR } from './errors.js';
-import { canRead, canWrite, findListProblem, ListNames, type PermissionLists } from './permissions.js';
+import { canRead, canWrite, findListProblem, ListNames, rightNotHeld, type PermissionLists } from './permissions.js';
 import { radiusLogin, type RadiusClientOptions, type RadiusLoginResult } from './radius-login.js';
 import type { Session, SessionTable } from './sessions.js';
 import { NameTakenError, type NewUser, type RadiusSettings, type UserRecord, type UserStore } from './user-store.js';
@@ -169,6 +172,14 @@ export class DeviceEngine {
     if (!canWrite(s.lists, 'users')) throw new DeviceError('access error', 'needs_users_write');
   }
 
+  /** A user who holds a right the caller does not may not be changed or deleted by him. */
+  private requireNotAbove(s: Session, id: number): void {
+    const target = this.o.store.getValid(id);
+    if (!target) return; // the caller reports no_such_user
+    const above = rightNotHeld(s.lists, pickLists(target));
+    if (above) throw new DeviceError('access error', 'target_holds_more_rights', `${target.name} holds ${above}`);
+  }
+
   private adduser(fields: Fields, remote: string): string {
     const s = this.session(fields);
     this.requireUserAdmin(s);
@@ -176,6 +187,8 @@ export class DeviceEngine {
     for (const n of ListNames) if (fields[n] !== undefined) changes[n] = fields[n];
     const problem = findListProblem(changes);
     if (problem) throw new DeviceError('error', 'bad_list', problem);
+    const notHeld = rightNotHeld(s.lists, changes);
+    if (notHeld) throw new DeviceError('access error', 'grants_right_not_held', notHeld);
     if (fields.name !== undefined) {
       if (!NAME_OK.test(fields.name)) throw new DeviceError('error', 'bad_name');
       changes.name = fields.name;
@@ -184,7 +197,9 @@ export class DeviceEngine {
     try {
       let u: UserRecord | undefined;
       if (fields.id !== undefined && fields.id !== '') {
-        u = this.o.store.update(parseId(fields.id), changes);
+        const id = parseId(fields.id);
+        this.requireNotAbove(s, id);
+        u = this.o.store.update(id, changes);
         if (!u) throw new DeviceError('error', 'no_such_user');
       } else {
         const [name, h] = need(fields, 'name', 'h');
@@ -205,6 +220,7 @@ export class DeviceEngine {
     const [idText] = need(fields, 'id');
     const id = parseId(idText);
     if (id === s.userId) throw new DeviceError('error', 'self_delete');
+    this.requireNotAbove(s, id);
     if (!this.o.store.invalidate(id)) throw new DeviceError('error', 'no_such_user');
     this.o.sessions.endWhere((o) => o.source === 'local' && o.userId === id);
     this.o.log.info({ by: s.name, remote, id }, 'user deleted (Valid = 0)');

@@ -79,3 +79,34 @@ export function findListProblem(lists: Partial<PermissionLists>): string | undef
   }
   return undefined;
 }
+
+/**
+ * Lists whose tokens also grant a token of `list` (write implies read). For every list, `all`
+ * held grants any token; `none` (gread/gwrite) grants nothing, so anyone may hand it out.
+ */
+const GRANTED_BY: Record<keyof PermissionLists, readonly (keyof PermissionLists)[]> = {
+  sread: ['sread', 'swrite'],
+  swrite: ['swrite'],
+  cread: ['cread', 'cwrite'],
+  cwrite: ['cwrite'],
+  gread: ['gread', 'gwrite'],
+  gwrite: ['gwrite'],
+};
+
+/**
+ * The first right in `lists` that `holder` does not hold itself, as `list: "token"`, or
+ * undefined when `holder` holds all of them. The emulator's rule where the device manual is
+ * silent: nobody grants a right he does not hold, and nobody changes a user who holds more.
+ */
+export function rightNotHeld(holder: PermissionLists, lists: Partial<PermissionLists>): string | undefined {
+  for (const name of ListNames) {
+    const list = lists[name];
+    if (list === undefined) continue;
+    const held = new Set(GRANTED_BY[name].flatMap((n) => listTokens(holder[n])));
+    for (const token of listTokens(list)) {
+      if (token === 'none' && (name === 'gread' || name === 'gwrite')) continue;
+      if (!held.has('all') && !held.has(token)) return `${name}: "${token}"`;
+    }
+  }
+  return undefined;
+}

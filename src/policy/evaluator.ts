@@ -10,6 +10,7 @@ import { ensureAuthTypeValues } from './auth-type-values.js';
 import { filterRejectReply } from './reject-filter.js';
 import { quoteForTerminal } from '../protocol/printable.js';
 import { USER_NAME_PROBLEM_TEXT, controlCharacterOffset, filterUserName } from './username-filter.js';
+import type { AuthorizeModule, ModuleContext } from './module.js';
 import {
   type PasswordCheck, type PasswordFailure, isKnownGoodPasswordAttr, knownGoodPassword, normalizeControl, verifyChap, verifyPap,
 } from './passwords/index.js';
@@ -63,6 +64,8 @@ export type DecisionReason =
   | 'invalid_user_name'      // filter_username rejected the User-Name
   | 'user_name_control_character' // User-Name holds NUL or another control character
   | 'unsupported_auth_type'  // Auth-Type names a method this server does not implement
+  | 'store_error'            // an authorize module (sql) failed: unparsable row, database unreachable
+  | 'unsupported_scheme'     // the stored password's scheme is not computed here (bcrypt, yescrypt)
   | 'do_not_respond';        // Response-Packet-Type := Do-Not-Respond
 
 /** The answer to send. */
@@ -303,6 +306,7 @@ function regexOf(run: Run, item: Item, expanded: Buffer | undefined): RegExp | u
 }
 
 const NO_VALUES: readonly (Buffer | undefined)[] = [];
+const NO_MODULES: readonly AuthorizeModule[] = [];
 
 /**
  * The users-file step (rlm_files `file_common`) over `entries` (that user's entries and DEFAULTs
@@ -520,8 +524,9 @@ function finishDecision(f: Finish, code: 'accept' | 'reject', reason: DecisionRe
  */
 export function authorizeAndAuthenticate(
   req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
+  modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision {
-  return evaluate(req, sources, dict, trace, undefined) as Decision;
+  return evaluate(req, sources, dict, trace, modules, undefined) as Decision;
 }
 
 /**
@@ -541,14 +546,14 @@ export interface PendingPasswordCheck {
  */
 export function authorizeAndAuthenticateDeferred(
   req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
-  isSlow: (known: Avp) => boolean,
+  isSlow: (known: Avp) => boolean, modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
-  return evaluate(req, sources, dict, trace, isSlow);
+  return evaluate(req, sources, dict, trace, modules, isSlow);
 }
 
 function evaluate(
   req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
-  isSlow: ((known: Avp) => boolean) | undefined,
+  modules: readonly AuthorizeModule[], isSlow: ((known: Avp) => boolean) | undefined,
 ): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
   const request: Avp[] = [];
   for (const a of req.attributes) {
@@ -593,8 +598,32 @@ function evaluate(
   const run: Run = { dict, request, reply: [], control, captures: [], trace };
   const matched = runSources(run, sources, key);
   if (matched.length === 0) trace?.('files: no entry matched');
-  const reply = run.reply;
+  let reply = run.reply;
   control = run.control;
+
+  // modules after files (-sql)
+  let moduleFound = false;
+  if (modules.length > 0) {
+    const mctx: ModuleContext = {
+      dict, request, reply, control,
+      compare: (items) => {
+        const fail = checkFails(run, { check: items as Item[] } as Entry, NO_VALUES);
+        return fail ? `${showItem(fail.item)}: ${fail.why || 'does not hold'}` : undefined;
+      },
+      ...(trace ? { trace } : {}),
+    };
+    for (const m of modules) {
+      const r = m.authorize(mctx, key);
+      if (r.code === 'fail') {
+        trace?.(`${m.name}: fail${r.detail ? `: ${r.detail}` : ''}`);
+        return finishDecision({ reply: mctx.reply, matched, control: mctx.control, userName, trace }, 'reject', 'store_error',
+          { detail: `${m.name}: ${r.detail ?? 'failed'}` });
+      }
+      if (r.code === 'ok' || r.code === 'noop') moduleFound = true;
+    }
+    reply = mctx.reply;
+    control = mctx.control;
+  }
 
   // pap authorize
   // 3.2.1's pap authorize does not count a PBKDF2-Password written as such as a known-good
@@ -624,7 +653,7 @@ function evaluate(
   }
   if (!last) {
     const detail = 'No Auth-Type found: rejecting the user via Post-Auth-Type = Reject';
-    return finishDecision(ctx, 'reject', matched.length === 0 ? 'no_matching_entry' : 'no_password', { detail });
+    return finishDecision(ctx, 'reject', matched.length === 0 && !moduleFound ? 'no_matching_entry' : 'no_password', { detail });
   }
   const authType = readUnsigned(last.def, last.value);
   if (authType === AUTH_TYPE_ACCEPT) {
@@ -658,7 +687,8 @@ function concludeCheck(ctx: Finish, method: string, check: PasswordCheck): Decis
   const { trace } = ctx;
   trace?.(`auth: ${method} with ${check.scheme}: ${check.ok ? 'ok' : `failed (${check.detail ?? check.reason})`}`);
   if (check.ok) return finishDecision(ctx, 'accept', 'accepted', { scheme: check.scheme });
-  const reason: DecisionReason = check.reason === 'no_password' ? 'no_password' : 'wrong_password';
+  const reason: DecisionReason = check.reason === 'no_password' ? 'no_password'
+    : check.reason === 'unsupported_scheme' ? 'unsupported_scheme' : 'wrong_password';
   return finishDecision(ctx, 'reject', reason, {
     scheme: check.scheme,
     ...(check.reason ? { passwordFailure: check.reason } : {}),

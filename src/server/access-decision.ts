@@ -6,6 +6,7 @@ import {
 } from '../policy/evaluator.js';
 import type { PasswordCheck } from '../policy/passwords/index.js';
 import type { UserSource } from '../store/source.js';
+import type { AuthorizeModule } from '../policy/module.js';
 import type { AuthFailReason } from './auth-fail-log.js';
 
 /**
@@ -28,6 +29,29 @@ export interface AccessDecision {
   scheme?: string;
   /** The password that did not match (only to fingerprint it; never logged). */
   wrongPassword?: Buffer;
+  /**
+   * The revealed User-Password of a rejected request is not printable UTF-8: with a wrong
+   * shared secret it decodes to noise (FreeRADIUS warns the same way).
+   */
+  unprintablePassword?: boolean;
+}
+
+/** FreeRADIUS 3.2's words (auth.c) for a rejected request whose password is not printable. */
+export const SECRET_HINT = 'Unprintable characters in the password.  Double-check the shared secret on the server and the NAS!';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** As FreeRADIUS's check: up to the first NUL, every character printable UTF-8 (no C0 or DEL). */
+function printablePassword(p: Buffer): boolean {
+  const z = p.indexOf(0);
+  const text = z < 0 ? p : p.subarray(0, z);
+  let decoded: string;
+  try {
+    decoded = strictUtf8.decode(text);
+  } catch {
+    return false;
+  }
+  return !/[\u0000-\u001f\u007f]/.test(decoded);
 }
 
 const lookupsOf = new WeakMap<readonly UserSource[], EntrySource[]>();
@@ -52,6 +76,7 @@ export function decideAccess(
   sources: readonly UserSource[],
   dict: Dictionary,
   trace?: (line: string) => void,
+  modules?: readonly AuthorizeModule[],
 ): AccessDecision {
   const userPassword = userPasswordOf(packet);
   const d = authorizeAndAuthenticate(
@@ -59,6 +84,7 @@ export function decideAccess(
     entrySources(sources),
     dict,
     trace,
+    modules,
   );
   return toAccessDecision(d, userPassword);
 }
@@ -83,6 +109,7 @@ export function decideAccessDeferred(
   dict: Dictionary,
   trace: ((line: string) => void) | undefined,
   isSlow: (known: Avp) => boolean,
+  modules?: readonly AuthorizeModule[],
 ): AccessDecision | { code: 'pending'; pending: PendingAccess } {
   const userPassword = userPasswordOf(packet);
   const d = authorizeAndAuthenticateDeferred(
@@ -91,6 +118,7 @@ export function decideAccessDeferred(
     dict,
     trace,
     isSlow,
+    modules,
   );
   if (d.code !== 'pending') return toAccessDecision(d, userPassword);
   const p = d.pending;
@@ -111,6 +139,7 @@ function toAccessDecision(d: Decision, userPassword: Buffer | undefined): Access
   if (d.code === 'reject') {
     out.reason = d.reason === 'accepted' || d.reason === 'auth_type_accept' || d.reason === 'do_not_respond' ? 'rejected' : d.reason;
     if (d.reason === 'wrong_password' && userPassword) out.wrongPassword = userPassword;
+    if (userPassword && !printablePassword(userPassword)) out.unprintablePassword = true;
   }
   return out;
 }

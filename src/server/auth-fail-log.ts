@@ -25,8 +25,10 @@ export type AuthFailReason =
   | 'invalid_user_name'
   | 'user_name_control_character'
   | 'unsupported_auth_type'
+  | 'unsupported_scheme'
   | 'reply_too_large'
   | 'rejected'
+  | 'store_error'
   | 'internal_error';
 
 /** One auth-fail record, as written (keys are the JSON keys). */
@@ -43,6 +45,8 @@ export interface AuthFailRecord {
   detail?: string;
   /** 8 hex digits of HMAC-SHA256(process key, password) for wrong passwords. */
   password_fp?: string;
+  /** What to check, when the server can tell (e.g. the shared secret, for a noise password). */
+  hint?: string;
   /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
   action: 'reject' | 'drop';
 }

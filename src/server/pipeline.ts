@@ -5,7 +5,7 @@ import { decodePacket, peekHeader, verifyRequest } from '../protocol/decode.js';
 import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, type Packet } from '../protocol/packet.js';
-import { decideAccess, decideAccessDeferred, type AccessDecision, type PendingAccess } from './access-decision.js';
+import { SECRET_HINT, decideAccess, decideAccessDeferred, type AccessDecision, type PendingAccess } from './access-decision.js';
 import { isSlowHash } from '../policy/passwords/hash-cost.js';
 import type { SlowHashPool } from './hash-pool.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
@@ -122,6 +122,8 @@ interface Request {
   proxyState: Buffer[] | undefined;
   /** The duplicate-cache entry this request holds while it is processed. */
   dup: DuplicateTicket | undefined;
+  /** It carried a Message-Authenticator that verified (so the secret is right). */
+  signed: boolean;
 }
 
 const EMPTY: readonly Avp[] = [];
@@ -155,6 +157,7 @@ export class RequestPipeline {
       packet: undefined,
       proxyState: undefined,
       dup: undefined,
+      signed: false,
     };
     try {
       this.lookupClient(req);
@@ -195,7 +198,7 @@ export class RequestPipeline {
 
   // 1
   private lookupClient(req: Request): void {
-    const client = req.state.snapshot.clients.lookup(req.address);
+    const client = req.state.snapshot.clients.lookup(req.address) ?? req.state.snapshot.sqlClients?.lookup(req.address);
     if (!client) {
       throw new Drop('unknown_client', `Ignoring request to ${req.listener.type} address ${req.listener.local.address} port ${req.listener.local.port} from unknown client ${req.address} port ${req.port}`);
     }
@@ -238,6 +241,7 @@ export class RequestPipeline {
     const isAccess = packet.code === Code.AccessRequest;
     const requireMa = isAccess && this.env.maPolicy.required(client);
     const { hadMessageAuthenticator } = verifyRequest(datagram, packet, client.secret, requireMa ? REQUIRE_MA : NO_OPTIONS);
+    req.signed = hadMessageAuthenticator;
     // one pass for what later stages need: EAP-Message (MA policy) and Proxy-State (reply)
     let hasEap = false;
     const attrs = packet.attributes;
@@ -281,7 +285,7 @@ export class RequestPipeline {
     req.listener.send(reply, req.port, req.address);
     const m = this.metricsOf(req.client!);
     m.duplicate(req.code!);
-    m.response(reply[0]!);
+    if (req.code !== Code.StatusServer) m.response(reply[0]!);
     this.env.observe?.({ kind: 'reply', code: reply[0]!, client: req.client!, duplicate: true, latencyNs: process.hrtime.bigint() - req.started });
   }
 
@@ -308,8 +312,8 @@ export class RequestPipeline {
         const traceLine = trace ? (line: string) => trace(`(${req.n})   ${line}`) : undefined;
         const pool = this.env.hashPool;
         const decision = pool
-          ? decideAccessDeferred(packet, req.address, snapshot.sources, snapshot.dictionary, traceLine, slowKnownGood)
-          : decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, traceLine);
+          ? decideAccessDeferred(packet, req.address, snapshot.sources, snapshot.dictionary, traceLine, slowKnownGood, snapshot.modules)
+          : decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, traceLine, snapshot.modules);
         if (decision.code === 'pending') return this.checkOffLoop(req, pool!, decision.pending);
         return accessOutcome(decision);
       }
@@ -359,7 +363,14 @@ export class RequestPipeline {
     const packet = req.packet!;
     // processing time, without the deliberate reject_delay
     const seconds = Number(process.hrtime.bigint() - req.started) / 1e9;
-    if (outcome.decision?.code === 'reject') this.auditReject(req, outcome.decision);
+    if (outcome.decision?.code === 'reject') {
+      if (outcome.decision.unprintablePassword && !req.signed) {
+        this.env.dropLog.log('shared_secret_hint', { req_id: requestIds.format(req.n), reason: outcome.decision.reason ?? 'rejected', client: client.name, src: req.address, src_port: req.port },
+          `Access-Reject for client ${client.name}: ${SECRET_HINT} (the request has no Message-Authenticator, so a wrong secret shows only as a wrong password)`);
+        this.env.trace?.(`(${req.n})   WARNING: ${SECRET_HINT}`);
+      }
+      this.auditReject(req, outcome.decision);
+    }
     if (this.env.trace) this.traceReply(req, outcome, reply.length);
     if (this.env.log.isLevelEnabled('debug')) {
       this.env.log.debug({ req_id: requestIds.format(req.n), client: client.name, src: req.address, port: req.port, id: packet.identifier, code: codeName(outcome.code) }, `Sent ${codeName(outcome.code)} Id ${packet.identifier} to ${req.address}:${req.port}`);
@@ -377,7 +388,8 @@ export class RequestPipeline {
   private send(req: Request, code: number, reply: Buffer, seconds: number): void {
     req.listener.send(reply, req.port, req.address);
     req.state.duplicates.finish(req.dup, reply);
-    this.metricsOf(req.client!).response(code, seconds);
+    // the Access-Accept answering a Status-Server is no login: FreeRADIUS counts it nowhere
+    if (req.code !== Code.StatusServer) this.metricsOf(req.client!).response(code, seconds);
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
   }
 
@@ -404,6 +416,7 @@ export class RequestPipeline {
       srcPort: req.port,
       identifier: packet.identifier,
       attributes: attributesRecord(packet.attributes),
+      avps: packet.attributes,
     }, sinks);
   }
 
@@ -419,6 +432,7 @@ export class RequestPipeline {
       reason: d.reason ?? 'rejected',
       ...(d.detail ? { detail: d.detail } : {}),
       ...(d.wrongPassword ? { password_fp: authFail.fingerprint(d.wrongPassword) } : {}),
+      ...(d.unprintablePassword && !req.signed ? { hint: SECRET_HINT } : {}),
       action: 'reject',
     });
   }

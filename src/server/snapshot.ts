@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { finish, type Steps } from '../policy/steps.js';
 import { hashCostProblems } from '../policy/passwords/hash-cost.js';
@@ -8,12 +8,16 @@ import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
 import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-source.js';
 import type { UserSource } from '../store/source.js';
+import type { AuthorizeModule } from '../policy/module.js';
+import type { PgUserSource } from '../store/pgsql/pg-source.js';
+import type { SqlClientTable } from './sql-clients.js';
 import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import type { ServingFiles } from './serving-files.js';
 import { runTimeSliced } from './time-slice.js';
+import { vutlanListWarnings } from './vutlan-list-check.js';
 
 /**
  * Everything a request needs, loaded and validated together from one config file: the config,
@@ -34,6 +38,12 @@ export interface Snapshot {
   dictionaryFiles: readonly FileStamp[];
   /** Each users file's source with the files it read, as they were when read (reused if unchanged). */
   usersFiles: readonly LoadedUsersFile[];
+  /** Authorize modules after the user sources (the PostgreSQL source); set by attachSql (sql-attach.ts). */
+  modules: readonly AuthorizeModule[];
+  /** The PostgreSQL source, once attached (kept by a reload with the same users.sql). */
+  sqlSource?: PgUserSource;
+  /** Clients of the nas table (users.sql.read_clients), asked after `clients`. */
+  sqlClients?: SqlClientTable;
   /** The SQLite store's source, when there is one (kept by a reload that finds the same store). */
   sqliteSource?: SqliteUserSource;
   /** Figures for `check` and the startup log. */
@@ -130,7 +140,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     dictionary = prev.dictionary;
     dictionaryFiles = [...prev.dictionaryFiles];
     for (const f of dictionaryFiles) files.add(f.path);
-  } else {
+  } else if (!reportMissing(opts, config, 'dictionary', config.dictionary, config.lines.dictionary, problems)) {
     const read: string[] = [];
     try {
       dictionary = loadDictionary(config.dictionary, { readText: (p) => { read.push(resolve(p)); return readText(p); } });
@@ -142,7 +152,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
 
   yield; // between phases: each is a few milliseconds
   const clientDefs: ClientConfig[] = [...config.clients];
-  if (config.clientsFile) {
+  if (config.clientsFile && !reportMissing(opts, config, 'clients_file', config.clientsFile, config.lines.clientsFile, problems)) {
     const r = parseClientsConf(config.clientsFile, {
       readText,
       listDir: (p) => {
@@ -157,7 +167,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   const built = ClientTable.build(clientDefs);
   problems.push(...built.errors);
   warnings.push(...built.warnings);
-  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0) {
+  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0 && !config.users.sql?.readClients) {
     problems.push({ file: config.clientsFile ?? config.file, line: 0, message: 'no RADIUS clients are defined: nothing could talk to the server' });
   }
 
@@ -173,7 +183,8 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   let sqliteSource: SqliteUserSource | undefined;
   try {
     if (dictionary) {
-      for (const file of config.users.files) {
+      for (const [i, file] of config.users.files.entries()) {
+        if (reportMissing(opts, config, 'users.files', file, config.lines.usersFiles[i] ?? 0, problems)) continue;
         // Unchanged since the running snapshot read it (and the same dictionary): kept as is, so a
         // SIGHUP for a clients.conf change does not parse a 100,000-entry users file again.
         const same = prev && !opts.readText && dictionary === prev.dictionary
@@ -195,6 +206,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           usersFiles.push({ source, stamps });
           // slow hashes above the bounds are refused here, with the entry's file:line
           problems.push(...hashCostProblems(source.entries));
+          warnings.push(...vutlanListWarnings(source.entries));
           fileEntries += source.entries.length;
           sources.push(source);
         } catch (err) {
@@ -225,7 +237,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       }
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    if (config.users.files.length === 0 && !config.users.sqlite) {
+    if (config.users.files.length === 0 && !config.users.sqlite && !config.users.sql) {
       warnings.push({ file: config.file, line: 0, message: 'no user source (users.files / users.sqlite): every Access-Request will be rejected' });
     }
     handedOver = true;
@@ -234,6 +246,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       dictionary: dictionary!,
       clients: built.table,
       sources,
+      modules: [],
       files: [...files],
       warnings,
       dictionaryFiles,
@@ -253,8 +266,31 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   }
 }
 
+/**
+ * A file the config names that does not exist is reported once, at the config line that names
+ * it (instead of the loader's message, which names the path two or three times and not where it
+ * was set). True when reported; other read errors are left to the loader.
+ */
+function reportMissing(opts: LoadSnapshotOptions, config: ServerConfig, key: string, path: string, line: number, problems: ConfigProblem[]): boolean {
+  if (opts.readText) return false; // files given by the caller, not on disk
+  try {
+    statSync(path);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
+  problems.push({
+    file: config.file,
+    line,
+    message: `${key}: ${path} does not exist; fix the path (relative paths are relative to ${dirname(config.file)})`,
+  });
+  return true;
+}
+
 /** Releases what a snapshot holds open (SQLite handles). */
 export function closeSnapshot(s: Snapshot): void {
+  // (the PostgreSQL source counts its holders: a reload that kept it spares it here)
+  s.sqlSource?.close().catch(() => undefined);
   for (const source of s.sources) {
     try {
       source.close();

@@ -36,7 +36,7 @@ export class UdpListener implements ListenerPort {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => {
         socket.close();
-        reject(new Error(`cannot listen on ${config.address} port ${config.port} (${config.type}): ${err.message}`));
+        reject(new Error(bindErrorText(config, err)));
       };
       socket.once('error', onError);
       // In a worker process (workers > 1) the primary owns the socket and shares it with every
@@ -87,5 +87,42 @@ export class UdpListener implements ListenerPort {
         resolve();
       }
     });
+  }
+}
+
+/** One line saying which listener could not be bound, why, and what to do. */
+export function bindErrorText(config: ListenConfig, err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE'
+    ? 'the port is already in use (another RADIUS server such as FreeRADIUS, or another vutlan-radius, is listening there): stop it or change listen'
+    : code === 'EADDRNOTAVAIL'
+      ? 'this machine has no such address: use one of its addresses, 0.0.0.0 or ::'
+      : code === 'EACCES'
+        ? 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)'
+        : err.message;
+  return `cannot listen on ${config.address} port ${config.port} (${config.type}): ${why}`;
+}
+
+/**
+ * Binds each listener's address and port once, exclusively, and closes it again: the primary of
+ * worker processes checks this before forking, so a busy port is one clear error instead of one
+ * per worker (and a second server cannot silently share the port through node:cluster). Port 0
+ * is skipped. Rejects with {@link bindErrorText}.
+ */
+export async function probeListenPorts(configs: readonly ListenConfig[]): Promise<void> {
+  for (const config of configs) {
+    if (config.port === 0) continue;
+    const family = isIP(config.address) === 6 ? 'udp6' : 'udp4';
+    const socket = createSocket({ type: family, ipv6Only: family === 'udp6' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind({ address: config.address, port: config.port, exclusive: true }, () => resolve());
+      });
+    } catch (err) {
+      throw new Error(bindErrorText(config, err as Error));
+    } finally {
+      await new Promise<void>((resolve) => { try { socket.close(() => resolve()); } catch { resolve(); } });
+    }
   }
 }

@@ -7,12 +7,16 @@ import { ConfigWatcher } from './config-watcher.js';
 import { closeUnusedLogFiles, openLogFiles } from './log-files.js';
 import { createLogger } from './logger.js';
 import { ClusterMetricsSource, MetricsHttpServer } from './metrics-http.js';
+import { AdminServer } from '../admin/admin-server.js';
+import { ClusterAdminHost } from '../admin/cluster-admin-host.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
 import { FileCapture, servingFilesOf, type ServingFiles, type ServingFilesMessage } from './serving-files.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced } from './snapshot.js';
 import { LearntStateFile, saveLearnt } from './state-files.js';
+import { probeListenPorts } from './udp-listener.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
+import { REPORTER_ENV } from './worker-role.js';
 
 /**
  * Worker processes: one server uses every core (config `workers: N | auto`).
@@ -90,7 +94,7 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   if (cluster.isWorker || opts.trace) return false;
   // The config file alone says how many workers (cheap); users and dictionaries are loaded only
   // when this process will not load them again itself.
-  const { workers, log, metrics } = loadConfig(configPath);
+  const { workers, log, metrics, admin } = loadConfig(configPath);
   const count = workerCount(workers);
   if (count <= 1) return false;
   // Validate everything once here, so a broken configuration is reported once, not per worker;
@@ -103,16 +107,38 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   // a state file that cannot be read stops the start here, once, instead of in every worker
   const learnt = new Set(learntFile.load());
   await closeUnusedLogFiles(await openLogFiles(snapshot.config), undefined);
+  // a busy port is one clear error here, not one per worker and then "worker exited"
+  await probeListenPorts(snapshot.config.listen);
   const logger = createLogger(log.level, log.pretty);
+  for (const w of snapshot.warnings) logger.warn(formatProblem(w));
   const endpoint: PrimaryEndpoint = { http: undefined, source: new ClusterMetricsSource(), problems: () => [] };
   const sizes = snapshot.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
-  endpoint.problems = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint, sizes, { file: learntFile, clients: learnt });
+  let adminHost: ClusterAdminHost | undefined;
+  const supervisor = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint, sizes,
+    { file: learntFile, clients: learnt }, () => { void adminHost?.refresh(); });
+  endpoint.problems = supervisor.problems;
   // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
   if (metrics) {
     endpoint.http = await MetricsHttpServer.start(metrics, endpoint.source, { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems() });
     logger.info({ metrics: endpoint.http.url() }, 'metrics endpoint (sum over workers)');
   }
+  // the web administration runs here, beside the workers (see cluster-admin-host.ts)
+  if (admin) {
+    adminHost = new ClusterAdminHost(configPath, endpoint.source, () => supervisor.reload('admin'), supervisor.authAddresses);
+    const server = await AdminServer.start(admin, adminHost, logger);
+    logger.info({ admin: server.url() }, 'admin endpoint');
+  }
   return true;
+}
+
+/** What the primary's other services (the admin, /healthz) may ask of the supervisor. */
+interface Supervisor {
+  /** A rolling reload; resolves when every worker has reloaded (or joins the one running). */
+  reload(why: string): Promise<void>;
+  /** The auth sockets the workers listen on (real ports). */
+  authAddresses(): { address: string; port: number }[];
+  /** What is wrong while the workers serve (refused reload, workers missing, their own problems). */
+  problems(): string[];
 }
 
 /** The primary's /metrics + /healthz endpoint (replaced by a reload that changes `metrics.listen`). */
@@ -148,7 +174,8 @@ async function applyMetricsConfig(endpoint: PrimaryEndpoint, config: ServerConfi
 async function superviseWorkers(
   count: number, logger: pino.Logger, files: readonly string[], configPath: string, firstServing: ServingFilesMessage, endpoint: PrimaryEndpoint,
   firstSizes: UsersFileSize[], learnt: { file: LearntStateFile; clients: Set<string> },
-): Promise<() => string[]> {
+  afterReload: () => void = () => undefined,
+): Promise<Supervisor> {
   let serving = firstServing;
   let servingSizes = firstSizes;
   let refused: string | undefined;
@@ -189,9 +216,15 @@ async function superviseWorkers(
   };
 
   let explicitPending = false;
-  const rollingReload = async (why: string, explicit: boolean): Promise<void> => {
+  let listening: string[] = [];
+  let round: Promise<void> = Promise.resolve();
+  const rollingReload = (why: string, explicit: boolean): Promise<void> => {
     explicitPending ||= explicit;
-    if (reloading) { reloadAgain = true; return; }
+    if (reloading) { reloadAgain = true; return round; }
+    round = rollingRound(why);
+    return round;
+  };
+  const rollingRound = async (why: string): Promise<void> => {
     reloading = true;
     try {
       do {
@@ -222,6 +255,7 @@ async function superviseWorkers(
       logger.error({ err: (err as Error).message }, 'reload failed');
     } finally {
       reloading = false;
+      afterReload();
     }
   };
   const watcher = new ConfigWatcher(files, () => { void rollingReload('a loaded file changed', false); });
@@ -251,8 +285,12 @@ async function superviseWorkers(
   let rejectStarted!: (err: Error) => void;
   const allReady = new Promise<void>((res, rej) => { resolveStarted = res; rejectStarted = rej; });
 
+  // One worker prints what all would print alike (reload warnings); its replacement takes over.
+  let reporter: Worker | undefined;
   const fork = (): void => {
-    const w = cluster.fork();
+    const reports = reporter === undefined || reporter.isDead();
+    const w = cluster.fork({ [REPORTER_ENV]: reports ? '1' : '0' });
+    if (reports) reporter = w;
     const forkedAt = Date.now();
     w.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
@@ -267,6 +305,7 @@ async function superviseWorkers(
         done?.(m.ok);
       } else if (m.type === 'vutlan:ready') {
         ready.add(w);
+        listening = m.addresses;
         watcher.setFiles(m.files);
         for (const client of decisions) w.send({ type: 'vutlan:ma', client } satisfies WorkerMessage);
         if (!started && ready.size === count) {
@@ -290,7 +329,7 @@ async function superviseWorkers(
       if (stopping) return;
       if (!started) {
         // The worker printed why (bind error, ...); the configuration itself was valid.
-        rejectStarted(new Error(`worker ${w.process.pid} exited during start (${signal ?? code})`));
+        rejectStarted(new Error(`a worker process could not start (${signal ? `signal ${signal}` : `exit code ${code}`}); its error is printed above`));
         return;
       }
       consecutiveEarlyExits = Date.now() - forkedAt < EARLY_EXIT_MS ? consecutiveEarlyExits + 1 : 0;
@@ -315,16 +354,24 @@ async function superviseWorkers(
   try {
     await allReady;
   } catch (err) {
-    logger.fatal({ err: (err as Error).message }, 'workers could not start');
-    stopAll(1);
+    // the CLI prints the error once, then stopAll exits when the other workers are gone
+    setImmediate(() => stopAll(1));
     throw err;
   }
-  return () => {
-    const out: string[] = [];
-    if (refused) out.push(refused);
-    if (ready.size < count) out.push(`${ready.size} of ${count} worker processes running${restartsPending > 0 ? ' (restarting)' : ''}`);
-    for (const p of new Set([...workerProblems.values()].flat())) out.push(p);
-    return out;
+  return {
+    reload: (why) => rollingReload(why, true),
+    authAddresses: () => listening.filter((a) => a.startsWith('auth ')).map((a) => {
+      const text = a.slice(5);
+      const i = text.lastIndexOf(':');
+      return { address: text.slice(0, i), port: Number(text.slice(i + 1)) };
+    }),
+    problems: () => {
+      const out: string[] = [];
+      if (refused) out.push(refused);
+      if (ready.size < count) out.push(`${ready.size} of ${count} worker processes running${restartsPending > 0 ? ' (restarting)' : ''}`);
+      for (const p of new Set([...workerProblems.values()].flat())) out.push(p);
+      return out;
+    },
   };
 }
 

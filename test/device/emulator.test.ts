@@ -235,6 +235,39 @@ describe('permission rules', () => {
   });
 });
 
+describe('users write is not full admin (nobody grants what he does not hold)', () => {
+  it('a users-writer cannot grant himself all, change guest\'s password, delete guest or disable RADIUS', async () => {
+    const { c } = await device({ radius: { enable: true, addr: '127.0.0.1', port: 1812, secret: 'x' } });
+    const w = await userWith(c, 'writer', { sread: 'log,', swrite: 'users,' });
+    expect(await refused(c.addUser(w.k, { id: w.id, swrite: 'all,' }))).toBe('access error');
+    expect(await refused(c.addUser(w.k, { id: w.id, swrite: 'users,system,' }))).toBe('access error');
+    expect(await refused(c.addUser(w.k, { id: 1, h: sha1Hex('mine') }))).toBe('access error');
+    expect(await refused(c.addUser(w.k, { id: 1, swrite: '' }))).toBe('access error');
+    expect(await refused(c.delUser(w.k, 1))).toBe('access error');
+    expect(await refused(c.addUser(w.k, { name: 'crony', h: 'h', ...NONE, gwrite: 'all,' }))).toBe('access error');
+    expect(await refused(c.setRadius(w.k, { enable: false }))).toBe('access error');
+    // nothing changed: guest still logs in with its password and keeps its rights; RADIUS is on
+    const guest = await c.login('guest', 'guest');
+    expect(guest).toMatchObject({ swrite: 'all,', gwrite: 'all,' });
+    expect(await c.getRadius(guest.k)).toMatchObject({ enable: true });
+    expect((await c.getUsers(guest.k)).map((u) => u.name)).toEqual(['guest', 'writer']);
+  });
+
+  it('what he holds he may grant, and users holding no more than him he may change or delete', async () => {
+    const { c } = await device();
+    const w = await userWith(c, 'writer', { sread: 'log,', swrite: 'users,view,', gwrite: '3001,' });
+    const made = await c.addUser(w.k, { name: 'helper', h: sha1Hex('helper-pw'), ...NONE, sread: 'users,log,view,', swrite: 'view,', gread: '3001,none,' });
+    expect(made).toMatchObject({ sread: 'users,log,view,', swrite: 'view,', gread: '3001,none,' });
+    const changed = await c.addUser(w.k, { id: made.id, h: sha1Hex('new-pw'), swrite: '' });
+    expect(changed.swrite).toBe('');
+    expect((await c.login('helper', 'new-pw')).name).toBe('helper');
+    await c.delUser(w.k, made.id);
+    // a peer holding one right more (log write) is out of reach
+    const peer = await userWith(c, 'peer', { swrite: 'users,log,' });
+    expect(await refused(c.addUser(w.k, { id: peer.id, h: sha1Hex('x') }))).toBe('access error');
+  });
+});
+
 describe('login names', () => {
   it('a name with NUL or another control character is refused before the local table or RADIUS is asked', async () => {
     let calls = 0;

@@ -53,6 +53,16 @@ describe.runIf(hasRadclient || mustRun)(title, () => {
     expect(out).toMatch(/FreeRADIUS-Stats-Start-Time = /);
   });
 
+  it('Status-Server replies are not counted as Access-Accepts (accepts + rejects never exceed requests)', async () => {
+    await radclient(ts.auth, 'Message-Authenticator = 0x00\n');
+    await radclient(ts.auth, 'Message-Authenticator = 0x00\n');
+    const r = await radclient(ts.auth, 'Message-Authenticator = 0x00, FreeRADIUS-Statistics-Type = All\n');
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/FreeRADIUS-Total-Access-Requests = 3\b/);
+    expect(r.out).toMatch(/FreeRADIUS-Total-Access-Accepts = 1\b/);
+    expect(r.out).toMatch(/FreeRADIUS-Total-Access-Rejects = 2\b/);
+  });
+
   it('without FreeRADIUS-Statistics-Type: a bare Access-Accept (RFC 5997)', async () => {
     const r = await radclient(ts.auth, 'Message-Authenticator = 0x00\n');
     const out = r.out;
