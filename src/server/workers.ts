@@ -308,6 +308,7 @@ async function superviseWorkers(
         listening = m.addresses;
         watcher.setFiles(m.files);
         for (const client of decisions) w.send({ type: 'vutlan:ma', client } satisfies WorkerMessage);
+        if (started) logger.info({ pid: w.process.pid, workers_running: ready.size }, 'restarted worker ready');
         if (!started && ready.size === count) {
           started = true;
           logger.info({ workers: count, listen: m.addresses }, `vutlan-radius ready with ${count} worker processes`);
