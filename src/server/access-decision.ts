@@ -1,6 +1,10 @@
+import type { Avp } from '../protocol/attribute.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { Attr, type Packet } from '../protocol/packet.js';
-import { authorizeAndAuthenticate, type Decision, type EntrySource } from '../policy/evaluator.js';
+import {
+  authorizeAndAuthenticate, authorizeAndAuthenticateDeferred, type Decision, type EntrySource,
+} from '../policy/evaluator.js';
+import type { PasswordCheck } from '../policy/passwords/index.js';
 import type { UserSource } from '../store/source.js';
 import type { AuthorizeModule } from '../policy/module.js';
 
@@ -67,4 +71,46 @@ export function decideAccess(
     trace,
     modules,
   );
+}
+
+/** A slow password check left to the caller (see {@link decideAccessDeferred}). */
+export interface PendingAccess {
+  /** The known-good password attribute and the request's password to check against it. */
+  known: Avp;
+  password: Buffer;
+  /** The decision once the check is done. */
+  resume(check: PasswordCheck): Decision;
+}
+
+/**
+ * {@link decideAccess}, except that a PAP check `isSlow` calls slow (PBKDF2, SHA-crypt) is handed
+ * back as `pending` so the caller can run it off the event loop.
+ */
+export function decideAccessDeferred(
+  packet: Packet,
+  srcAddress: string,
+  sources: readonly UserSource[],
+  dict: Dictionary,
+  trace: ((line: string) => void) | undefined,
+  isSlow: (known: Avp) => boolean,
+  modules?: readonly AuthorizeModule[],
+): Decision | { code: 'pending'; pending: PendingAccess } {
+  const d = authorizeAndAuthenticateDeferred(
+    { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword: userPasswordOf(packet) },
+    entrySources(sources),
+    dict,
+    trace,
+    isSlow,
+    modules,
+  );
+  if (d.code !== 'pending') return d;
+  const p = d.pending;
+  return { code: 'pending', pending: { known: p.known, password: p.password, resume: (check) => p.resume(check) } };
+}
+
+function userPasswordOf(packet: Packet): Buffer | undefined {
+  for (const a of packet.attributes) {
+    if (a.def.vendorId === 0 && a.def.type === Attr.UserPassword) return a.value;
+  }
+  return undefined;
 }

@@ -116,8 +116,8 @@ export class ServerMetrics implements StatsSource, MetricsSource {
   }
 
   /** Exports a gauge read at scrape time (table sizes, queue lengths). Names must be unique. */
-  gauge(name: string, help: string, read: () => number): void {
-    this.addCollector(name, help, 'gauge', () => [v({}, read())]);
+  gauge(name: string, help: string, read: () => number, aggregator: 'sum' | 'min' | 'max' = 'sum'): void {
+    this.addCollector(name, help, 'gauge', () => [v({}, read())], aggregator);
   }
 
   /** Exports a metric with labels read at scrape time (health states, loss counters). Names must be unique. */

@@ -7,7 +7,10 @@ import { decodePacket11, encodeResponse11, readToken } from '../protocol/radius1
 import { PacketError } from '../protocol/errors.js';
 import { Attr, HEADER_LENGTH, type Packet } from '../protocol/packet.js';
 import type { Decision } from '../policy/evaluator.js';
-import { SECRET_HINT, decideAccess, printablePassword } from './access-decision.js';
+import { SECRET_HINT, decideAccess, decideAccessDeferred, printablePassword, type PendingAccess } from './access-decision.js';
+import { isSlowHash } from '../policy/passwords/hash-cost.js';
+import type { SlowHashPool } from './hash-pool.js';
+import { StoreLookupError, type StoreFailures } from './store-error.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog } from './auth-fail-log.js';
 import type { Client } from './clients.js';
@@ -90,6 +93,10 @@ export interface PipelineEnv {
   observe?: (event: PipelineEvent) => void;
   /** Records Accounting-Requests in the state's sinks once each (retransmissions joined). */
   recorder: AccountingRecorder;
+  /** Threads for slow password checks (PBKDF2, SHA-crypt); without it they run inline. */
+  hashPool?: SlowHashPool;
+  /** Failing user sources: logged once per source and reason per interval (with a count), kept for /healthz. */
+  storeErrors?: { log: RateLimitedLogger; failures: StoreFailures };
 }
 
 /** Outcome of one datagram. */
@@ -136,8 +143,8 @@ interface Reply {
   decision?: Decision;
   /** Why an Access-Reject is sent (the auth-fail line and the trace say it). */
   reject?: RejectInfo;
-  /** Work the reply must wait for (an accounting record becoming durable). */
-  pending?: Promise<void>;
+  /** Work the reply must wait for (an accounting record becoming durable, a slow password check): its reply, if another. */
+  pending?: Promise<Reply | undefined>;
 }
 
 /** Why an Access-Reject is sent. */
@@ -204,18 +211,20 @@ export class RequestPipeline {
     }
   }
 
-  /** Stages 8-9 once the work of stage 7 finished (an accounting record is durable); dropped if it failed. */
-  private replyWhenDone(req: VerifiedRequest, reply: Reply, pending: Promise<void>, ticket: DuplicateTicket | undefined): void {
+  /**
+   * Stages 8-9 once the work of stage 7 finished (an accounting record is durable, a slow password
+   * check is done); dropped when it failed.
+   */
+  private replyWhenDone(req: VerifiedRequest, reply: Reply, pending: Promise<Reply | undefined>, ticket: DuplicateTicket | undefined): void {
     const at: DropPoint = { client: req.client, code: req.layout.code, layout: req.layout, ticket };
-    pending.then(() => {
+    pending.then((done) => {
       try {
-        this.sendReply(req, reply, this.encodeReply(req, reply), ticket);
+        const final = done ?? reply;
+        this.sendReply(req, final, this.encodeReply(req, final), ticket);
       } catch (err) {
         this.drop(req.rx, err, at);
       }
-    }, (err: unknown) => {
-      this.drop(req.rx, new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client.name} port ${req.rx.port} - ID: ${req.packet.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`), at);
-    });
+    }, (err: unknown) => this.drop(req.rx, err, at));
   }
 
   // 1
@@ -328,22 +337,35 @@ export class RequestPipeline {
           attributes: rx.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
       case Code.AccountingRequest: {
-        const pending = this.recordAccounting(req);
-        return pending ? { code: Code.AccountingResponse, attributes: EMPTY, pending } : { code: Code.AccountingResponse, attributes: EMPTY };
+        const recording = this.recordAccounting(req);
+        if (!recording) return { code: Code.AccountingResponse, attributes: EMPTY };
+        const pending = recording.then(() => undefined, (err: unknown) => {
+          throw new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client.name} port ${rx.port} - ID: ${packet.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`);
+        });
+        return { code: Code.AccountingResponse, attributes: EMPTY, pending };
       }
       default: {
         const trace = this.env.trace;
         const { snapshot } = rx.state;
-        const decision = decideAccess(packet, rx.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${rx.n})   ${line}`) : undefined, snapshot.modules);
-        if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
-        if (decision.code === 'accept') return { code: Code.AccessAccept, attributes: decision.reply, decision };
-        const reject: RejectInfo = { reason: rejectReason(decision.reason) };
-        if (decision.detail) reject.detail = decision.detail;
-        const password = userPassword(packet);
-        if (password && !printablePassword(password)) reject.unprintablePassword = true;
-        return { code: Code.AccessReject, attributes: decision.reply, decision, reject };
+        const traceLine = trace ? (line: string) => trace(`(${rx.n})   ${line}`) : undefined;
+        const pool = this.env.hashPool;
+        const decision = pool
+          ? decideAccessDeferred(packet, rx.address, snapshot.sources, snapshot.dictionary, traceLine, slowKnownGood, snapshot.modules)
+          : decideAccess(packet, rx.address, snapshot.sources, snapshot.dictionary, traceLine, snapshot.modules);
+        if (decision.code === 'pending') return this.checkOffLoop(req, pool!, decision.pending);
+        return accessReply(packet, decision);
       }
     }
+  }
+
+  /** A slow password check in the pool; the reply follows when it is done. */
+  private checkOffLoop(req: VerifiedRequest, pool: SlowHashPool, pending: PendingAccess): Reply {
+    const user = nasAndUser(req.datagram, req.layout.length).user ?? '';
+    const running = pool.check(pending.known, pending.password, user);
+    if (running === 'busy') {
+      throw new Drop('password_check_busy', `Dropping Access-Request from client ${req.client.name} for user "${user}": ${pool.pending} slow password checks running (at most 2 per user); the NAS will retransmit`);
+    }
+    return { code: Code.AccessReject, attributes: EMPTY, pending: running.then((check) => accessReply(req.packet, pending.resume(check))) };
   }
 
   // 8
@@ -466,6 +488,9 @@ export class RequestPipeline {
     if (err instanceof Drop || err instanceof PacketError) {
       reason = err.reason;
       message = err.message;
+    } else if (err instanceof StoreLookupError) {
+      reason = 'store_error';
+      message = `${err.message}; request dropped unanswered`;
     } else {
       reason = 'internal_error';
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
@@ -480,7 +505,10 @@ export class RequestPipeline {
     const info = DROPS[reason];
     if (info.level === 'debug') this.env.log.debug(fields, message);
     else if (info.level === 'error') this.env.log.error(fields, message);
-    else this.env.dropLog.log(reason, fields, message);
+    else if (err instanceof StoreLookupError && this.env.storeErrors) {
+      this.env.storeErrors.failures.record(err);
+      this.env.storeErrors.log.log(err.message, fields, message);
+    } else this.env.dropLog.log(reason, fields, message);
     if (rx.channel.stream && closesStream(reason)) rx.channel.stream.fail(reason, message);
 
     const { authFail } = rx.state;
@@ -528,6 +556,21 @@ export class RequestPipeline {
     if (!rx.channel.stream?.radius11) trace(`(${rx.n})   Message-Authenticator = <first attribute>`);
     for (const a of reply.attributes) trace(`(${rx.n})   ${printAttribute(a)}`);
   }
+}
+
+/** The reply to an evaluator decision: Accept, or Reject with why (no reply: a drop). */
+function accessReply(packet: Packet, decision: Decision): Reply {
+  if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
+  if (decision.code === 'accept') return { code: Code.AccessAccept, attributes: decision.reply, decision };
+  const reject: RejectInfo = { reason: rejectReason(decision.reason) };
+  if (decision.detail) reject.detail = decision.detail;
+  const password = userPassword(packet);
+  if (password && !printablePassword(password)) reject.unprintablePassword = true;
+  return { code: Code.AccessReject, attributes: decision.reply, decision, reject };
+}
+
+function slowKnownGood(known: Avp): boolean {
+  return isSlowHash(known.def.type, known.value);
 }
 
 /** The duplicate cache of the request's connection (streams) or of the server (UDP). */

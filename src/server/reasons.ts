@@ -44,6 +44,8 @@ export const SERVER_DROP_REASONS = [
   'no_response',
   'internal_error',
   'accounting_not_recorded',
+  'password_check_busy',
+  'store_error',
 ] as const;
 
 /** Every drop code the server reports. */
@@ -66,6 +68,7 @@ export type AuditReason =
   | 'no_response'
   | 'internal_error'
   | 'accounting_not_recorded'
+  | 'password_check_busy'
   | RejectReason;
 
 const malformed = (text: string): DropInfo => ({ text, audit: 'malformed', stats: 'malformed', level: 'warn' });
@@ -108,6 +111,14 @@ export const DROPS: { readonly [R in DropReason]: DropInfo } = {
   accounting_not_recorded: {
     text: 'an accounting record could not be made durable, so no Accounting-Response (the NAS retransmits)',
     audit: 'accounting_not_recorded', stats: 'dropped', level: 'warn',
+  },
+  password_check_busy: {
+    text: 'too many slow password checks (PBKDF2, SHA-crypt) running, at most 2 per user (the NAS retransmits)',
+    audit: 'password_check_busy', stats: 'dropped', level: 'warn',
+  },
+  store_error: {
+    text: 'a user store failed the lookup (e.g. a corrupted SQLite file): dropped unanswered',
+    audit: 'store_error', stats: 'dropped', level: 'warn',
   },
 };
 

@@ -2,6 +2,7 @@
 import type { Entry } from '../policy/entry.js';
 import type { UserSource } from '../store/source.js';
 import type { ServerMetrics } from './metrics.js';
+import { StoreLookupError } from './store-error.js';
 
 /** Lookup counters of one user source (`files`, `sqlite`, ...). */
 export class StoreLookupMetrics {
@@ -28,7 +29,7 @@ export function countLookups(sources: readonly UserSource[], metrics: ServerMetr
           entries = source.lookup(userName);
         } catch (err) {
           counters.errors++;
-          throw err;
+          throw new StoreLookupError(source.name, err);
         }
         if (entries.some((e) => !e.isDefault)) counters.found++;
         else counters.notFound++;
