@@ -23,8 +23,12 @@ COPY --from=build /app/dist ./dist
 COPY dictionaries ./dictionaries
 COPY docker/config ./docker/config
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
-# Files stay root-owned and read-only for the service user; only the log directory is writable.
-RUN mkdir -p /var/log/vutlan-radius && chown node:node /var/log/vutlan-radius
+# Files stay root-owned and read-only for the service user; only the log and state directories
+# are writable (state: what `require_message_authenticator: auto` learnt, the fingerprint key).
+RUN mkdir -p /var/log/vutlan-radius /var/lib/vutlan-radius \
+ && chown node:node /var/log/vutlan-radius /var/lib/vutlan-radius \
+ && chmod 0700 /var/lib/vutlan-radius
+VOLUME /var/lib/vutlan-radius
 USER node
 EXPOSE 1812/udp 1813/udp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
