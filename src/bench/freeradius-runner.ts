@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -36,6 +36,15 @@ export interface FreeRadiusRunOptions {
   sourceRaddb?: string;
   /** Run with -X (debug log to the log file); default true, so failures can be diagnosed. */
   debug?: boolean;
+  /**
+   * Also enable rlm_sql with the PostgreSQL driver on this database (the stock queries; the
+   * default site already calls `-sql` after `files` in authorize).
+   */
+  sql?: { host: string; port: number; user: string; password: string; database: string };
+  /** Also listen for Accounting-Requests on this port (127.0.0.1). */
+  acctPort?: number;
+  /** With `sql`: keep the default site's post-auth `-sql` (an INSERT per request); default true. */
+  sqlPostAuth?: boolean;
 }
 
 /** A running FreeRADIUS. */
@@ -99,8 +108,13 @@ export function prepareRaddb(opts: FreeRadiusRunOptions, port: number): string {
   }
   let site = readFileSync(join(raddb, 'sites-available', 'default'), 'utf8');
   site = removeListenBlocks(site);
+  if (opts.sql && opts.sqlPostAuth === false) {
+    const at = site.search(/^post-auth \{/m);
+    if (at < 0) throw new Error('FreeRADIUS config: default site has no post-auth section');
+    site = site.slice(0, at) + site.slice(at).replace(/^(\s*)-sql\s*$/gm, '$1#-sql (benchmark: no per-request INSERT)');
+  }
   site = replaceOrFail(site, /^server default \{\s*$/m,
-    `server default {\nlisten {\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = ${port}\n}\n`, 'server default');
+    `server default {\nlisten {\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = ${port}\n}\n${opts.acctPort ? `listen {\n\ttype = acct\n\tipaddr = 127.0.0.1\n\tport = ${opts.acctPort}\n}\n` : ''}`, 'server default');
   writeFileSync(join(raddb, 'sites-enabled', 'default'), site);
 
   writeFileSync(join(raddb, 'clients.conf'),
@@ -113,6 +127,16 @@ export function prepareRaddb(opts: FreeRadiusRunOptions, port: number): string {
   writeFileSync(filesPath, files);
 
   if (opts.dictionary) writeFileSync(join(raddb, 'dictionary'), `$INCLUDE ${resolve(opts.dictionary)}\n`);
+  if (opts.sql) {
+    const q = opts.sql;
+    let sql = readFileSync(join(raddb, 'mods-available', 'sql'), 'utf8');
+    sql = replaceOrFail(sql, /^(\s*)driver = "rlm_sql_null"/m, '$1driver = "rlm_sql_postgresql"', 'sql driver');
+    sql = replaceOrFail(sql, /^(\s*)dialect = "\w+"/m, '$1dialect = "postgresql"', 'sql dialect');
+    sql = replaceOrFail(sql, /^(\s*)radius_db = "radius"/m,
+      `$1radius_db = "host=${q.host} port=${q.port} dbname=${q.database} user=${q.user} password=${q.password}"`, 'sql radius_db');
+    writeFileSync(join(raddb, 'mods-available', 'sql'), sql);
+    symlinkSync('../mods-available/sql', join(raddb, 'mods-enabled', 'sql'));
+  }
   return raddb;
 }
 

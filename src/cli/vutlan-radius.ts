@@ -5,6 +5,8 @@ import { closeUnusedLogFiles, openLogFiles } from '../server/log-files.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
 import { checkStateFiles } from '../server/state-files.js';
 import { startServer, type RunningServer } from '../server/server.js';
+import { attachSql } from '../server/sql-attach.js';
+import { createLogger } from '../server/logger.js';
 import {
   reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed, workerWatchesFiles,
 } from '../server/workers.js';
@@ -71,8 +73,9 @@ async function check(opts: { config: string }): Promise<void> {
   try {
     const s = loadSnapshot(opts.config, { inspectOnly: true });
     try {
+      await attachSql(s, undefined, createLogger('silent'));
       // the log files are opened (and their directories created) as a start or reload would
-      await closeUnusedLogFiles(await openLogFiles(s.config), undefined);
+      await closeUnusedLogFiles(await openLogFiles(s.config, undefined, undefined, s.dictionary), undefined);
       // a state file serve could not read fails here too (read only; nothing is created)
       checkStateFiles(s.config.stateDir);
     } catch (err) {
@@ -81,7 +84,7 @@ async function check(opts: { config: string }): Promise<void> {
     }
     for (const w of s.warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
     const listen = s.config.listen.map((l) => `${l.type} ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`).join(', ');
-    const sqlite = s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : '';
+    const sqlite = `${s.config.users.sqlite ? `, sqlite ${s.config.users.sqlite}` : ''}${s.sqlSource ? `, ${s.sqlSource.name} (${s.sqlSource.health().users} users, ${s.sqlSource.health().badRows} with unparsable rows)` : ''}`;
     process.stdout.write(
       `OK: ${s.counts.clients} clients, ${s.counts.fileEntries} users entries (${s.counts.userFiles} files)${sqlite}; listen ${listen}\n`,
     );

@@ -10,6 +10,7 @@ import { ensureAuthTypeValues } from './auth-type-values.js';
 import { filterRejectReply } from './reject-filter.js';
 import { quoteForTerminal } from '../protocol/printable.js';
 import { USER_NAME_PROBLEM_TEXT, controlCharacterOffset, filterUserName } from './username-filter.js';
+import type { AuthorizeModule, ModuleContext } from './module.js';
 import {
   type PasswordCheck, type PasswordFailure, isKnownGoodPasswordAttr, normalizeControl, verifyChap, verifyPap,
 } from './passwords/index.js';
@@ -63,6 +64,7 @@ export type DecisionReason =
   | 'invalid_user_name'      // filter_username rejected the User-Name
   | 'user_name_control_character' // User-Name holds NUL or another control character
   | 'unsupported_auth_type'  // Auth-Type names a method this server does not implement
+  | 'store_error'            // an authorize module (sql) failed: unparsable row, database unreachable
   | 'unsupported_scheme'     // the stored password's scheme is not computed here (bcrypt, yescrypt)
   | 'do_not_respond';        // Response-Packet-Type := Do-Not-Respond
 
@@ -304,6 +306,7 @@ function regexOf(run: Run, item: Item, expanded: Buffer | undefined): RegExp | u
 }
 
 const NO_VALUES: readonly (Buffer | undefined)[] = [];
+const NO_MODULES: readonly AuthorizeModule[] = [];
 
 /**
  * The users-file step (rlm_files `file_common`) over `entries` (that user's entries and DEFAULTs
@@ -521,6 +524,7 @@ function finishDecision(f: Finish, code: 'accept' | 'reject', reason: DecisionRe
  */
 export function authorizeAndAuthenticate(
   req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
+  modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision {
   const request: Avp[] = [];
   for (const a of req.attributes) {
@@ -565,8 +569,32 @@ export function authorizeAndAuthenticate(
   const run: Run = { dict, request, reply: [], control, captures: [], trace };
   const matched = runSources(run, sources, key);
   if (matched.length === 0) trace?.('files: no entry matched');
-  const reply = run.reply;
+  let reply = run.reply;
   control = run.control;
+
+  // modules after files (-sql)
+  let moduleFound = false;
+  if (modules.length > 0) {
+    const mctx: ModuleContext = {
+      dict, request, reply, control,
+      compare: (items) => {
+        const fail = checkFails(run, { check: items as Item[] } as Entry, NO_VALUES);
+        return fail ? `${showItem(fail.item)}: ${fail.why || 'does not hold'}` : undefined;
+      },
+      ...(trace ? { trace } : {}),
+    };
+    for (const m of modules) {
+      const r = m.authorize(mctx, key);
+      if (r.code === 'fail') {
+        trace?.(`${m.name}: fail${r.detail ? `: ${r.detail}` : ''}`);
+        return finishDecision({ reply: mctx.reply, matched, control: mctx.control, userName, trace }, 'reject', 'store_error',
+          { detail: `${m.name}: ${r.detail ?? 'failed'}` });
+      }
+      if (r.code === 'ok' || r.code === 'noop') moduleFound = true;
+    }
+    reply = mctx.reply;
+    control = mctx.control;
+  }
 
   // pap authorize
   // 3.2.1's pap authorize does not count a PBKDF2-Password written as such as a known-good
@@ -596,7 +624,7 @@ export function authorizeAndAuthenticate(
   }
   if (!last) {
     const detail = 'No Auth-Type found: rejecting the user via Post-Auth-Type = Reject';
-    return finishDecision(ctx, 'reject', matched.length === 0 ? 'no_matching_entry' : 'no_password', { detail });
+    return finishDecision(ctx, 'reject', matched.length === 0 && !moduleFound ? 'no_matching_entry' : 'no_password', { detail });
   }
   const authType = readUnsigned(last.def, last.value);
   if (authType === AUTH_TYPE_ACCEPT) {

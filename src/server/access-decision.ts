@@ -3,6 +3,7 @@ import type { Dictionary } from '../protocol/dictionary.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { authorizeAndAuthenticate, type EntrySource } from '../policy/evaluator.js';
 import type { UserSource } from '../store/source.js';
+import type { AuthorizeModule } from '../policy/module.js';
 import type { AuthFailReason } from './auth-fail-log.js';
 
 /**
@@ -72,6 +73,7 @@ export function decideAccess(
   sources: readonly UserSource[],
   dict: Dictionary,
   trace?: (line: string) => void,
+  modules?: readonly AuthorizeModule[],
 ): AccessDecision {
   let userPassword: Buffer | undefined;
   for (const a of packet.attributes) {
@@ -85,6 +87,7 @@ export function decideAccess(
     entrySources(sources),
     dict,
     trace,
+    modules,
   );
   const out: AccessDecision = { code: d.code, reply: d.reply };
   if (d.scheme) out.scheme = d.scheme;

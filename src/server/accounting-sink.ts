@@ -1,3 +1,5 @@
+import type { Avp } from '../protocol/attribute.js';
+
 /**
  * Where Accounting-Requests are recorded, and the contract that makes "nothing acknowledged is
  * lost" hold (RFC 2866 §2: a server that cannot record an Accounting-Request MUST NOT answer it;
@@ -40,6 +42,8 @@ export interface AccountingRecord {
   identifier: number;
   /** The request's attributes by dictionary name, values as text (`attributesRecord`). */
   attributes: Record<string, string | string[]>;
+  /** The same attributes as decoded (wire values, tags, order), for sinks that need them (radacct). */
+  avps?: readonly Avp[];
 }
 
 /** What a sink says about itself. */

@@ -28,6 +28,7 @@ export type AuthFailReason =
   | 'unsupported_scheme'
   | 'reply_too_large'
   | 'rejected'
+  | 'store_error'
   | 'internal_error';
 
 /** One auth-fail record, as written (keys are the JSON keys). */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { keyHint, keyLine, nodeLine } from '../config/yaml-problems.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { parseAllowList, parseListen } from './metrics-http.js';
+import { urlProblem } from '../store/pgsql/pg-source.js';
 
 /**
  * The server configuration file (`radiusd.yaml`): schema, defaults and validation. Everything
@@ -39,6 +40,21 @@ export interface ClientConfig {
   origin: { file: string; line: number };
 }
 
+/** `users.sql`: FreeRADIUS's PostgreSQL schema (rlm_sql), see src/store/pgsql/pg-source.ts. */
+export interface SqlUsersConfig {
+  url: string;
+  readGroups: boolean;
+  readProfiles: boolean;
+  defaultProfile?: string;
+  pollIntervalMs: number;
+  maxStaleMs: number;
+  changes: 'auto' | 'log' | 'fingerprint';
+  installTriggers: boolean;
+  timeoutMs: number;
+  /** Also take RADIUS clients from the nas table. */
+  readClients: boolean;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface ServerConfig {
@@ -51,7 +67,7 @@ export interface ServerConfig {
   /** Absolute path of a FreeRADIUS clients.conf, if any. */
   clientsFile?: string;
   /** `sqliteCache`: most user names whose decoded SQLite entries are kept per process. */
-  users: { files: string[]; sqlite?: string; sqliteCache?: number };
+  users: { files: string[]; sqlite?: string; sqliteCache?: number; sql?: SqlUsersConfig };
   log: {
     level: LogLevel;
     /** JSON-lines file with one line per rejected or dropped request. */
@@ -81,6 +97,8 @@ export interface ServerConfig {
   };
   /** Worker processes; 1 = this process only. */
   workers: number | 'auto';
+  /** Accounting into FreeRADIUS's radacct (PostgreSQL), with a local spool for outages. */
+  sqlAccounting?: { url: string; spool: string; timeoutMs: number };
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
   /** The web administration (HTTPS + REST API), when configured; paths absolute. */
@@ -160,6 +178,18 @@ const schema = z.strictObject({
     sqlite: nonEmpty('sqlite').optional(),
     sqlite_cache: z.number({ message: 'must be a whole number of users (about 1 KB of memory each, per worker)' })
       .int().min(1).max(100_000_000).optional(),
+    sql: z.strictObject({
+      url: nonEmpty('users.sql.url'),
+      read_groups: z.boolean().default(true),
+      read_profiles: z.boolean().default(true),
+      default_profile: nonEmpty('users.sql.default_profile').optional(),
+      poll_interval: z.number().min(0.05).max(60, 'must be 0.05..60 seconds').default(0.25),
+      max_stale: z.number().min(0).max(86_400, 'must be 0..86400 seconds').default(60),
+      changes: z.enum(['auto', 'log', 'fingerprint'], { message: 'must be auto, log or fingerprint' }).default('auto'),
+      install_triggers: z.boolean().default(false),
+      read_clients: z.boolean().default(false),
+      timeout: z.number().min(0.1).max(60).default(3),
+    }).optional(),
   }).default({ files: [] }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -183,6 +213,11 @@ const schema = z.strictObject({
     reject_delay: 1, max_attributes: 200, duplicate_cache_seconds: 5, duplicate_cache_entries: 65536, status_server: true,
     max_pps: 0, max_pps_per_client: 0, max_delayed_rejects: 65_536,
   }),
+  sql_accounting: z.strictObject({
+    url: nonEmpty('sql_accounting.url').optional(),
+    spool: nonEmpty('sql_accounting.spool').default('./acct-spool'),
+    timeout: z.number().min(0.1).max(60).default(3),
+  }).optional(),
   metrics: z.strictObject({
     listen: nonEmpty('metrics.listen'),
     allow: z.array(nonEmpty('metrics.allow entry')).optional(),
@@ -259,10 +294,26 @@ const KNOWN_KEYS = [
   'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir', 'admin', 'cert', 'key', 'db', 'audit_log',
+  'sql_accounting', 'spool', 'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout', 'read_clients',
 ];
 
 function suggestion(key: string): string {
   return keyHint(key, KNOWN_KEYS);
+}
+
+function sqlConfig(raw: NonNullable<RawConfig['users']['sql']>): SqlUsersConfig {
+  return {
+    url: raw.url,
+    readGroups: raw.read_groups,
+    readProfiles: raw.read_profiles,
+    ...(raw.default_profile !== undefined ? { defaultProfile: raw.default_profile } : {}),
+    pollIntervalMs: Math.round(raw.poll_interval * 1000),
+    maxStaleMs: Math.round(raw.max_stale * 1000),
+    changes: raw.changes,
+    installTriggers: raw.install_triggers,
+    timeoutMs: Math.round(raw.timeout * 1000),
+    readClients: raw.read_clients,
+  };
 }
 
 function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCounter): ServerConfig {
@@ -305,6 +356,20 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
+  if (raw.users.sql) {
+    const problem = urlProblem(raw.users.sql.url);
+    if (problem) problems.push({ file, line: nodeLine(doc, lc, ['users', 'sql', 'url']), message: `users.sql.url: ${problem}` });
+  }
+  const acctUrl = raw.sql_accounting ? raw.sql_accounting.url ?? raw.users.sql?.url : undefined;
+  if (raw.sql_accounting) {
+    if (acctUrl === undefined) {
+      problems.push({ file, line: nodeLine(doc, lc, ['sql_accounting']), message: 'sql_accounting: no url, and no users.sql.url to share; add sql_accounting.url: postgresql://user:password@host:port/database' });
+    } else {
+      const problem = urlProblem(acctUrl);
+      if (problem) problems.push({ file, line: nodeLine(doc, lc, ['sql_accounting', 'url']), message: `sql_accounting.url: ${problem}` });
+    }
+  }
+
   if (raw.admin) {
     try {
       parseListen(raw.admin.listen, 'admin.listen');
@@ -321,7 +386,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
-  if (clients.length === 0 && raw.clients_file === undefined) {
+  if (clients.length === 0 && raw.clients_file === undefined && !raw.users.sql?.read_clients) {
     problems.push({
       file,
       line: 0,
@@ -340,6 +405,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       files: raw.users.files.map(at),
       ...(raw.users.sqlite !== undefined ? { sqlite: at(raw.users.sqlite) } : {}),
       ...(raw.users.sqlite_cache !== undefined ? { sqliteCache: raw.users.sqlite_cache } : {}),
+      ...(raw.users.sql ? { sql: sqlConfig(raw.users.sql) } : {}),
     },
     log: {
       level: raw.log.level,
@@ -361,6 +427,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     workers: raw.workers,
     // systemd's StateDirectory= sets STATE_DIRECTORY (the config directory is read-only there)
     stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : process.env.STATE_DIRECTORY?.split(':')[0] || dir,
+    ...(raw.sql_accounting && acctUrl ? { sqlAccounting: { url: acctUrl, spool: at(raw.sql_accounting.spool), timeoutMs: Math.round(raw.sql_accounting.timeout * 1000) } } : {}),
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
     ...(raw.admin ? {
       admin: {

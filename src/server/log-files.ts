@@ -3,6 +3,9 @@ import { FileAccountingSink } from './accounting-file-sink.js';
 import { AppendFile } from './append-file.js';
 import type { ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+import type { Dictionary } from '../protocol/dictionary.js';
+import { RadacctSink } from '../store/pgsql/radacct-sink.js';
+import type { SourceLogger } from '../store/pgsql/pg-source.js';
 
 /** Longest a log file may take to open (directories included) before a start or reload is refused. */
 export const LOG_OPEN_TIMEOUT_MS = 5000;
@@ -19,7 +22,9 @@ export interface LogFiles {
  * mount past the timeout) rejects with a `ConfigError` naming the config line, and whatever this
  * call opened is closed again, so the running configuration is untouched.
  */
-export async function openLogFiles(config: ServerConfig, previous?: LogFiles, timeoutMs = LOG_OPEN_TIMEOUT_MS): Promise<LogFiles> {
+export async function openLogFiles(
+  config: ServerConfig, previous?: LogFiles, timeoutMs = LOG_OPEN_TIMEOUT_MS, dictionary?: Dictionary, logger?: SourceLogger,
+): Promise<LogFiles> {
   const problems: ConfigProblem[] = [];
   const opened: { close(): Promise<void> }[] = [];
   let authFail: AppendFile | undefined;
@@ -51,6 +56,23 @@ export async function openLogFiles(config: ServerConfig, previous?: LogFiles, ti
         accounting.push(sink);
       } catch (err) {
         problems.push({ file: config.file, line: config.lines.accounting, message: `log.accounting: ${(err as Error).message}` });
+      }
+    }
+  }
+  // sql_accounting: radacct with its spool; one per process while unchanged (it owns the spool's
+  // order). It connects lazily: a database down at start means spooling, not a refused start.
+  const sqlAcct = config.sqlAccounting;
+  if (sqlAcct && dictionary) {
+    const same = previous?.accounting.find((s): s is RadacctSink => s instanceof RadacctSink && s.sameConfig(sqlAcct));
+    if (same) {
+      accounting.push(same);
+    } else {
+      try {
+        const sink = new RadacctSink(dictionary, { url: sqlAcct.url, spoolDir: sqlAcct.spool, timeoutMs: sqlAcct.timeoutMs }, logger);
+        opened.push(sink);
+        accounting.push(sink);
+      } catch (err) {
+        problems.push({ file: config.file, line: 0, message: `sql_accounting.spool: ${(err as Error).message}` });
       }
     }
   }

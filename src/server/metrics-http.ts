@@ -44,6 +44,12 @@ export interface HealthSource {
    * cannot be written, ...): `/healthz` then says `"status":"degraded"` with these reasons.
    */
   problems?(): readonly string[];
+  /**
+   * Dependencies and their state (e.g. `{ sql: { status: 'unreachable', ... } }`). A status other
+   * than `up` makes /healthz say `degraded`; `refusing` (requests are being refused) makes it
+   * `failing` with HTTP 503, since this server then refuses users a healthy one would accept.
+   */
+  components?(): Record<string, { status: string } & Record<string, unknown>>;
 }
 
 /**
@@ -212,15 +218,19 @@ async function handle(
     return;
   }
   if (path === '/healthz') {
-    // 200 either way: a degraded server still answers, and a restart would not fix a full disk
+    // 200 while degraded: a degraded server still answers, and a restart would not fix a full disk
     const problems = health?.problems?.() ?? [];
+    const components = health?.components?.() ?? {};
+    const states = Object.values(components).map((c) => c.status);
+    const failing = states.includes('refusing');
     const body = JSON.stringify({
-      status: problems.length > 0 ? 'degraded' : 'ok',
+      status: failing ? 'failing' : problems.length > 0 || states.some((s) => s !== 'up') ? 'degraded' : 'ok',
       uptime: Math.round(metrics.uptimeSeconds() * 1000) / 1000,
       config_generation: health?.configGeneration() ?? metrics.configGeneration,
       ...(problems.length > 0 ? { problems } : {}),
+      ...(states.length > 0 ? { components } : {}),
     });
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(failing ? 503 : 200, { 'content-type': 'application/json' });
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }

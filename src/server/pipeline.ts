@@ -188,7 +188,7 @@ export class RequestPipeline {
 
   // 1
   private lookupClient(req: Request): void {
-    const client = req.state.snapshot.clients.lookup(req.address);
+    const client = req.state.snapshot.clients.lookup(req.address) ?? req.state.snapshot.sqlClients?.lookup(req.address);
     if (!client) {
       throw new Drop('unknown_client', `Ignoring request to ${req.listener.type} address ${req.listener.local.address} port ${req.listener.local.port} from unknown client ${req.address} port ${req.port}`);
     }
@@ -295,7 +295,7 @@ export class RequestPipeline {
       default: {
         const trace = this.env.trace;
         const { snapshot } = req.state;
-        const decision = decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined);
+        const decision = decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined, snapshot.modules);
         if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
         return { code: decision.code === 'accept' ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
       }
@@ -388,6 +388,7 @@ export class RequestPipeline {
       srcPort: req.port,
       identifier: packet.identifier,
       attributes: attributesRecord(packet.attributes),
+      avps: packet.attributes,
     }, sinks);
   }
 

@@ -16,6 +16,9 @@ import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } 
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
+import { attachSql } from './sql-attach.js';
+import { RadacctSink } from '../store/pgsql/radacct-sink.js';
+import { registerSqlMetrics } from './sql-metrics.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { reportsForAll } from './worker-role.js';
@@ -72,18 +75,25 @@ export interface RunningServer {
  */
 export async function startServer(configPath: string, opts: StartServerOptions = {}): Promise<RunningServer> {
   const first = loadSnapshot(configPath);
+  const ownLogger = opts.logger === undefined;
+  const traceOn = opts.trace !== undefined && opts.trace !== false;
+  const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
   let firstLogs: LogFiles;
   try {
-    firstLogs = await openLogFiles(first.config);
+    firstLogs = await openLogFiles(first.config, undefined, undefined, first.dictionary, logger);
   } catch (err) {
     closeSnapshot(first);
     throw err;
   }
-  const ownLogger = opts.logger === undefined;
-  const traceOn = opts.trace !== undefined && opts.trace !== false;
-  const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
   // with worker processes the primary printed them once already
   if (!cluster.isWorker) for (const w of first.warnings) logger.warn(formatProblem(w));
+  try {
+    await attachSql(first, undefined, logger);
+  } catch (err) {
+    await closeUnusedLogFiles(firstLogs, undefined);
+    closeSnapshot(first);
+    throw err;
+  }
   // learnt state lives for the process, in the state_dir it started with (a reload keeps it)
   const maPolicy = opts.maPolicy ?? new MessageAuthenticatorPolicy();
   const learntFile = new LearntStateFile(first.config.stateDir);
@@ -141,6 +151,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
+  registerSqlMetrics(metrics, () => state.snapshot.sqlSource);
   metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter',
     () => [{ labels: { result: 'recorded' }, value: recorder.recorded }, { labels: { result: 'failed' }, value: recorder.failed }, { labels: { result: 'duplicate' }, value: recorder.duplicates }]);
   metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', () => [
@@ -186,7 +197,18 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   // answer each scrape from a random worker; the primary serves the sum instead (workers.ts).
   if (first.config.metrics && !cluster.isWorker) {
     try {
-      metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, { configGeneration: () => generation, problems });
+      metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, {
+        configGeneration: () => generation,
+        problems,
+        components: (): Record<string, { status: string } & Record<string, unknown>> => {
+          const out: Record<string, { status: string } & Record<string, unknown>> = {};
+          const sql = state.snapshot.sqlSource?.health();
+          if (sql) out.sql = { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) };
+          const radacct = state.accounting.find((s): s is RadacctSink => s instanceof RadacctSink);
+          if (radacct) out.radacct = radacct.state();
+          return out;
+        },
+      });
     } catch (err) {
       clearInterval(healthTimer);
       await Promise.all(listeners.map((l) => l.close()));
@@ -250,6 +272,12 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     try {
       // a close() during the load stops it at the next slice
       next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed });
+      try {
+        await attachSql(next, state.snapshot, logger);
+      } catch (err) {
+        closeSnapshot(next);
+        throw err;
+      }
       if (closed) {
         closeSnapshot(next);
         return { ok: false, errors: ['server is closed'] };
@@ -261,7 +289,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     }
     // everything the new configuration writes is opened before the swap (bounded time each)
     try {
-      nextLogs = await openLogFiles(next.config, state.logs);
+      nextLogs = await openLogFiles(next.config, state.logs, undefined, next.dictionary, logger);
     } catch (err) {
       closeSnapshot(next);
       return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);

@@ -7,6 +7,9 @@ import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
 import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-source.js';
 import type { UserSource } from '../store/source.js';
+import type { AuthorizeModule } from '../policy/module.js';
+import type { PgUserSource } from '../store/pgsql/pg-source.js';
+import type { SqlClientTable } from './sql-clients.js';
 import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
@@ -33,6 +36,12 @@ export interface Snapshot {
   dictionaryFiles: readonly FileStamp[];
   /** Each users file's source with the files it read, as they were when read (reused if unchanged). */
   usersFiles: readonly LoadedUsersFile[];
+  /** Authorize modules after the user sources (the PostgreSQL source); set by attachSql (sql-attach.ts). */
+  modules: readonly AuthorizeModule[];
+  /** The PostgreSQL source, once attached (kept by a reload with the same users.sql). */
+  sqlSource?: PgUserSource;
+  /** Clients of the nas table (users.sql.read_clients), asked after `clients`. */
+  sqlClients?: SqlClientTable;
   /** The SQLite store's source, when there is one (kept by a reload that finds the same store). */
   sqliteSource?: SqliteUserSource;
   /** Figures for `check` and the startup log. */
@@ -149,7 +158,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
   const built = ClientTable.build(clientDefs);
   problems.push(...built.errors);
   warnings.push(...built.warnings);
-  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0) {
+  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0 && !config.users.sql?.readClients) {
     problems.push({ file: config.clientsFile ?? config.file, line: 0, message: 'no RADIUS clients are defined: nothing could talk to the server' });
   }
 
@@ -217,7 +226,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       }
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    if (config.users.files.length === 0 && !config.users.sqlite) {
+    if (config.users.files.length === 0 && !config.users.sqlite && !config.users.sql) {
       warnings.push({ file: config.file, line: 0, message: 'no user source (users.files / users.sqlite): every Access-Request will be rejected' });
     }
     handedOver = true;
@@ -226,6 +235,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       dictionary: dictionary!,
       clients: built.table,
       sources,
+      modules: [],
       files: [...files],
       warnings,
       dictionaryFiles,
@@ -268,6 +278,8 @@ function reportMissing(opts: LoadSnapshotOptions, config: ServerConfig, key: str
 
 /** Releases what a snapshot holds open (SQLite handles). */
 export function closeSnapshot(s: Snapshot): void {
+  // (the PostgreSQL source counts its holders: a reload that kept it spares it here)
+  s.sqlSource?.close().catch(() => undefined);
   for (const source of s.sources) {
     try {
       source.close();

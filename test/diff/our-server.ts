@@ -12,7 +12,7 @@ import { type RunningServer, startServer } from '../../src/server/server.js';
  */
 
 /** What the server answers from (exactly one kind, so each run tests one source). */
-export type OurUsers = { files: string[] } | { sqlite: string };
+export type OurUsers = { files: string[] } | { sqlite: string } | { files?: string[]; sql: string };
 
 /** Options of {@link startOurServer}. */
 export interface OurServerOptions {
@@ -39,9 +39,12 @@ export interface OurServer {
 /** Writes radiusd.yaml into a fresh temp directory and starts the server on it. */
 export async function startOurServer(opts: OurServerOptions): Promise<OurServer> {
   const dir = mkdtempSync(join(tmpdir(), 'diff-ours-'));
-  const users = 'files' in opts.users
-    ? `users:\n  files: [ ${opts.users.files.map((f) => JSON.stringify(resolve(f))).join(', ')} ]\n`
-    : `users:\n  sqlite: ${JSON.stringify(resolve(opts.users.sqlite))}\n`;
+  const files = (list: string[]) => `  files: [ ${list.map((f) => JSON.stringify(resolve(f))).join(', ')} ]\n`;
+  const users = 'sql' in opts.users
+    ? `users:\n${files(opts.users.files ?? [])}  sql:\n    url: ${JSON.stringify(opts.users.sql)}\n    poll_interval: 0.1\n`
+    : 'files' in opts.users
+      ? `users:\n${files(opts.users.files)}`
+      : `users:\n  sqlite: ${JSON.stringify(resolve(opts.users.sqlite))}\n`;
   // FreeRADIUS 3.2.1's radclient sends no Message-Authenticator: the client must not require it.
   writeFileSync(join(dir, 'radiusd.yaml'), `listen:
   - { type: auth, address: 127.0.0.1, port: 0 }

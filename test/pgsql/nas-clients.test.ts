@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresTestsEnabled, startPostgres, type PostgresCluster } from '../../src/bench/postgres-cluster.js';
+import { type RunningServer, startServer } from '../../src/server/server.js';
+import { A, UdpClient, buildRequest, parseReply } from '../server/raw-radius.js';
+
+/** RADIUS clients from the nas table (users.sql.read_clients): added, changed and refined by SQL, no reload. */
+const enabled = postgresTestsEnabled('the nas-table clients test');
+
+describe.skipIf(!enabled)('clients from the nas table', () => {
+  let pgc: PostgresCluster;
+  let dir: string;
+  let server: RunningServer;
+  let port: number;
+  let client: UdpClient;
+
+  const ask = async (secret: string, ma: boolean): Promise<number | undefined> => {
+    const req = buildRequest({ secret, attrs: [A.userName('alice'), A.nasIp('127.0.0.1')], password: 'alicepw', ma });
+    client.send(req.buf, port);
+    const raw = await client.next(700);
+    if (!raw) return undefined;
+    expect(parseReply(raw, req.authenticator, secret).responseAuthenticatorOk).toBe(true);
+    return raw[0];
+  };
+  const within = async (ms: number, f: () => Promise<boolean>): Promise<boolean> => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) if (await f()) return true;
+    return false;
+  };
+
+  beforeAll(async () => {
+    pgc = await startPostgres();
+    pgc.psql("INSERT INTO radcheck (username, attribute, op, value) VALUES ('alice', 'Cleartext-Password', ':=', 'alicepw')");
+    dir = mkdtempSync(join(tmpdir(), 'vr-nas-'));
+    // no clients in the file at all: every NAS comes from the database
+    writeFileSync(join(dir, 'radiusd.yaml'), `listen:
+  - { type: auth, address: 127.0.0.1, port: 0 }
+users:
+  sql: { url: ${JSON.stringify(pgc.url)}, read_clients: true, install_triggers: true, poll_interval: 0.1 }
+log: { level: warn }
+security: { reject_delay: 0 }
+workers: 1
+`);
+    server = await startServer(join(dir, 'radiusd.yaml'), { logger: pino({ level: 'silent' }), watch: false });
+    port = server.addresses()[0]!.port;
+    client = await UdpClient.open();
+  }, 120_000);
+  afterAll(async () => {
+    client?.close();
+    await server?.close();
+    pgc?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an unknown NAS is dropped; a nas row inserted with psql is answered within a second', async () => {
+    expect(await ask('nas-secret-0001', true)).toBeUndefined();
+    pgc.psql("INSERT INTO nas (nasname, shortname, secret) VALUES ('127.0.0.0/8', 'lab', 'nas-secret-0001')");
+    expect(await within(1500, async () => (await ask('nas-secret-0001', true)) === 2)).toBe(true);
+  });
+
+  it('a changed secret and a require_ma column (FreeRADIUS v4 schema) take effect without reload', async () => {
+    pgc.psql("UPDATE nas SET secret = 'nas-secret-0002' WHERE shortname = 'lab'");
+    expect(await within(1500, async () => (await ask('nas-secret-0002', true)) === 2)).toBe(true);
+    expect(await ask('nas-secret-0001', true)).toBeUndefined();
+    expect(await ask('nas-secret-0002', false)).toBe(2);
+    pgc.psql("ALTER TABLE nas ADD COLUMN require_ma text NOT NULL DEFAULT 'auto'; UPDATE nas SET require_ma = 'yes'");
+    expect(await within(1500, async () => (await ask('nas-secret-0002', false)) === undefined)).toBe(true);
+    expect(await ask('nas-secret-0002', true)).toBe(2);
+  });
+});
