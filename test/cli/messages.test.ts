@@ -125,9 +125,22 @@ describe('worker processes print things once', () => {
   });
 
   it('a warning and "ready" appear once with workers: 2', async () => {
-    const r = await serve(`${LISTEN}clients:\n  - { name: lab, address: 127.0.0.1, secret: short }\n${USERS}workers: 2\nlog: { pretty: false }\n`, 6_000);
-    expect(r.out.match(/Shared secret for client lab is short/g)).toHaveLength(1);
-    expect(r.out.match(/ready/g)).toHaveLength(1);
-    expect(r.out).toContain('vutlan-radius ready with 2 worker processes');
+    writeFileSync(join(dir, 'serve.yaml'), `${LISTEN}clients:\n  - { name: lab, address: 127.0.0.1, secret: short }\n${USERS}workers: 2\nlog: { pretty: false }\n`);
+    const p = spawn(process.execPath, [CLI, 'serve', '-c', join(dir, 'serve.yaml')], { cwd: dir });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    try {
+      const end = Date.now() + 20_000;
+      while (!out.includes('ready with 2 worker processes') && Date.now() < end && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      // both workers have reported by then (the primary waits for them); give late lines a moment
+      await new Promise((r) => setTimeout(r, 500));
+      expect(out).toContain('vutlan-radius ready with 2 worker processes');
+      expect(out.match(/Shared secret for client lab is short/g)).toHaveLength(1);
+      expect(out.match(/ready/g)).toHaveLength(1);
+    } finally {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
   });
 });
