@@ -102,6 +102,11 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     if (err instanceof SqliteStoreError && err.code === 'bad_row') {
       return c.json({ error: { code: 'invalid_argument', message: err.message } }, 400);
     }
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      d.log('warn', { path: c.req.path }, 'admin: the user store is busy');
+      return c.json({ error: { code: 'store_busy', message: 'the user store is locked by another writer; nothing was changed, try again' } }, 503);
+    }
     d.log('error', { err: (err as Error).message, path: c.req.path }, 'admin request failed');
     return c.json({ error: { code: 'internal_error', message: 'internal error (see the server log)' } }, 500);
   });

@@ -39,7 +39,12 @@ export class AdminServer {
     const allowed = parseAllowList(config.allow ?? DEFAULT_ADMIN_ALLOW, 'admin.allow');
     const tls = await ensureTlsFiles(config.cert, config.key, address);
     if (tls.created) logger.info({ cert: config.cert, key: config.key }, 'admin: made a self-signed certificate');
-    const store = new AdminStore(config.db);
+    let store: AdminStore;
+    try {
+      store = new AdminStore(config.db);
+    } catch (err) {
+      throw new Error(`admin.db ${config.db}: ${(err as Error).message}`);
+    }
     if (store.accounts().length === 0) {
       logger.warn(`admin: no admin accounts yet; create one with: vutlan-radius admin -c ${host.snapshot().config.file} add NAME --role admin`);
     }

@@ -64,7 +64,11 @@ export function appendClientToConfig(configFile: string, client: NewClient, secr
     const msg = err instanceof ConfigError ? err.problems.map(formatProblem).join('\n') : (err as Error).message;
     throw new FormError([{ field: 'address', message: msg }]);
   }
-  writeAtomically(configFile, after);
+  try {
+    writeAtomically(configFile, after);
+  } catch (err) {
+    throw new FormError([{ field: 'name', message: `cannot write ${configFile}: ${(err as Error).message} (add the client there by hand)` }]);
+  }
   return before;
 }
 

@@ -40,6 +40,8 @@ export interface FreeRadiusBenchOptions {
   vutlanDictionary: string;
   /** Source raddb; default DEBIAN_RADDB. */
   sourceRaddb?: string;
+  /** Further changes to the prepared raddb before start (a TLS listener, a home server). */
+  customize?: (raddb: string) => void;
 }
 
 /**
@@ -122,6 +124,7 @@ export async function startFreeRadius(opts: FreeRadiusBenchOptions & { binary?: 
   const binary = opts.binary ?? findFreeRadius();
   if (!binary) throw new Error('FreeRADIUS is not installed (no freeradius or radiusd in PATH)');
   const raddb = prepareFreeRadiusConfig(opts);
+  opts.customize?.(raddb);
   const logFile = join(resolve(opts.dir), 'log', 'radius.log');
   rmSync(logFile, { force: true });
   const child: ChildProcess = spawn(binary, ['-f', '-d', raddb], { stdio: ['ignore', 'ignore', 'pipe'] });

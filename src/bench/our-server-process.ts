@@ -20,6 +20,9 @@ export interface OurServerOptions {
   logLevel?: string;
   /** Extra arguments for node (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** More listeners and clients (e.g. a radsec listener and its client). */
+  extraListen?: Record<string, unknown>[];
+  extraClients?: Record<string, unknown>[];
 }
 
 /** The compiled CLI (`dist/cli/vutlan-radius.js`) of this package. */
@@ -35,9 +38,9 @@ export function ourDictionaryPath(): string {
 /** Writes the benchmark config (one loopback auth listener, one client for 127.0.0.0/8). */
 export function writeOurConfig(opts: OurServerOptions): string {
   const cfg: Record<string, unknown> = {
-    listen: [{ type: 'auth', address: '127.0.0.1', port: opts.port }],
+    listen: [{ type: 'auth', address: '127.0.0.1', port: opts.port }, ...(opts.extraListen ?? [])],
     dictionary: ourDictionaryPath(),
-    clients: [{ name: 'bench', address: '127.0.0.0/8', secret: opts.secret, require_message_authenticator: 'auto' }],
+    clients: [{ name: 'bench', address: '127.0.0.0/8', secret: opts.secret, require_message_authenticator: 'auto' }, ...(opts.extraClients ?? [])],
     users: opts.users.kind === 'files' ? { files: [resolve(opts.users.authorizeFile)] } : { sqlite: resolve(opts.users.database) },
     log: { level: opts.logLevel ?? 'info', auth_fail: join(resolve(opts.dir), 'auth-fail.log') },
     security: { reject_delay: 0 },

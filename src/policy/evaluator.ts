@@ -5,7 +5,7 @@ import type { Entry, Item, Operator } from './entry.js';
 import { compareValues, regexSubject, sameAttr } from './compare.js';
 import { type ExpandContext, type Template, compileExpansion, expandTemplate } from './expand.js';
 import { type MergeItem, mergeControl, mergeReply } from './merge.js';
-import { compileRegex } from './regex.js';
+import { type RegexTarget, compileRegex, octetsPattern, regexTarget } from './regex.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
 import { filterRejectReply } from './reject-filter.js';
 import { quoteForTerminal } from '../protocol/printable.js';
@@ -48,6 +48,8 @@ export interface AuthRequest {
   userPassword?: Buffer;
   /** Request Authenticator: the CHAP challenge when there is no CHAP-Challenge. */
   requestAuthenticator: Buffer;
+  /** When the request arrived (Unix seconds): preprocess adds it as Event-Timestamp. Default: now. */
+  receivedAt?: number;
 }
 
 /** Where entries come from: for a user name, that user's entries and DEFAULTs in order. */
@@ -106,6 +108,7 @@ const SERVICE_TYPE = 6;
 const FRAMED_PROTOCOL = 7;
 const CHAP_CHALLENGE = 60;
 const NAS_IPV6_ADDRESS = 95;
+const EVENT_TIMESTAMP = 55;
 const AUTH_TYPE = 1000;
 const CRYPT_PASSWORD = 1006;
 const AUTZ_TYPE = 1011;
@@ -211,7 +214,7 @@ interface Run {
 }
 
 function ctxOf(run: Run): ExpandContext {
-  return { request: run.request, reply: run.reply, control: run.control, captures: run.captures };
+  return { request: run.request, reply: run.reply, control: run.control, captures: run.captures, dict: run.dict };
 }
 
 /**
@@ -257,7 +260,13 @@ function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined
       if (op === '!*') break;
       if (op === '=*') { ok = true; break; }
       if (op === '=~' || op === '!~') {
-        const re = item.regex ?? regexOf(run, item, values[k]);
+        const target = regexTarget(def.dataType);
+        if (target === 'never') {
+          // FreeRADIUS 3.2.1 matches a pointer's print, never the value: see regexTarget
+          if (op === '!~') { ok = true; break; }
+          continue;
+        }
+        const re = item.regex ?? regexOf(run, item, values[k], target);
         if (!re) return { item, why: 'pattern does not compile' };
         const m = re.exec(regexSubject(avp));
         if (op === '=~') {
@@ -296,9 +305,10 @@ function checkFails(run: Run, entry: Entry, values: readonly (Buffer | undefined
   return undefined;
 }
 
-function regexOf(run: Run, item: Item, expanded: Buffer | undefined): RegExp | undefined {
+function regexOf(run: Run, item: Item, expanded: Buffer | undefined, target: RegexTarget): RegExp | undefined {
   try {
-    return compileRegex((expanded ?? item.value).toString('utf8'));
+    const pattern = (expanded ?? item.value).toString('utf8');
+    return compileRegex(target === 'octets-hex' ? octetsPattern(pattern) : pattern);
   } catch (e) {
     run.trace?.(`    ${item.attr.name} ${item.op}: ${(e as Error).message}`);
     return undefined;
@@ -401,6 +411,7 @@ function stdDef(dict: Dictionary, type: number, name: string): AttributeDef {
 /** Definitions (and ready-made Avps) the evaluator adds to lists, resolved once per dictionary. */
 interface StdDefs {
   serviceType?: AttributeDef;
+  eventTimestamp?: AttributeDef;
   nasIpv6Address?: AttributeDef;
   nasIpAddress?: AttributeDef;
   chapChallenge?: AttributeDef;
@@ -422,6 +433,14 @@ function stdDefs(dict: Dictionary): StdDefs {
 
 /** preprocess (rlm_preprocess authorize with the default configuration) on the request list. */
 function preprocess(dict: Dictionary, request: Avp[], req: AuthRequest, trace?: TraceSink): void {
+  // "Event-Timestamp can be used consistently instead of one letter expansions" (rlm_preprocess)
+  if (!findStd(request, EVENT_TIMESTAMP)) {
+    const v = Buffer.alloc(4);
+    v.writeUInt32BE((req.receivedAt ?? Math.floor(Date.now() / 1000)) >>> 0, 0);
+    const defs = stdDefs(dict);
+    request.push({ def: defs.eventTimestamp ??= stdDef(dict, EVENT_TIMESTAMP, 'Event-Timestamp'), value: v });
+    trace?.('preprocess: added Event-Timestamp (request time)');
+  }
   const userName = findStd(request, USER_NAME);
   if (userName && userName.value.length > 0 && findStd(request, FRAMED_PROTOCOL) && !findStd(request, SERVICE_TYPE)) {
     const v = Buffer.alloc(4);

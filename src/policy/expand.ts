@@ -1,6 +1,9 @@
 import type { Avp } from '../protocol/attribute.js';
 import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { ValueError, formatValue } from '../protocol/values.js';
+import {
+  type ExpansionFunction, SUPPORTED_FUNCTIONS, UNSUPPORTED_FREERADIUS_FUNCTIONS, callFunction, expansionFunction, referencedAttribute,
+} from './expand-functions.js';
 
 /**
  * `%{...}` expansion of users-file values (the subset of FreeRADIUS xlat that users files use):
@@ -11,16 +14,25 @@ import { ValueError, formatValue } from '../protocol/values.js';
  * - `%{%{A}:-%{B}}` / `%{A:-text}`: A if it is not empty, else B;
  * - `%%` gives `%`, `%}` gives `}`; `\\`, `\t`, `\n` and `\X` (= X) in the literal text.
  *
- * An absent attribute expands to the empty string, as in FreeRADIUS. Anything else (xlat
- * functions such as `%{md5:...}`, single-letter expansions such as `%t`) is refused when the file
- * loads, so a value never silently stays unexpanded.
+ * - `%{function:argument}`: the functions of expand-functions.ts (tolower, md5, expr, ...), the
+ *   argument a template of its own whose backslash escapes are left for the function call.
+ *
+ * An absent attribute expands to the empty string, as in FreeRADIUS. Anything else (other xlat
+ * functions such as `%{rand:...}`, single-letter expansions such as `%t`) is refused when the file
+ * loads, with a message naming it and the supported functions, so a value never silently stays
+ * unexpanded.
  */
 
 type Part =
   | { kind: 'text'; text: string }
   | { kind: 'attr'; list: 'request' | 'reply' | 'control'; name: string; def?: AttributeDef; index: number | '#' | '*' }
   | { kind: 'capture'; n: number }
-  | { kind: 'alt'; first: Template; second: Template };
+  | { kind: 'alt'; first: Template; second: Template }
+  /** `arg` undefined: nothing between ':' and '}' (the function is called with ""). */
+  | { kind: 'func'; fn: ExpansionFunction; arg?: Template };
+
+/** Where a template is read: the whole value, a part of `%{a:-b}`, or a function's argument. */
+type Mode = 'top' | 'alt' | 'arg';
 
 /** A compiled expansion. */
 export interface Template {
@@ -34,6 +46,8 @@ export interface ExpandContext {
   control: readonly Avp[];
   /** Regex captures %{0}..%{8}; undefined entries expand to nothing. */
   captures: readonly (string | undefined)[];
+  /** Resolves attribute names that functions read at run time (`%{length:...}`, `&Attr`). */
+  dict?: Dictionary;
 }
 
 /** Validates a value marked for expansion when the file loads; throws ValueError. */
@@ -43,12 +57,12 @@ export function checkExpansion(text: string, dict?: Dictionary): void {
 
 /** Compiles `text` (the value as lexed, escapes not yet processed). Throws ValueError. */
 export function compileExpansion(text: string, dict?: Dictionary): Template {
-  const [t, end] = parseTemplate(text, 0, false, dict);
+  const [t, end] = parseTemplate(text, 0, 'top', dict);
   if (end !== text.length) throw new ValueError(`Unexpected "}" in expansion "${text}"`);
   return t;
 }
 
-function parseTemplate(s: string, start: number, nested: boolean, dict?: Dictionary): [Template, number] {
+function parseTemplate(s: string, start: number, mode: Mode, dict?: Dictionary): [Template, number] {
   const parts: Part[] = [];
   let lit = '';
   let i = start;
@@ -58,12 +72,14 @@ function parseTemplate(s: string, start: number, nested: boolean, dict?: Diction
     if (c === '\\') {
       if (i + 1 >= s.length) throw new ValueError('Invalid escape at end of string');
       const n = s[i + 1]!;
-      lit += n === 't' ? '\t' : n === 'n' ? '\n' : n;
+      // kept as written: like FreeRADIUS, the escapes apply to the expanded text as a whole
+      // (the value's conversion, or a function's argument), not to the literal alone
+      lit += c + n;
       i += 2;
       continue;
     }
-    if (nested && c === '}') break;
-    if (nested && c === ':' && s[i + 1] === '-') break;
+    if (mode !== 'top' && c === '}') break;
+    if (mode === 'alt' && c === ':' && s[i + 1] === '-') break;
     if (c === '%') {
       const n = s[i + 1];
       if (n === '%' || n === '}') { lit += n; i += 2; continue; }
@@ -85,9 +101,11 @@ function parseTemplate(s: string, start: number, nested: boolean, dict?: Diction
 /** Parses after "%{" up to and including the matching "}". */
 function parseBraced(s: string, start: number, dict?: Dictionary): [Part, number] {
   if (s[start] === '%') {
-    const [first, end] = parseTemplate(s, start, true, dict);
+    const [first, end] = parseTemplate(s, start, 'alt', dict);
     return finishAlternation(s, first, end, dict);
   }
+  const fn = parseFunction(s, start, dict);
+  if (fn) return fn;
   const m = /^([A-Za-z0-9\-._/]+)(?::([A-Za-z0-9\-._/]+))?(?:\[([0-9]+|#|\*)\])?/.exec(s.slice(start));
   if (!m) throw new ValueError(`Invalid expansion at "${s.slice(start - 2)}"`);
   let end = start + m[0].length;
@@ -118,37 +136,85 @@ function parseBraced(s: string, start: number, dict?: Dictionary): [Part, number
 function finishAlternation(s: string, first: Template, end: number, dict?: Dictionary): [Part, number] {
   if (s[end] === '}') return [{ kind: 'alt', first, second: { parts: [] } }, end + 1];
   if (s[end] === ':' && s[end + 1] === '-') {
-    const [second, e2] = parseTemplate(s, end + 2, true, dict);
+    const [second, e2] = parseTemplate(s, end + 2, 'alt', dict);
     if (s[e2] !== '}') throw new ValueError(`Missing "}" in expansion "${s}"`);
     return [{ kind: 'alt', first, second }, e2 + 1];
   }
   throw new ValueError(`Missing "}" in expansion "${s}"`);
 }
 
+const SUPPORTED_TEXT = `vutlan-radius supports attribute references and the functions ${SUPPORTED_FUNCTIONS.join(', ')}`;
+const LISTS = new Set(['request', 'reply', 'control', 'config']);
+
+/**
+ * `%{name:argument}` when `name` is a function (FreeRADIUS reads the word before the first ':',
+ * white space or '}' and looks it up among the registered functions). Undefined when the word
+ * is a list qualifier or an attribute (a tag): those are attribute references. Throws ValueError
+ * for any other function, naming it and the supported ones.
+ */
+function parseFunction(s: string, start: number, dict?: Dictionary): [Part, number] | undefined {
+  let q = start;
+  while (q < s.length && s[q] !== ':' && s[q] !== '}' && !/\s/.test(s[q]!)) q++;
+  if (s[q] !== ':' || q === start) return undefined;
+  const name = s.slice(start, q);
+  const fn = expansionFunction(name);
+  if (!fn) {
+    if (s[q + 1] === '-' || LISTS.has(name.toLowerCase())) return undefined;
+    if (UNSUPPORTED_FREERADIUS_FUNCTIONS.has(name)) {
+      throw new ValueError(`Unsupported expansion function "%{${name}:...}" in "${s}": ${SUPPORTED_TEXT}`);
+    }
+    if (dict?.attributeByName(name)) return undefined;
+    throw new ValueError(`Unknown expansion function "%{${name}:...}" in "${s}": ${SUPPORTED_TEXT}`);
+  }
+  const [arg, end] = parseTemplate(s, q + 1, 'arg', dict);
+  if (s[end] !== '}') throw new ValueError(`Missing closing brace in expansion "${s}"`);
+  if (dict) checkReference(fn, arg, dict);
+  return [{ kind: 'func', fn, ...(arg.parts.length > 0 ? { arg } : {}) }, end + 1];
+}
+
+/** An argument that is plain text naming an attribute must name one the dictionary has. */
+function checkReference(fn: ExpansionFunction, arg: Template, dict: Dictionary): void {
+  if (fn.argument === 'text' || arg.parts.length !== 1 || arg.parts[0]!.kind !== 'text') return;
+  const text = arg.parts[0].text.replace(/^\s+/, '');
+  if (text.includes('\\') || (fn.argument === 'text-or-reference' && !text.startsWith('&'))) return;
+  if (!referencedAttribute(text, dict)) {
+    throw new ValueError(`Unknown attribute "${text.replace(/^&/, '')}" in "%{${fn.name}:${text}}"`);
+  }
+}
+
 function sameAttr(a: AttributeDef, b: AttributeDef): boolean {
   return a === b || (a.vendorId === b.vendorId && a.type === b.type);
 }
 
-/** Expands a compiled template to text. */
+/**
+ * Expands a compiled template to text, its backslash escapes still in it: the caller converts
+ * (fr_pair_value_from_str, or a function call, applies the double-quote escapes once). Attribute
+ * values go in with their backslashes doubled, so that conversion leaves them as they were
+ * (measured on FreeRADIUS 3.2.1: `"%{Calling-Station-Id}"` of `x\ty` stays `x\ty`, the literal
+ * `"x\ty"` becomes x<TAB>y); regex captures go in as they are.
+ */
 export function expandTemplate(t: Template, ctx: ExpandContext): string {
   let out = '';
   for (const p of t.parts) {
     if (p.kind === 'text') out += p.text;
     else if (p.kind === 'capture') out += ctx.captures[p.n] ?? '';
+    else if (p.kind === 'func') out += callFunction(p.fn, p.arg ? expandTemplate(p.arg, ctx) : undefined, ctx);
     else if (p.kind === 'alt') {
       const a = expandTemplate(p.first, ctx);
       out += a !== '' ? a : expandTemplate(p.second, ctx);
     } else {
-      const list = p.list === 'request' ? ctx.request : p.list === 'reply' ? ctx.reply : ctx.control;
-      const found: Avp[] = [];
-      if (p.def) for (const avp of list) if (sameAttr(avp.def, p.def)) found.push(avp);
-      if (p.index === '#') out += String(found.length);
-      else if (p.index === '*') out += found.map((a) => formatValue(a.def, a.value)).join(',');
-      else {
-        const avp = found[p.index];
-        if (avp) out += formatValue(avp.def, avp.value);
-      }
+      out += attributeText(p, ctx).replace(/\\/g, '\\\\');
     }
   }
   return out;
+}
+
+function attributeText(p: Extract<Part, { kind: 'attr' }>, ctx: ExpandContext): string {
+  const list = p.list === 'request' ? ctx.request : p.list === 'reply' ? ctx.reply : ctx.control;
+  const found: Avp[] = [];
+  if (p.def) for (const avp of list) if (sameAttr(avp.def, p.def)) found.push(avp);
+  if (p.index === '#') return String(found.length);
+  if (p.index === '*') return found.map((a) => formatValue(a.def, a.value)).join(',');
+  const avp = found[p.index];
+  return avp ? formatValue(avp.def, avp.value) : '';
 }

@@ -112,3 +112,26 @@ export function compileRegex(pattern: string): RegExp {
     throw new RegexCompileError(msg, 0);
   }
 }
+
+/**
+ * What `=~` / `!~` do on an attribute of this type in FreeRADIUS 3.2.1 (measured, and read in
+ * src/main/pair.c `radius_compare_vps`): the pattern is kept as a string in the value union of a
+ * check item whose attribute is not a string, and that union is then printed as the attribute's
+ * type. So on octets the pattern's own bytes print as `0x<hex>` and are matched against the
+ * value's `0x<hex>`; on every other non-string type (integer, enumerated, ipaddr, ipv6addr,
+ * prefixes, date, ...) the "pattern" is the print of a pointer: `=~` never matches and `!~`
+ * always does (when the request has the attribute).
+ */
+export type RegexTarget = 'string' | 'octets-hex' | 'never';
+
+/** How `=~` / `!~` treat an attribute of `dataType` (see RegexTarget). */
+export function regexTarget(dataType: string): RegexTarget {
+  if (dataType === 'string') return 'string';
+  if (dataType === 'octets') return 'octets-hex';
+  return 'never';
+}
+
+/** The pattern FreeRADIUS really applies to an octets attribute: its text's bytes as `0x<hex>`. */
+export function octetsPattern(pattern: string): string {
+  return `0x${Buffer.from(pattern, 'utf8').toString('hex')}`;
+}

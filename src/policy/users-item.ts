@@ -3,7 +3,7 @@ import {
   ValueError, parseHexDigits, parseRawAttributeName, parseValue, unknownAttributeDef, validWireLength,
 } from '../protocol/values.js';
 import type { Item, Operator, Quote } from './entry.js';
-import { compileRegex } from './regex.js';
+import { compileRegex, octetsPattern, regexTarget } from './regex.js';
 import { getThing, isSpace } from './users-lexer.js';
 import { checkExpansion } from './expand.js';
 
@@ -266,6 +266,8 @@ export function makeItem(dict: Dictionary, name: string, op: Operator, value: st
     if (!expand) {
       try {
         item.regex = compileRegex(text);
+        // what FreeRADIUS really matches on octets (see regexTarget); the pattern as written compiled above
+        if (regexTarget(def.dataType) === 'octets-hex') item.regex = compileRegex(octetsPattern(text));
       } catch (e) {
         const r = e as { offset?: number; message: string };
         throw new ValueError(`Error at offset ${r.offset ?? 0} compiling regex for ${name}: Pattern compilation failed: ${r.message}`);

@@ -30,9 +30,16 @@ export interface WrittenEntry {
   reply: readonly WrittenItem[];
 }
 
-/** A user name as the first word of an entry: bare when it can be, else double-quoted. */
+/**
+ * A user name as the first word of an entry: bare when it can be, else double-quoted. Inside
+ * quotes the lexer turns `\"` into `"` and keeps every other backslash pair, so a name with a
+ * backslash before a quote or at its end reads back only bare (when it has no white space or
+ * comma); such a name with white space cannot be written at all and is quoted as best it can be.
+ */
 export function writeName(name: string): string {
   if (/^[^\s,"#$'`\\]+$/.test(name)) return name;
+  const quotable = !/\\("|$)/.test(name);
+  if (!quotable && /^[^\s,"#'`][^\s,]*$/.test(name) && !/^\$include$/i.test(name)) return name;
   return `"${name.replace(/"/g, '\\"')}"`;
 }
 

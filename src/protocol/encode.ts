@@ -41,6 +41,11 @@ export interface EncodeResponseInput {
    * Starent 2,2). Each vendor attribute gets its own attribute 26.
    */
   dictionary?: Dictionary;
+  /**
+   * RADIUS/1.1 (RFC 9765): `requestAuthenticator` is the request's Token + 12 zero octets and is
+   * copied as it is; no Message-Authenticator, no Response Authenticator, nothing hidden with MD5.
+   */
+  radius11?: boolean;
 }
 
 /** The reply attributes do not all fit in 4096 octets (only with `allAttributes`). */
@@ -68,10 +73,11 @@ export class ReplyTooLargeError extends Error {
  * Response Authenticator MD5(Code+ID+Length+RequestAuth+Attributes+Secret) over the result.
  */
 export function encodeResponse(o: EncodeResponseInput): Buffer {
-  const withMa = o.messageAuthenticator !== false;
+  const plain = o.radius11 === true;
+  const withMa = o.messageAuthenticator !== false && !plain;
   const proxyState = o.proxyState ?? NO_PROXY_STATE;
   const attributes = o.attributes;
-  const sizes = planSizes(attributes, o.dictionary);
+  const sizes = planSizes(attributes, o.dictionary, plain);
   let length = HEADER_LENGTH + (withMa ? MA_LENGTH : 0);
   let last = 0;
   for (; last < attributes.length; last++) {
@@ -92,7 +98,7 @@ export function encodeResponse(o: EncodeResponseInput): Buffer {
 
   const buf = Buffer.allocUnsafe(length);
   let off = writeHeader(buf, o.code, o.identifier, length, o.requestAuthenticator, withMa);
-  off = writeAttributes(buf, off, attributes, sizes, last, o.dictionary, o.secret, o.requestAuthenticator);
+  off = writeAttributes(buf, off, attributes, sizes, last, o.dictionary, plain ? undefined : o.secret, o.requestAuthenticator);
   for (let i = 0; i < echoed; i++) {
     const ps = proxyState[i]!;
     const n = Math.min(ps.length, 253);
@@ -100,6 +106,10 @@ export function encodeResponse(o: EncodeResponseInput): Buffer {
     buf[off + 1] = n + 2;
     ps.copy(buf, off + 2, 0, n);
     off += n + 2;
+  }
+  if (plain) {
+    buf[1] = 0; // Reserved-1
+    return buf;
   }
 
   if (withMa) signMessageAuthenticator(buf, length, HEADER_LENGTH + 2, o.secret);
@@ -129,6 +139,11 @@ export interface EncodeRequestInput {
   messageAuthenticator?: boolean;
   /** Vendor formats for VSAs (see {@link EncodeResponseInput.dictionary}). */
   dictionary?: Dictionary;
+  /**
+   * RADIUS/1.1 (RFC 9765): `authenticator` is the Token + 12 zero octets, copied as it is;
+   * Reserved-1 (the Identifier) is 0, no Message-Authenticator, nothing hidden, nothing signed.
+   */
+  radius11?: boolean;
 }
 
 /**
@@ -139,6 +154,7 @@ export interface EncodeRequestInput {
  * first with a zero authenticator). Returns the datagram and the authenticator it carries.
  */
 export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenticator: Buffer } {
+  if (o.radius11) return encodeRequest11(o);
   const computed = o.code === Code.AccountingRequest || o.code === Code.CoARequest || o.code === Code.DisconnectRequest;
   const withMa = o.messageAuthenticator ?? (o.code === Code.AccessRequest || o.code === Code.StatusServer);
   const authenticator = computed ? ZERO16 : (o.authenticator ?? randomBytes(16));
@@ -158,6 +174,19 @@ export function encodeRequest(o: EncodeRequestInput): { buffer: Buffer; authenti
     return { buffer: buf, authenticator: digest };
   }
   return { buffer: buf, authenticator: Buffer.from(authenticator) };
+}
+
+function encodeRequest11(o: EncodeRequestInput): { buffer: Buffer; authenticator: Buffer } {
+  if (o.authenticator?.length !== 16) throw new RangeError('a RADIUS/1.1 request needs its Token + 12 zero octets as authenticator');
+  const attributes = o.attributes;
+  const sizes = planSizes(attributes, o.dictionary, true);
+  let length = HEADER_LENGTH;
+  for (let i = 0; i < attributes.length; i++) length += sizes[i]!;
+  if (length > MAX_PACKET_LENGTH) throw new RangeError(`request would be ${length} octets (more than 4096)`);
+  const buf = Buffer.allocUnsafe(length);
+  const off = writeHeader(buf, o.code, 0, length, o.authenticator, false);
+  writeAttributes(buf, off, attributes, sizes, attributes.length, o.dictionary, undefined, o.authenticator);
+  return { buffer: buf, authenticator: Buffer.from(o.authenticator) };
 }
 
 /**
@@ -196,10 +225,13 @@ function vendorFormat(def: AttributeDef, dict: Dictionary | undefined): VendorDe
     { name: '', id: vendorId, typeLength: 1, lengthLength: 1, continuation: false };
 }
 
-/** Writes `attributes[0..count)` that go on the wire (`sizes[i]` > 0) from `off`; returns the end. */
+/**
+ * Writes `attributes[0..count)` that go on the wire (`sizes[i]` > 0) from `off`; returns the end.
+ * Without a secret (RADIUS/1.1) hidden attributes are written as their plain values.
+ */
 function writeAttributes(
   buf: Buffer, off: number, attributes: readonly Avp[], sizes: Uint16Array, count: number,
-  dict: Dictionary | undefined, secret: Buffer, authenticator: Buffer,
+  dict: Dictionary | undefined, secret: Buffer | undefined, authenticator: Buffer,
 ): number {
   for (let i = 0; i < count; i++) {
     if (sizes[i] === 0) continue;
@@ -221,14 +253,14 @@ let sizeScratch = new Uint16Array(64);
  * The encoded size (header included, values truncated) of each attribute, 0 for those that do
  * not go on the wire. The returned array is reused by the next call.
  */
-function planSizes(attributes: readonly Avp[], dict: Dictionary | undefined): Uint16Array {
+function planSizes(attributes: readonly Avp[], dict: Dictionary | undefined, plain = false): Uint16Array {
   if (attributes.length > sizeScratch.length) sizeScratch = new Uint16Array(attributes.length * 2);
   const sizes = sizeScratch;
-  for (let i = 0; i < attributes.length; i++) sizes[i] = encodedSize(attributes[i]!, dict);
+  for (let i = 0; i < attributes.length; i++) sizes[i] = encodedSize(attributes[i]!, dict, plain);
   return sizes;
 }
 
-function encodedSize(avp: Avp, dict: Dictionary | undefined): number {
+function encodedSize(avp: Avp, dict: Dictionary | undefined, plain: boolean): number {
   const def = avp.def;
   const vendorId = def.vendorId;
   if (vendorId === 0) {
@@ -237,7 +269,7 @@ function encodedSize(avp: Avp, dict: Dictionary | undefined): number {
     if (type === Attr.MessageAuthenticator) return 0; // only ever the one computed here
     if (type === Attr.VendorSpecific && def.dataType === 'vsa') return 0;
     const room = 253 - tagOctets(avp);
-    const n = valueSize(avp, def, room);
+    const n = valueSize(avp, def, room, plain);
     if (n === 0 && type !== Attr.ChargeableUserIdentity) return 0;
     return 2 + tagOctets(avp) + n;
   }
@@ -246,14 +278,14 @@ function encodedSize(avp: Avp, dict: Dictionary | undefined): number {
     const maxType = vendor.typeLength === 1 ? 0xff : vendor.typeLength === 2 ? 0xffff : 0xff_ffff;
     if (def.type > maxType || def.type === 0) return 0; // TLV children are not encoded alone
     const head = 2 + 4 + vendor.typeLength + vendor.lengthLength + (vendor.continuation ? 1 : 0);
-    const n = valueSize(avp, def, 255 - head - tagOctets(avp));
+    const n = valueSize(avp, def, 255 - head - tagOctets(avp), plain);
     return n === 0 ? 0 : head + tagOctets(avp) + n;
   }
   if (def.type > 255) return 0;
   const container = Math.floor(vendorId / EXTENDED_VENDOR_BASE);
   const evs = vendorId % EXTENDED_VENDOR_BASE !== 0;
   const head = 3 + (container >= 245 ? 1 : 0) + (evs ? 5 : 0);
-  const n = valueSize(avp, def, 255 - head);
+  const n = valueSize(avp, def, 255 - head, plain);
   return n === 0 ? 0 : head + n;
 }
 
@@ -267,9 +299,10 @@ function startsLikeTag(avp: Avp): boolean {
   return avp.def.flags.encrypt === 2 || (avp.value.length > 0 && avp.value[0]! < 0x20);
 }
 
-/** Wire size of the value after hiding and truncation to `room`. */
-function valueSize(avp: Avp, def: AttributeDef, room: number): number {
+/** Wire size of the value after hiding (unless `plain`) and truncation to `room`. */
+function valueSize(avp: Avp, def: AttributeDef, room: number, plain: boolean): number {
   const n = avp.value.length;
+  if (plain) return Math.min(n, def.flags.encrypt === 1 ? 128 : room, room);
   if (def.flags.encrypt === 1) return Math.min(room, Math.min(128, Math.max(16, Math.ceil(n / 16) * 16)));
   if (def.flags.encrypt === 2) return Math.min(room, 2 + Math.ceil((Math.min(n, 249) + 1) / 16) * 16);
   return Math.min(n, room);
@@ -280,7 +313,7 @@ function writeAttribute(
   off: number,
   avp: Avp,
   vendor: VendorDef | undefined,
-  secret: Buffer,
+  secret: Buffer | undefined,
   authenticator: Buffer,
 ): number {
   const def = avp.def;
@@ -326,15 +359,17 @@ function writeAttribute(
   return off;
 }
 
-function writeValue(buf: Buffer, off: number, avp: Avp, room: number, secret: Buffer, authenticator: Buffer): number {
+function writeValue(buf: Buffer, off: number, avp: Avp, room: number, secret: Buffer | undefined, authenticator: Buffer): number {
   const def = avp.def;
   let value = avp.value;
   if (def.flags.hasTag && def.dataType !== 'integer' && (avp.tag !== undefined || startsLikeTag(avp))) {
     buf[off++] = avp.tag ?? 0;
     room--;
   }
-  if (def.flags.encrypt === 1) value = hideUserPassword(value, secret, authenticator);
-  else if (def.flags.encrypt === 2) value = hideTunnelPassword(value, secret, authenticator);
+  if (secret !== undefined) {
+    if (def.flags.encrypt === 1) value = hideUserPassword(value, secret, authenticator);
+    else if (def.flags.encrypt === 2) value = hideTunnelPassword(value, secret, authenticator);
+  }
   const n = Math.min(value.length, room);
   copyBytes(value, buf, off, n);
   if (def.flags.hasTag && def.dataType === 'integer' && n === 4 && avp.tag !== undefined) buf[off] = avp.tag;

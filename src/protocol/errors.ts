@@ -16,6 +16,8 @@ export type DropReason =
   | 'missing_message_authenticator'
   | 'bad_request_authenticator'
   | 'eap_with_password'
+  | 'bad_user_password'
+  | 'chap_without_challenge'
   | 'unknown_client'
   | 'rate_limited'
   | 'duplicate_in_progress';

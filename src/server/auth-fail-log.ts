@@ -29,7 +29,10 @@ export type AuthFailReason =
   | 'reply_too_large'
   | 'rejected'
   | 'store_error'
-  | 'internal_error';
+  | 'internal_error'
+  | 'tls_handshake_failed'
+  | 'connection_limit'
+  | 'alpn_mismatch';
 
 /** One auth-fail record, as written (keys are the JSON keys). */
 export interface AuthFailRecord {
@@ -47,8 +50,8 @@ export interface AuthFailRecord {
   password_fp?: string;
   /** What to check, when the server can tell (e.g. the shared secret, for a noise password). */
   hint?: string;
-  /** `reject` (an Access-Reject was sent) or `drop` (nothing was sent). */
-  action: 'reject' | 'drop';
+  /** `reject` (an Access-Reject was sent), `drop` (nothing was sent), `close` (a TLS/TCP connection was refused or closed). */
+  action: 'reject' | 'drop' | 'close';
 }
 
 /**

@@ -15,8 +15,45 @@ import { urlProblem } from '../store/pgsql/pg-source.js';
  * not silently ignored; relative paths are resolved against the config file's directory.
  */
 
-/** A listener: which packets it takes (auth: Access-Request, acct: Accounting-Request). */
-export type ListenerType = 'auth' | 'acct';
+/**
+ * A listener: which packets it takes (auth: Access-Request, acct: Accounting-Request over UDP;
+ * radsec: both over TLS, RFC 6614 / RFC 9765; tcp: both over plain TCP, RFC 6613).
+ */
+export type ListenerType = 'auth' | 'acct' | 'radsec' | 'tcp';
+
+/** RADIUS/1.1 (RFC 9765) per client: never, when the client offers it (default), or only. */
+export type Radius11Policy = 'forbid' | 'allow' | 'require';
+
+/** TLS material of a radsec listener (absolute paths). */
+export interface TlsFilesConfig {
+  cert: string;
+  key: string;
+  /** The application CA list: only these issue client certificates (empty: none; never the system store). */
+  ca: string[];
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/** Connection handling of a stream (radsec / tcp) listener. */
+export interface StreamListenConfig {
+  tls?: TlsFilesConfig;
+  /** Seconds without a packet after which a connection is closed; 0 = never. */
+  idleTimeout: number;
+  /** Open connections on this listener, all clients together. */
+  maxConnections: number;
+  /** Open connections of one client. */
+  maxConnectionsPerClient: number;
+}
+
+/** How a radsec client proves who it is (any one listed way suffices). */
+export interface RadsecClientConfig {
+  /** Certificate SAN dNSName or iPAddress values (never the CN). */
+  san: string[];
+  /** SHA-256 fingerprints of the certificate (upper-case hex with colons). */
+  fingerprints: string[];
+  /** TLS-PSK identity and key. */
+  psk?: { identity: string; key: Buffer };
+  radius11: Radius11Policy;
+}
 
 export type MessageAuthenticatorPolicy = 'yes' | 'no' | 'auto';
 
@@ -26,6 +63,8 @@ export interface ListenConfig {
   address: string;
   /** 0 asks the OS for an ephemeral port (tests). */
   port: number;
+  /** radsec and tcp listeners only. */
+  stream?: StreamListenConfig;
 }
 
 /** A RADIUS client (NAS) as written in the config file or clients.conf. */
@@ -37,6 +76,8 @@ export interface ClientConfig {
   requireMessageAuthenticator: MessageAuthenticatorPolicy;
   /** Only for information (FreeRADIUS uses it for checkrad). */
   nasType?: string;
+  /** A RADIUS/TLS client: matched on radsec listeners only, never over UDP. */
+  radsec?: RadsecClientConfig;
   origin: { file: string; line: number };
 }
 
@@ -147,22 +188,37 @@ const yesNoAuto = z.preprocess(
 const nonEmpty = (what: string) => z.string({ message: `${what} must be a string` }).min(1, `${what} must not be empty`);
 
 const listenSchema = z.strictObject({
-  type: z.enum(['auth', 'acct'], { message: 'must be auth or acct' }),
+  type: z.enum(['auth', 'acct', 'radsec', 'tcp'], { message: 'must be auth, acct (UDP), radsec (TLS) or tcp' }),
   address: ipLiteral,
   port: z.number().int().min(0).max(65535, 'must be 0..65535 (0 = any free port)'),
+  tls: z.strictObject({
+    cert: nonEmpty('tls.cert'),
+    key: nonEmpty('tls.key'),
+    ca: z.union([nonEmpty('tls.ca'), z.array(nonEmpty('tls.ca entry'))]).optional(),
+    min_version: z.enum(['TLSv1.2', 'TLSv1.3'], { message: 'must be TLSv1.2 or TLSv1.3' }).default('TLSv1.2'),
+  }).optional(),
+  idle_timeout: z.number().min(0).max(86_400, 'must be 0..86400 seconds (0 = never)').optional(),
+  max_connections: z.number().int().min(1).max(1_000_000).optional(),
+  max_connections_per_client: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+const radsecClientSchema = z.strictObject({
+  san: z.union([nonEmpty('radsec.san'), z.array(nonEmpty('radsec.san entry'))]).optional(),
+  fingerprint: z.union([nonEmpty('radsec.fingerprint'), z.array(nonEmpty('radsec.fingerprint entry'))]).optional(),
+  psk_identity: nonEmpty('radsec.psk_identity').optional(),
+  psk: z.string().regex(/^(0x)?([0-9a-fA-F]{2}){16,}$/, 'must be at least 16 octets as hex (openssl rand -hex 32)').optional(),
+  radius11: z.enum(['forbid', 'allow', 'require'], { message: 'must be forbid, allow or require' }).default('allow'),
 });
 
 const clientSchema = z.strictObject({
   name: nonEmpty('name'),
   address: nonEmpty('address'),
-  secret: z.string({
-    error: (issue) => (issue.input === undefined
-      ? 'missing: add "secret: <the shared secret set on this NAS>" to this client'
-      : 'secret must be a string (quote it if it looks like a number)'),
-  })
-    .min(1, 'secret must be at least 1 character long'),
-  require_message_authenticator: yesNoAuto.default('auto'),
+  // optional here: a RadSec client (with `radsec:`) defaults to "radsec"; resolveConfig requires it otherwise
+  secret: z.string({ message: 'secret must be a string (quote it if it looks like a number)' })
+    .min(1, 'secret must be at least 1 character long').optional(),
+  require_message_authenticator: yesNoAuto.optional(),
   nas_type: z.string().optional(),
+  radsec: radsecClientSchema.optional(),
 });
 
 const schema = z.strictObject({
@@ -295,6 +351,8 @@ const KNOWN_KEYS = [
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir', 'admin', 'cert', 'key', 'db', 'audit_log',
   'sql_accounting', 'spool', 'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout', 'read_clients',
+  'tls', 'ca', 'min_version', 'idle_timeout', 'max_connections', 'max_connections_per_client', 'radsec', 'san', 'fingerprint', 'psk_identity', 'psk',
+  'radius11',
 ];
 
 function suggestion(key: string): string {
@@ -323,7 +381,8 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
 
   const seen = new Map<string, number>();
   raw.listen.forEach((l, i) => {
-    const key = `${l.address}|${l.port}`;
+    // UDP and TCP ports are separate: auth on UDP 1812 and tcp on TCP 1812 can coexist
+    const key = `${l.type === 'auth' || l.type === 'acct' ? 'udp' : 'tcp'}|${l.address}|${l.port}`;
     if (l.port !== 0 && seen.has(key)) {
       problems.push({
         file,
@@ -333,15 +392,30 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
     seen.set(key, i);
   });
-
-  const clients: ClientConfig[] = raw.clients.map((c, i) => ({
-    name: c.name,
-    address: c.address,
-    secret: c.secret,
-    requireMessageAuthenticator: c.require_message_authenticator,
-    ...(c.nas_type !== undefined ? { nasType: c.nas_type } : {}),
-    origin: { file, line: nodeLine(doc, lc, ['clients', i]) },
+  const listen = raw.listen.map((l, i) => resolveListen(l, at, (message, key) => {
+    problems.push({ file, line: nodeLine(doc, lc, key ? ['listen', i, key] : ['listen', i]), message });
   }));
+
+  const clients: ClientConfig[] = [];
+  raw.clients.forEach((c, i) => {
+    const line = nodeLine(doc, lc, ['clients', i]);
+    const radsec = c.radsec ? resolveRadsecClient(c.name, c.radsec, (message) => problems.push({ file, line, message })) : undefined;
+    if (c.secret === undefined && !radsec) {
+      // (a RadSec client, with a "radsec:" block, needs none: it uses "radsec")
+      problems.push({ file, line, message: `clients.${i}.secret: missing: add "secret: <the shared secret set on this NAS>" to this client` });
+      return;
+    }
+    clients.push({
+      name: c.name,
+      address: c.address,
+      secret: c.secret ?? RADSEC_SECRET,
+      // TLS authenticates every packet, so a RadSec client is not asked for Message-Authenticator
+      requireMessageAuthenticator: c.require_message_authenticator ?? (radsec ? 'no' : 'auto'),
+      ...(c.nas_type !== undefined ? { nasType: c.nas_type } : {}),
+      ...(radsec ? { radsec } : {}),
+      origin: { file, line },
+    });
+  });
 
   if (raw.metrics) {
     try {
@@ -386,7 +460,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
-  if (clients.length === 0 && raw.clients_file === undefined && !raw.users.sql?.read_clients) {
+  if (raw.clients.length === 0 && raw.clients_file === undefined && !raw.users.sql?.read_clients) {
     problems.push({
       file,
       line: 0,
@@ -397,7 +471,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
 
   return {
     file,
-    listen: raw.listen.map((l) => ({ ...l })),
+    listen,
     dictionary: raw.dictionary !== undefined ? at(raw.dictionary) : defaultDictionaryPath(),
     clients,
     ...(raw.clients_file !== undefined ? { clientsFile: at(raw.clients_file) } : {}),
@@ -448,4 +522,51 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       usersFiles: raw.users.files.map((_, i) => nodeLine(doc, lc, ['users', 'files', i])),
     },
   };
+}
+
+/** The shared secret of RADIUS/TLS (RFC 6614 section 2.3). */
+export const RADSEC_SECRET = 'radsec';
+
+const STREAM_DEFAULTS = { idleTimeout: 300, maxConnections: 1024, maxConnectionsPerClient: 32 };
+
+function resolveListen(l: RawConfig['listen'][number], at: (p: string) => string, problem: (message: string, key?: string) => void): ListenConfig {
+  const base = { type: l.type, address: l.address, port: l.port };
+  const streamKeys = ['idle_timeout', 'max_connections', 'max_connections_per_client'] as const;
+  if (l.type === 'auth' || l.type === 'acct') {
+    if (l.tls) problem(`listen: "tls" is for type radsec; an ${l.type} listener is UDP`, 'tls');
+    for (const k of streamKeys) if (l[k] !== undefined) problem(`listen: "${k}" is for type radsec or tcp; an ${l.type} listener is UDP`, k);
+    return base;
+  }
+  if (l.type === 'radsec' && !l.tls) problem('listen: a radsec listener needs "tls: { cert, key, ca }" (server certificate, its key, the CA of the client certificates)');
+  if (l.type === 'tcp' && l.tls) problem('listen: "tls" on a tcp listener: use type radsec for RADIUS over TLS (never mix secure and insecure traffic on one port)', 'tls');
+  const ca = l.tls?.ca === undefined ? [] : Array.isArray(l.tls.ca) ? l.tls.ca : [l.tls.ca];
+  return {
+    ...base,
+    stream: {
+      ...(l.type === 'radsec' && l.tls ? { tls: { cert: at(l.tls.cert), key: at(l.tls.key), ca: ca.map(at), minVersion: l.tls.min_version } } : {}),
+      idleTimeout: l.idle_timeout ?? STREAM_DEFAULTS.idleTimeout,
+      maxConnections: l.max_connections ?? STREAM_DEFAULTS.maxConnections,
+      maxConnectionsPerClient: l.max_connections_per_client ?? STREAM_DEFAULTS.maxConnectionsPerClient,
+    },
+  };
+}
+
+function resolveRadsecClient(name: string, r: NonNullable<RawConfig['clients'][number]['radsec']>, problem: (message: string) => void): RadsecClientConfig {
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const fingerprints: string[] = [];
+  for (const f of list(r.fingerprint)) {
+    const hex = f.replace(/^sha256:/i, '').replace(/:/g, '');
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+      problem(`client ${name}: radsec.fingerprint "${f}" is not a SHA-256 fingerprint (64 hex digits; openssl x509 -noout -fingerprint -sha256 -in client.pem)`);
+      continue;
+    }
+    fingerprints.push(hex.toUpperCase().match(/../g)!.join(':'));
+  }
+  if ((r.psk === undefined) !== (r.psk_identity === undefined)) problem(`client ${name}: radsec.psk and radsec.psk_identity go together`);
+  const out: RadsecClientConfig = { san: list(r.san), fingerprints, radius11: r.radius11 };
+  if (r.psk !== undefined && r.psk_identity !== undefined) out.psk = { identity: r.psk_identity, key: Buffer.from(r.psk.replace(/^0x/, ''), 'hex') };
+  if (out.san.length === 0 && list(r.fingerprint).length === 0 && r.psk === undefined && r.psk_identity === undefined) {
+    problem(`client ${name}: radsec needs at least one of san (certificate subjectAltName), fingerprint or psk_identity + psk; the certificate CN is never used`);
+  }
+  return out;
 }

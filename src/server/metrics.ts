@@ -32,6 +32,8 @@ export const PROTOCOL_DROP_REASONS = [
   'missing_message_authenticator',
   'bad_request_authenticator',
   'eap_with_password',
+  'bad_user_password',
+  'chap_without_challenge',
   'unknown_client',
   'rate_limited',
   'duplicate_in_progress',
@@ -72,6 +74,8 @@ function statsField(reason: string): 'malformed' | 'badAuthenticators' | 'unknow
     case 'bad_message_authenticator_length':
     case 'missing_message_authenticator':
     case 'eap_with_password':
+    case 'bad_user_password':
+    case 'chap_without_challenge':
       return 'malformed';
     case 'bad_message_authenticator':
     case 'bad_request_authenticator':
@@ -480,7 +484,8 @@ export class ServerMetrics implements StatsSource, MetricsSource {
   }
 }
 
-interface MetricValue {
+/** One value of a metric with its labels. */
+export interface MetricValue {
   labels: Record<string, string | number>;
   value: number;
   metricName?: string;

@@ -5,6 +5,7 @@ import { decodePacket, peekHeader, verifyRequest } from '../protocol/decode.js';
 import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, type Packet } from '../protocol/packet.js';
+import { decodePacket11, encodeResponse11, readToken } from '../protocol/radius11.js';
 import { SECRET_HINT, decideAccess, type AccessDecision } from './access-decision.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog, AuthFailReason } from './auth-fail-log.js';
@@ -49,7 +50,31 @@ export interface ListenerPort {
   /** Local address and port (for logs and traces). */
   readonly local: { address: string; port: number };
   send(buf: Buffer, port: number, address: string): void;
+  /** Set for one connection of a stream listener (RADIUS/TLS, RADIUS/TCP). */
+  readonly stream?: StreamChannel;
 }
+
+/** What a stream connection adds to a listener port (src/transport/stream-connection.ts). */
+export interface StreamChannel {
+  /** The client identified when the connection was accepted (certificate, PSK identity or address). */
+  readonly client: Client;
+  /** RFC 5080 duplicate detection for this connection only (on the Token for RADIUS/1.1). */
+  readonly duplicates: DuplicateCache;
+  /** RADIUS/1.1 (RFC 9765) negotiated by ALPN: Token header, no MD5, no Message-Authenticator. */
+  readonly radius11: boolean;
+  /** What UDP silently discards closes a stream connection (RFC 6614 section 2.6.1). */
+  fail(reason: string, message: string): void;
+}
+
+/**
+ * Drop reasons that close a stream connection: a malformed packet, a bad authenticator or
+ * Message-Authenticator. An unknown code or a refused request leaves it open.
+ */
+const CLOSES_STREAM = new Set([
+  'too_short', 'bad_length', 'attribute_too_short', 'attribute_overflow', 'attribute_type_zero', 'too_many_attributes',
+  'bad_message_authenticator_length', 'bad_message_authenticator', 'missing_message_authenticator', 'bad_request_authenticator',
+  'eap_with_password', 'bad_user_password', 'chap_without_challenge',
+]);
 
 /** Per-configuration tools; rebuilt (or carried over) on reload together with the snapshot. */
 export interface ServerState {
@@ -188,7 +213,7 @@ export class RequestPipeline {
 
   // 1
   private lookupClient(req: Request): void {
-    const client = req.state.snapshot.clients.lookup(req.address) ?? req.state.snapshot.sqlClients?.lookup(req.address);
+    const client = req.listener.stream?.client ?? req.state.snapshot.clients.lookup(req.address) ?? req.state.snapshot.sqlClients?.lookup(req.address);
     if (!client) {
       throw new Drop('unknown_client', `Ignoring request to ${req.listener.type} address ${req.listener.local.address} port ${req.listener.local.port} from unknown client ${req.address} port ${req.port}`);
     }
@@ -213,9 +238,13 @@ export class RequestPipeline {
       }
       return;
     }
-    const allowed = type === 'auth' ? h.code === Code.AccessRequest : h.code === Code.AccountingRequest;
+    // a stream carries authentication and accounting on one connection (RFC 6614 section 2.5)
+    const allowed = type === 'auth' ? h.code === Code.AccessRequest
+      : type === 'acct' ? h.code === Code.AccountingRequest
+        : h.code === Code.AccessRequest || h.code === Code.AccountingRequest;
     if (!allowed) {
-      throw new Drop('wrong_port', `Invalid packet code ${h.code} sent to ${type === 'auth' ? 'authentication' : 'accounting'} port from client ${req.client!.name} port ${req.port}`);
+      const where = type === 'auth' ? 'authentication port' : type === 'acct' ? 'accounting port' : `${type} connection`;
+      throw new Drop('wrong_port', `Invalid packet code ${h.code} sent to ${where} from client ${req.client!.name} port ${req.port}`);
     }
   }
 
@@ -225,6 +254,13 @@ export class RequestPipeline {
     const client = req.client!;
     const datagram = req.length! < req.datagram.length ? req.datagram.subarray(0, req.length) : req.datagram;
     req.datagram = datagram;
+    if (req.listener.stream?.radius11) {
+      // RADIUS/1.1: nothing hidden, nothing signed; TLS protects the packet
+      req.packet = decodePacket11(datagram, snapshot.dictionary, { maxAttributes: snapshot.config.security.maxAttributes });
+      this.findProxyState(req, req.packet);
+      if (this.env.trace) this.traceRequest(req, req.packet);
+      return;
+    }
     // with the secret the decoder reveals User-Password (RFC 2865 5.2) into the Avp value
     const packet = decodePacket(datagram, snapshot.dictionary, { maxAttributes: snapshot.config.security.maxAttributes, secret: client.secret });
     req.packet = packet;
@@ -254,10 +290,27 @@ export class RequestPipeline {
     if (this.env.trace) this.traceRequest(req, packet);
   }
 
+  private findProxyState(req: Request, packet: Packet): void {
+    const attrs = packet.attributes;
+    for (let i = 0; i < attrs.length; i++) {
+      const def = attrs[i]!.def;
+      if (def.vendorId === 0 && def.type === Attr.ProxyState) (req.proxyState ??= []).push(attrs[i]!.value);
+    }
+  }
+
+  /** The duplicate cache of the request's connection (streams) or of the server (UDP). */
+  private duplicatesOf(req: Request): DuplicateCache {
+    return req.listener.stream?.duplicates ?? req.state.duplicates;
+  }
+
   // 4
   private checkDuplicate(req: Request): Buffer | undefined {
     const packet = req.packet!;
-    const verdict = req.state.duplicates.begin(req.listener.index, req.address, req.port, packet.identifier, packet.authenticator, req.length!);
+    const stream = req.listener.stream;
+    // per connection, the Identifier (RADIUS/1.1: the Token) alone is the key
+    const verdict = stream
+      ? stream.duplicates.begin(0, '', 0, stream.radius11 ? readToken(req.datagram) : packet.identifier, packet.authenticator, req.length!)
+      : req.state.duplicates.begin(req.listener.index, req.address, req.port, packet.identifier, packet.authenticator, req.length!);
     if (verdict === undefined) return undefined;
     if (verdict instanceof DuplicateTicket) {
       req.dup = verdict;
@@ -285,7 +338,7 @@ export class RequestPipeline {
     switch (packet.code) {
       case Code.StatusServer:
         return {
-          code: req.listener.type === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
+          code: req.listener.type === 'acct' ? Code.AccountingResponse : Code.AccessAccept,
           attributes: req.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
       case Code.AccountingRequest: {
@@ -322,9 +375,15 @@ export class RequestPipeline {
 
   private encode(req: Request, outcome: Outcome, complete: boolean): Buffer {
     const packet = req.packet!;
+    if (req.listener.stream?.radius11) {
+      return encodeResponse11({ allAttributes: complete, code: outcome.code, token: readToken(req.datagram), attributes: outcome.attributes, proxyState: req.proxyState });
+    }
     return encodeResponse({
       allAttributes: complete,
       code: outcome.code,
+      // Over a stream, Accounting-Response goes without Message-Authenticator (RFC 2866 needs none):
+      // radsecproxy forwards it unchanged to its UDP client, where ours would no longer verify.
+      ...(req.listener.stream && outcome.code === Code.AccountingResponse ? { messageAuthenticator: false } : {}),
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       attributes: outcome.attributes,
@@ -359,7 +418,7 @@ export class RequestPipeline {
     }
     if (outcome.code === Code.AccessReject && state.snapshot.config.security.rejectDelay > 0) {
       if (!state.rejects.schedule(() => this.send(req, outcome.code, reply, seconds))) {
-        state.duplicates.abandon(req.dup);
+        this.duplicatesOf(req).abandon(req.dup);
         throw new Drop('overloaded', 'reject_delay queue is full: Access-Reject dropped (the NAS will retransmit)');
       }
       return;
@@ -369,7 +428,7 @@ export class RequestPipeline {
 
   private send(req: Request, code: number, reply: Buffer, seconds: number): void {
     req.listener.send(reply, req.port, req.address);
-    req.state.duplicates.finish(req.dup, reply);
+    this.duplicatesOf(req).finish(req.dup, reply);
     // the Access-Accept answering a Status-Server is no login: FreeRADIUS counts it nowhere
     if (req.code !== Code.StatusServer) this.metricsOf(req.client!).response(code, seconds);
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
@@ -419,7 +478,7 @@ export class RequestPipeline {
       reason = 'internal_error';
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
     }
-    req.state.duplicates.abandon(req.dup);
+    this.duplicatesOf(req).abandon(req.dup);
     if (req.client) this.metricsOf(req.client).drop(reason as ServerDropReason, req.code);
     else this.env.metrics.drop(reason as ServerDropReason, req.code);
     this.env.observe?.({ kind: 'drop', reason, client: req.client });
@@ -431,6 +490,7 @@ export class RequestPipeline {
     }
     if (reason === 'internal_error') this.env.log.error(fields, message);
     else this.env.dropLog.log(reason, fields, message);
+    if (req.listener.stream && CLOSES_STREAM.has(reason)) req.listener.stream.fail(reason, message);
 
     const { authFail } = req.state;
     if (!authFail.enabled) return;
@@ -470,7 +530,7 @@ export class RequestPipeline {
     if (outcome.decision?.scheme) trace(`(${req.n})   password scheme: ${outcome.decision.scheme}`);
     if (outcome.decision?.code === 'reject') trace(`(${req.n})   reject reason: ${outcome.decision.reason ?? 'rejected'}${outcome.decision.detail ? ` (${outcome.decision.detail})` : ''}`);
     trace(`(${req.n}) Sent ${codeName(outcome.code)} Id ${packet.identifier} from ${req.listener.local.address}:${req.listener.local.port} to ${req.address}:${req.port} length ${length}${delay > 0 ? ` (delayed ${delay} s by reject_delay)` : ''}`);
-    trace(`(${req.n})   Message-Authenticator = <first attribute>`);
+    if (!req.listener.stream?.radius11) trace(`(${req.n})   Message-Authenticator = <first attribute>`);
     for (const a of outcome.attributes) trace(`(${req.n})   ${printAttribute(a)}`);
   }
 }
@@ -498,7 +558,7 @@ function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | n
 
 const MALFORMED = new Set([
   'too_short', 'bad_length', 'attribute_too_short', 'attribute_overflow', 'attribute_type_zero',
-  'too_many_attributes', 'bad_message_authenticator_length', 'eap_with_password',
+  'too_many_attributes', 'bad_message_authenticator_length', 'eap_with_password', 'bad_user_password', 'chap_without_challenge',
 ]);
 
 /** The auth-fail reason code of a drop reason (packet-structure problems are all `malformed`). */

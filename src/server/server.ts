@@ -25,6 +25,12 @@ import { reportsForAll } from './worker-role.js';
 import { UdpListener } from './udp-listener.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { ReloadStatus } from '../admin/admin-host.js';
+import { certificateProblems, type TlsMaterial } from './tls-material.js';
+import { StreamListener, type StreamListenerEnv } from '../transport/stream-listener.js';
+import { StreamStats } from '../transport/stream-stats.js';
+
+/** A bound listener of either transport. */
+type Listener = UdpListener | StreamListener;
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -169,6 +175,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     out.push(...sinksHealth(state.accounting).reasons.map((r) => `accounting is not recorded (not answered): ${r}`));
     const authErr = state.logs.authFail?.lastError;
     if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
+    out.push(...certificateProblems(state.snapshot.config.listen, state.snapshot.tls));
     return out;
   };
   // one log line when a problem appears and one when it is gone (not one per request)
@@ -181,11 +188,27 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   }, 1000);
   healthTimer.unref();
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
+  const streamStats = new StreamStats();
+  streamStats.register(metrics);
+  // refused and failed connections: one line per reason per second; ordinary closes at info
+  const connectionLog = new RateLimitedLogger((fields, msg) => {
+    const { level, ...rest } = fields;
+    if (level === 'info') logger.info(rest, msg);
+    else logger.warn(rest, msg);
+  }, 1, 1000);
+  const streamEnv: StreamListenerEnv = {
+    state: () => state,
+    handle: (packet, address, port, conn) => pipeline.handle(packet, address, port, conn),
+    log: logger,
+    connectionLog,
+    auditLog: dropAuditLog,
+    stats: streamStats,
+  };
 
   let nextIndex = 0;
-  let listeners: UdpListener[];
+  let listeners: Listener[];
   try {
-    listeners = await openListeners(first.config.listen, () => nextIndex++, onMessage);
+    listeners = await openListeners(first.config.listen, first.tls, () => nextIndex++, onMessage, streamEnv, []);
   } catch (err) {
     clearInterval(healthTimer);
     await disposeState(state, undefined);
@@ -307,10 +330,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         return refuse([`${next.config.file}:${next.config.lines.metricsListen}: cannot start the metrics endpoint on ${wantMetrics.listen}: ${(err as Error).message}`]);
       }
     }
-    let newListeners: UdpListener[] | undefined;
+    let newListeners: Listener[] | undefined;
     if (!sameListen(state.snapshot.config.listen, next.config.listen)) {
       try {
-        newListeners = await openListeners(next.config.listen, () => nextIndex++, onMessage);
+        // a stream listener on the same address and port is kept (its connections stay open)
+        newListeners = await openListeners(next.config.listen, next.tls, () => nextIndex++, onMessage, streamEnv, listeners);
       } catch (err) {
         closeSnapshot(next);
         await discardLogs();
@@ -335,8 +359,13 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     if (newListeners) {
       const oldListeners = listeners;
       listeners = newListeners;
-      await Promise.all(oldListeners.map((l) => l.close()));
+      await Promise.all(oldListeners.filter((l) => !newListeners!.includes(l)).map((l) => l.close()));
     }
+    // new certificates, limits and clients for the stream listeners (open connections re-checked)
+    next.config.listen.forEach((c, i) => {
+      const l = listeners[i];
+      if (l instanceof StreamListener) l.update(c, next.tls[i]);
+    });
     watcher?.setFiles(next.files);
     // requests are handled synchronously, so nothing still runs on the old snapshot now
     await disposeState(old, state);
@@ -395,6 +424,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       await metricsHttp?.close();
       await admin?.close();
       clearInterval(healthTimer);
+      connectionLog.flush();
       dropLog.flush();
       dropAuditLog.flush();
       auditLoss.flush();
@@ -407,15 +437,32 @@ export async function startServer(configPath: string, opts: StartServerOptions =
 
 async function openListeners(
   configs: readonly ListenConfig[],
+  tls: readonly (TlsMaterial | undefined)[],
   nextIndex: () => number,
   onMessage: (msg: Buffer, address: string, port: number, listener: UdpListener) => void,
-): Promise<UdpListener[]> {
-  const opened: UdpListener[] = [];
+  streamEnv: StreamListenerEnv,
+  running: readonly Listener[],
+): Promise<Listener[]> {
+  const opened: Listener[] = [];
+  const reused = new Set<Listener>();
   try {
-    for (const c of configs) opened.push(await UdpListener.open(nextIndex(), c, onMessage));
+    for (const [i, c] of configs.entries()) {
+      if (c.type === 'auth' || c.type === 'acct') {
+        opened.push(await UdpListener.open(nextIndex(), c, onMessage));
+        continue;
+      }
+      const same = c.port !== 0 && running.find((l): l is StreamListener => l instanceof StreamListener && !reused.has(l)
+        && l.config.type === c.type && l.config.address === c.address && l.config.port === c.port);
+      if (same) {
+        reused.add(same);
+        opened.push(same);
+      } else {
+        opened.push(await StreamListener.open(nextIndex(), c, tls[i], streamEnv));
+      }
+    }
     return opened;
   } catch (err) {
-    await Promise.all(opened.map((l) => l.close()));
+    await Promise.all(opened.filter((l) => !reused.has(l)).map((l) => l.close()));
     throw err;
   }
 }

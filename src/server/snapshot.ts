@@ -5,6 +5,8 @@ import { finish, type Steps } from '../policy/steps.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
+import { formatWarning, usersWarnings } from '../policy/users-warnings.js';
+import type { UsersProblem } from '../policy/users-parser.js';
 import { DEFAULT_CACHE_SIZE, SqliteUserSource } from '../store/sqlite/sqlite-source.js';
 import type { UserSource } from '../store/source.js';
 import type { AuthorizeModule } from '../policy/module.js';
@@ -14,7 +16,9 @@ import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+import { RadsecClientTable } from './radsec-clients.js';
 import { runTimeSliced } from './time-slice.js';
+import { loadTlsMaterial, type TlsMaterial } from './tls-material.js';
 import { vutlanListWarnings } from './vutlan-list-check.js';
 
 /**
@@ -27,6 +31,10 @@ export interface Snapshot {
   config: ServerConfig;
   dictionary: Dictionary;
   clients: ClientTable;
+  /** RADIUS/TLS clients (entries with `radsec:`), apart from the UDP table. */
+  radsecClients: RadsecClientTable;
+  /** TLS material of each listener, by index into `config.listen` (undefined for non-TLS ones). */
+  tls: readonly (TlsMaterial | undefined)[];
   /** User sources in the configured order (files first, then SQLite). */
   sources: readonly UserSource[];
   /** Every file read while loading (config, clients.conf, users files and includes, dictionaries). */
@@ -155,10 +163,22 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     warnings.push(...r.warnings);
     clientDefs.push(...r.clients);
   }
-  const built = ClientTable.build(clientDefs);
+  const built = ClientTable.build(clientDefs.filter((c) => !c.radsec));
   problems.push(...built.errors);
   warnings.push(...built.warnings);
-  if (built.table.size === 0 && built.errors.length === 0 && problems.length === 0 && !config.users.sql?.readClients) {
+  const radsec = RadsecClientTable.build(clientDefs);
+  problems.push(...radsec.errors);
+  const tls = config.listen.map((l) => {
+    if (!l.stream?.tls) return undefined;
+    const r = loadTlsMaterial(l.stream.tls, readText);
+    problems.push(...r.problems);
+    warnings.push(...r.warnings);
+    return r.material;
+  });
+  if (config.listen.some((l) => l.type === 'radsec') && radsec.table.size === 0) {
+    warnings.push({ file: config.file, line: 0, message: 'a radsec listener but no client with a "radsec:" block: every TLS connection will be refused' });
+  }
+  if (built.table.size === 0 && radsec.table.size === 0 && built.errors.length === 0 && problems.length === 0 && !config.users.sql?.readClients) {
     problems.push({ file: config.clientsFile ?? config.file, line: 0, message: 'no RADIUS clients are defined: nothing could talk to the server' });
   }
 
@@ -195,6 +215,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           // stamped before reading: a change made during the read shows at the next reload
           const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
           usersFiles.push({ source, stamps });
+          warnings.push(...usersWarnings(source.entries).map(formatWarning));
           warnings.push(...vutlanListWarnings(source.entries));
           fileEntries += source.entries.length;
           sources.push(source);
@@ -218,7 +239,9 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
           try {
             sqliteSource = new SqliteUserSource(path, dictionary, { cacheSize, ...(opts.inspectOnly ? { readonly: true } : {}) });
             sources.push(sqliteSource);
-            problems.push(...(yield* sqliteSource.validateSteps()).map((message) => ({ file: path, line: 0, message })));
+            const rowWarnings: UsersProblem[] = [];
+            problems.push(...(yield* sqliteSource.validateSteps(rowWarnings)).map((message) => ({ file: path, line: 0, message })));
+            warnings.push(...rowWarnings.map(formatWarning));
           } catch (err) {
             problems.push(...problemsOf(err, config.users.sqlite));
           }
@@ -234,6 +257,8 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
       config,
       dictionary: dictionary!,
       clients: built.table,
+      radsecClients: radsec.table,
+      tls,
       sources,
       modules: [],
       files: [...files],

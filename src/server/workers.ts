@@ -5,6 +5,8 @@ import { loadConfig } from './config.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { createLogger } from './logger.js';
 import { ClusterMetricsSource, MetricsHttpServer } from './metrics-http.js';
+import { AdminServer } from '../admin/admin-server.js';
+import { ClusterAdminHost } from '../admin/cluster-admin-host.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
 import { closeSnapshot, loadSnapshot } from './snapshot.js';
@@ -78,7 +80,7 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   if (cluster.isWorker || opts.trace) return false;
   // The config file alone says how many workers (cheap); users and dictionaries are loaded only
   // when this process will not load them again itself.
-  const { workers, log, metrics } = loadConfig(configPath);
+  const { workers, log, metrics, admin } = loadConfig(configPath);
   const count = workerCount(workers);
   if (count <= 1) return false;
   // Validate everything once here, so a broken configuration is reported once, not per worker.
@@ -92,18 +94,35 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   await probeListenPorts(snapshot.config.listen);
   const logger = createLogger(log.level, log.pretty);
   for (const w of snapshot.warnings) logger.warn(formatProblem(w));
-  await superviseWorkers(count, logger, files, { file: learntFile, clients: learnt });
+  let adminHost: ClusterAdminHost | undefined;
+  const supervisor = await superviseWorkers(count, logger, files, { file: learntFile, clients: learnt }, () => { void adminHost?.refresh(); });
   // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
+  const clusterMetrics = new ClusterMetricsSource();
   if (metrics) {
-    const http = await MetricsHttpServer.start(metrics, new ClusterMetricsSource());
+    const http = await MetricsHttpServer.start(metrics, clusterMetrics);
     logger.info({ metrics: http.url() }, 'metrics endpoint (sum over workers)');
+  }
+  // the web administration runs here, beside the workers (see cluster-admin-host.ts)
+  if (admin) {
+    adminHost = new ClusterAdminHost(configPath, clusterMetrics, () => supervisor.reload('admin'), supervisor.authAddresses);
+    const server = await AdminServer.start(admin, adminHost, logger);
+    logger.info({ admin: server.url() }, 'admin endpoint');
   }
   return true;
 }
 
+/** What the primary's other services (the admin) may ask of the supervisor. */
+interface Supervisor {
+  /** A rolling reload; resolves when every worker has reloaded (or joins the one running). */
+  reload(why: string): Promise<void>;
+  /** The auth sockets the workers listen on (real ports). */
+  authAddresses(): { address: string; port: number }[];
+}
+
 async function superviseWorkers(
   count: number, logger: pino.Logger, files: readonly string[], learnt: { file: LearntStateFile; clients: Set<string> },
-): Promise<void> {
+  afterReload: () => void = () => undefined,
+): Promise<Supervisor> {
   const decisions = learnt.clients;
   const ready = new Set<Worker>();
   const restarts: number[] = [];
@@ -120,8 +139,14 @@ async function superviseWorkers(
     w.send({ type: 'vutlan:reload' } satisfies WorkerMessage);
   });
 
-  const rollingReload = async (why: string): Promise<void> => {
-    if (reloading) { reloadAgain = true; return; }
+  let listening: string[] = [];
+  let round: Promise<void> = Promise.resolve();
+  const rollingReload = (why: string): Promise<void> => {
+    if (reloading) { reloadAgain = true; return round; }
+    round = rollingRound(why);
+    return round;
+  };
+  const rollingRound = async (why: string): Promise<void> => {
     reloading = true;
     try {
       do {
@@ -134,6 +159,7 @@ async function superviseWorkers(
       } while (reloadAgain && !stopping);
     } finally {
       reloading = false;
+      afterReload();
     }
   };
   const watcher = new ConfigWatcher(files, () => { void rollingReload('a loaded file changed'); });
@@ -178,6 +204,7 @@ async function superviseWorkers(
         done?.(m.ok);
       } else if (m.type === 'vutlan:ready') {
         ready.add(w);
+        listening = m.addresses;
         watcher.setFiles(m.files);
         for (const client of decisions) w.send({ type: 'vutlan:ma', client } satisfies WorkerMessage);
         if (!started && ready.size === count) {
@@ -228,6 +255,14 @@ async function superviseWorkers(
     setImmediate(() => stopAll(1));
     throw err;
   }
+  return {
+    reload: (why) => rollingReload(why),
+    authAddresses: () => listening.filter((a) => a.startsWith('auth ')).map((a) => {
+      const text = a.slice(5);
+      const i = text.lastIndexOf(':');
+      return { address: text.slice(0, i), port: Number(text.slice(i + 1)) };
+    }),
+  };
 }
 
 /**

@@ -22,6 +22,7 @@ export class UsersFileSource implements UserSource {
   readonly entries: readonly Entry[];
   private readonly candidates: Map<string, readonly Entry[]>;
   private readonly defaults: readonly Entry[];
+  private defaultsTwice?: readonly Entry[];
 
   /** Wraps already parsed entries (file order); `name` is shown in logs and traces. */
   constructor(name: string, entries: readonly Entry[], index: CandidateIndex = finish(indexSteps(entries))) {
@@ -45,13 +46,24 @@ export class UsersFileSource implements UserSource {
     return new UsersFileSource(path, entries, yield* indexSteps(entries));
   }
 
-  /** The user's entries and every DEFAULT, in file order; `NONE` and unknown names get DEFAULTs. */
+  /**
+   * The user's entries and every DEFAULT, in file order; `NONE` and unknown names get DEFAULTs. A
+   * user called DEFAULT gets every DEFAULT twice in a row: rlm_files finds the DEFAULT list as
+   * that user's own entries and merges it with itself (measured on FreeRADIUS 3.2.1: a DEFAULT
+   * with Fall-Through adds its reply twice).
+   */
   lookup(userName: string): readonly Entry[] {
+    if (userName === 'DEFAULT') return (this.defaultsTwice ??= doubled(this.defaults));
     return this.candidates.get(userName) ?? this.defaults;
   }
 
   /** Nothing to release: the file is read at load. */
   close(): void {}
+}
+
+/** Every entry twice in a row, in order (what rlm_files gives a user called DEFAULT). */
+export function doubled(entries: readonly Entry[]): readonly Entry[] {
+  return entries.flatMap((e) => [e, e]);
 }
 
 /** Builds every name's candidate list; yields every 4,096 names. */

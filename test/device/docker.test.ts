@@ -68,11 +68,19 @@ describe('docker/compose.yaml', () => {
     expect(nas).toEqual(['192.168.1.88', '192.168.1.99']);
   });
 
-  it('runs a server config that loads with the seed entries and admits the compose network', () => {
+  it('runs a server config that loads with the seed entries; compose gives it its network as RADIUS_CLIENTS', () => {
+    const server = compose.services.server as Service & { environment?: Record<string, string> };
+    // the image itself knows no NAS (docker/entrypoint.mjs adds the run-time clients)
+    const clients = server.environment?.RADIUS_CLIENTS ?? '';
+    expect(clients).toBe(`172.28.88.0/24=${(compose.services.radclient as Service & { environment: Record<string, string> }).environment.RADIUS_SECRET}`);
+    for (const name of ['device-a', 'device-b']) {
+      const c = loadDeviceConfig(path.join(root, compose.services[name]!.command![2]!));
+      expect(`172.28.88.0/24=${c.radius.secret}`).toBe(clients);
+    }
     const s = loadSnapshot(path.join(docker, 'config/radiusd.yaml'));
     try {
       expect(s.counts.fileEntries).toBe(2);
-      expect(s.config.clients.map((c) => c.address)).toEqual(['172.28.88.0/24', '127.0.0.1']);
+      expect(s.config.clients.map((c) => `${c.name} ${c.address}`)).toEqual(['healthcheck 127.0.0.1']);
       expect(s.config.listen.map((l) => `${l.type}:${l.port}`)).toEqual(['auth:1812', 'acct:1813']);
     } finally {
       closeSnapshot(s);
@@ -98,7 +106,8 @@ describe('Dockerfiles', () => {
   it('expose the RADIUS ports and health-check the server with Status-Server', () => {
     expect(server).toMatch(/^EXPOSE 1812\/udp 1813\/udp$/m);
     expect(server).toMatch(/HEALTHCHECK[\s\S]*docker\/healthcheck\.mjs/);
-    expect(server).toContain('"docker/config/radiusd.yaml"');
+    expect(server).toMatch(/^ENTRYPOINT \["node", "docker\/entrypoint\.mjs"\]$/m);
+    expect(server).toMatch(/RADIUS_CLIENTS=/);
   });
 });
 

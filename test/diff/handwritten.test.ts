@@ -110,3 +110,58 @@ describe.skipIf(!available)('differential: hand-written users file, our server (
     expect(codes.get('no reply') ?? 0, JSON.stringify([...codes])).toBe(1);
   });
 });
+
+const ISSUE17_USERS = join(ROOT, 'test/fixtures/diff/issue17-authorize');
+
+/** The three reported cases of issue 17 (generated.test.ts covers their classes). */
+const ISSUE17_CASES: DiffRequest[] = [
+  { label: 'quoted name with a space: filter_username rejects it first (FreeRADIUS too)', attrs: [['User-Name', 'john smith'], NAS], pap: 'hello' },
+  { label: 'quoted name with a comma: the earlier DEFAULT answers', attrs: [['User-Name', 'smith,john'], NAS], pap: 'hello' },
+  { label: 'plain name: the earlier DEFAULT answers', attrs: [['User-Name', 'alice'], NAS], pap: 'hello' },
+  { label: 'tolower, toupper, strlen, expr', attrs: [['User-Name', 'MiXed'], NAS, ['NAS-Port', '7']], pap: 'x' },
+  { label: 'NAS-Port =~ "^5" with NAS-Port 5 never matches', attrs: [['User-Name', 'port5'], NAS, ['NAS-Port', '5']], pap: 'x' },
+  { label: 'NAS-Port =~ "^5": the DEFAULT after it answers', attrs: [['User-Name', 'port5'], NAS, ['NAS-Port', '5']], pap: 'hello' },
+  { label: 'NAS-Port !~ "^5" with NAS-Port 5 matches', attrs: [['User-Name', 'port5n'], NAS, ['NAS-Port', '5']], pap: 'x' },
+  { label: 'NAS-Port =~ /^5/ (slash form)', attrs: [['User-Name', 'port5s'], NAS, ['NAS-Port', '5']], pap: 'x' },
+  { label: 'Service-Type =~ "^Framed" with Framed-User never matches', attrs: [['User-Name', 'svc'], NAS, ['Service-Type', 'Framed-User']], pap: 'x' },
+  { label: 'NAS-IP-Address =~ "^10[.]0" with 10.0.0.6 never matches', attrs: [['User-Name', 'nasip'], ['NAS-IP-Address', '10.0.0.6']], pap: 'x' },
+];
+
+describe.skipIf(!available)('differential: the cases of issue 17, our server (file and SQLite) vs FreeRADIUS 3.2.1', () => {
+  let rig: DiffRig;
+  let dict: Dictionary;
+
+  beforeAll(async () => {
+    dict = loadDictionary(DICT);
+    rig = await DiffRig.start({ usersFile: ISSUE17_USERS, dictionary: DICT, dict, secret: SECRET });
+  });
+
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  const answered = new Map<string, string>();
+  for (const c of ISSUE17_CASES) {
+    it(c.label, async () => {
+      const answers = await rig.ask(c);
+      expectSameAnswers(answers);
+      answered.set(c.label, `${answers.freeradius.code} ${answers.freeradius.attrs.join(', ')}`);
+    });
+  }
+
+  // what FreeRADIUS answered, as the issue reports it (so a changed reference is noticed)
+  it('FreeRADIUS answered as the issue says', () => {
+    expect([...answered.values()]).toEqual([
+      'Access-Reject ',
+      'Access-Accept Filter-Id = "std.in"',
+      'Access-Accept Filter-Id = "std.in"',
+      'Access-Accept Reply-Message = "mixed", Reply-Message = "MIXED", Reply-Message = "5", Session-Timeout = 420',
+      'Access-Reject ',
+      'Access-Accept Filter-Id = "std.in"',
+      'Access-Accept Reply-Message = "port did not match"',
+      'Access-Reject ',
+      'Access-Reject ',
+      'Access-Reject ',
+    ]);
+  });
+});

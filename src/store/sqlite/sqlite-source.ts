@@ -3,6 +3,9 @@ import type { Dictionary } from '../../protocol/dictionary.js';
 import type { Entry } from '../../policy/entry.js';
 import type { UserSource } from '../source.js';
 import { finish, type Steps } from '../../policy/steps.js';
+import type { UsersProblem } from '../../policy/users-parser.js';
+import { usersWarnings } from '../../policy/users-warnings.js';
+import { doubled } from '../files-source.js';
 import { Doorkeeper } from './doorkeeper.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { openStoreDatabase, type SqliteDatabase } from './schema.js';
@@ -141,14 +144,16 @@ export class SqliteUserSource implements UserSource {
   /**
    * `validate` in steps (see policy/steps.ts), yielding every 256 rows: a reload runs it between
    * requests (a 1,000,000-user store is seconds of decoding). The rows are read from one
-   * snapshot; nothing else uses this connection until the source is in service.
+   * snapshot; nothing else uses this connection until the source is in service. `warnings`, when
+   * given, receives the rows' items that load but cannot match as written (users-warnings.ts).
    */
-  *validateSteps(): Steps<string[]> {
+  *validateSteps(warnings?: UsersProblem[]): Steps<string[]> {
     const problems: string[] = [];
     let n = 0;
     for (const [id, , name, fallThrough, itemsJson] of this.allStmt.iterate() as Iterable<EntryRow>) {
       try {
-        this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+        const entry = this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+        if (warnings) warnings.push(...usersWarnings([entry]));
       } catch (err) {
         problems.push((err as Error).message);
       }
@@ -199,7 +204,7 @@ export class SqliteUserSource implements UserSource {
         this.defaults = undefined;
         this.cachedVersion = version;
       }
-      // A user called DEFAULT gets the DEFAULT entries once, as from the files source.
+      // A user called DEFAULT gets the DEFAULT entries twice, as from the files source (doubled).
       rows = userName === 'DEFAULT' ? [] : (this.byNameStmt.all(userName) as EntryRow[]);
       if (this.defaults === undefined) this.defaults = this.decodeOrdered(this.defaultsStmt.all() as EntryRow[]);
       this.commitStmt.run();
@@ -207,7 +212,7 @@ export class SqliteUserSource implements UserSource {
       if (this.db.inTransaction) this.rollbackStmt.run();
       throw err;
     }
-    const merged = mergeByPosition(rows, this.decodeRows(rows, userName), this.defaults);
+    const merged = userName === 'DEFAULT' ? doubled(this.defaults.entries) : mergeByPosition(rows, this.decodeRows(rows, userName), this.defaults);
     if (this.doorkeeper.admit(userName)) this.remember(userName, merged);
     return merged;
   }
