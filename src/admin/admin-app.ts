@@ -147,6 +147,9 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
 
   const directory = (): UserDirectory => {
     const u = d.users();
+    if (!u && d.host.snapshot().config.users.sql) {
+      throw new ApiError(503, 'store_read_only', 'the PostgreSQL store (users.sql) is not edited here yet: change radcheck / radreply / radusergroup with SQL (or daloRADIUS); effective rights and test login on a user\'s page include it');
+    }
     if (!u) throw new ApiError(503, 'no_store', 'no user store is configured (set users.sqlite in the config file)');
     return u;
   };

@@ -2,7 +2,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { Avp } from '../protocol/attribute.js';
 import { parseValue } from '../protocol/values.js';
 import { authorize } from '../policy/evaluator.js';
-import type { Entry } from '../policy/entry.js';
+import type { Entry, Item } from '../policy/entry.js';
+import type { ModuleContext } from '../policy/module.js';
 import { filterRejectReply } from '../policy/reject-filter.js';
 import { printAttribute } from '../server/attribute-text.js';
 import type { Snapshot } from '../server/snapshot.js';
@@ -12,8 +13,9 @@ import { LIST_ATTRIBUTES, LIST_KEYS, type ListKey } from '../store/sqlite/profil
 /**
  * Effective rights: what a user would receive from each device, computed by the evaluator the
  * server runs (`authorize`, the users-file step), over the user sources of the configuration in
- * service, in their configured order. The password is not checked: this answers "if this user
- * signs in correctly on that NAS, which lists does the device get".
+ * service, in their configured order, then the authorize modules after them (the PostgreSQL
+ * store, `users.sql`) as the request path runs them. The password is not checked: this answers
+ * "if this user signs in correctly on that NAS, which lists does the device get".
  */
 
 export interface DeviceRights {
@@ -59,7 +61,31 @@ export function rightsOn(s: Snapshot, user: string, nas: string, label: string):
   };
   const r = authorize(request, entries(), s.dictionary);
   const userEntries = r.matched;
-  const reply = userEntries.length > 0 ? r.reply : filterRejectReply(r.reply);
+  let reply = r.reply;
+  const from = userEntries.map((e) => (e.origin.line > 0 ? `${e.origin.file}:${e.origin.line}` : e.origin.file));
+  let found = userEntries.length > 0;
+  if (s.modules.length > 0) {
+    const ctx: ModuleContext = {
+      dict: s.dictionary,
+      request,
+      reply: [...r.reply],
+      control: [...r.control],
+      // paircompare by the evaluator itself: a one-entry list whose check items are these
+      compare: (items: readonly Item[]) => (authorize(request, [{
+        name: user, isDefault: false, check: [...items], reply: [], fallThrough: false, origin: { file: 'module', line: 0 },
+      }], s.dictionary).matched.length === 1 ? undefined : 'does not hold'),
+    };
+    for (const m of s.modules) {
+      const res = m.authorize(ctx, user);
+      if (res.code === 'fail') throw new Error(`${m.name}: ${res.detail ?? 'failed'}`);
+      if (res.code === 'ok' || res.code === 'noop') {
+        found = true;
+        from.push(m.name);
+      }
+    }
+    reply = ctx.reply;
+  }
+  if (!found) reply = filterRejectReply(reply);
   const lists: Partial<Record<ListKey, string>> = {};
   for (const a of reply) {
     const key = LIST_KEYS.find((k) => a.def.vendorId !== 0 && a.def.name === LIST_ATTRIBUTES[k]);
@@ -68,10 +94,10 @@ export function rightsOn(s: Snapshot, user: string, nas: string, label: string):
   return {
     nas,
     label,
-    matched: userEntries.length > 0,
+    matched: found,
     lists,
     reply: reply.filter((a) => !(a.def.vendorId === 0 && a.def.type > 255)).map(printAttribute),
-    entries: userEntries.map((e) => (e.origin.line > 0 ? `${e.origin.file}:${e.origin.line}` : e.origin.file)),
+    entries: from,
   };
 }
 

@@ -8,7 +8,8 @@ import { startServer, type RunningServer } from '../server/server.js';
 import { attachSql } from '../server/sql-attach.js';
 import { createLogger } from '../server/logger.js';
 import {
-  reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerStartFailed, workerWatchesFiles,
+  reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerProblemsReporter, workerServingFiles, workerStartFailed,
+  workerWatchesFiles,
 } from '../server/workers.js';
 import { registerAdminCommand } from './admin-command.js';
 import { registerBenchCommand } from './bench-command.js';
@@ -36,9 +37,13 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
   try {
     // workers > 1: this process supervises worker processes, each of which runs the code below.
     if (await runWorkersIfConfigured(opts.config, { trace: opts.X === true })) return;
+    const files = await workerServingFiles();
+    const onProblems = workerProblemsReporter();
     server = await startServer(opts.config, {
       maPolicy: workerMessageAuthenticatorPolicy(),
       watch: workerWatchesFiles(),
+      ...(files ? { files } : {}),
+      ...(onProblems ? { onProblems } : {}),
       ...(opts.X ? { trace: true } : {}),
     });
   } catch (err) {

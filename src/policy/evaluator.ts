@@ -12,7 +12,7 @@ import { quoteForTerminal } from '../protocol/printable.js';
 import { USER_NAME_PROBLEM_TEXT, controlCharacterOffset, filterUserName } from './username-filter.js';
 import type { AuthorizeModule, ModuleContext } from './module.js';
 import {
-  type PasswordCheck, type PasswordFailure, isKnownGoodPasswordAttr, normalizeControl, verifyChap, verifyPap,
+  type PasswordCheck, type PasswordFailure, isKnownGoodPasswordAttr, knownGoodPassword, normalizeControl, verifyChap, verifyPap,
 } from './passwords/index.js';
 
 /**
@@ -545,6 +545,35 @@ export function authorizeAndAuthenticate(
   req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
   modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision {
+  return evaluate(req, sources, dict, trace, modules, undefined) as Decision;
+}
+
+/**
+ * A PAP check the caller runs itself (off the event loop): the known-good password attribute, the
+ * request's password, and `resume`, which turns the check's result into the decision exactly as
+ * {@link authorizeAndAuthenticate} would have.
+ */
+export interface PendingPasswordCheck {
+  known: Avp;
+  password: Buffer;
+  resume(check: PasswordCheck): Decision;
+}
+
+/**
+ * {@link authorizeAndAuthenticate}, except that a PAP check whose known-good password `isSlow`
+ * says is slow (PBKDF2, SHA-crypt) is not computed: it comes back as `pending` for the caller.
+ */
+export function authorizeAndAuthenticateDeferred(
+  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
+  isSlow: (known: Avp) => boolean, modules: readonly AuthorizeModule[] = NO_MODULES,
+): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
+  return evaluate(req, sources, dict, trace, modules, isSlow);
+}
+
+function evaluate(
+  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
+  modules: readonly AuthorizeModule[], isSlow: ((known: Avp) => boolean) | undefined,
+): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
   const request: Avp[] = [];
   for (const a of req.attributes) {
     if (req.userPassword && a.value !== req.userPassword && isStd(a.def, USER_PASSWORD)) request.push({ def: a.def, value: req.userPassword });
@@ -656,6 +685,10 @@ export function authorizeAndAuthenticate(
     if (!userPassword) {
       return finishDecision(ctx, 'reject', 'no_password', { detail: "Auth-Type = PAP for a request that does not contain a User-Password attribute" });
     }
+    const known = isSlow && userPassword.value.length > 0 ? knownGoodPassword(control) : undefined;
+    if (known && isSlow!(known)) {
+      return { code: 'pending', pending: { known, password: userPassword.value, resume: (c) => concludeCheck(ctx, method, c) } };
+    }
     check = verifyPap(control, userPassword.value);
   } else if (method === 'CHAP') {
     if (!chapPassword) return finishDecision(ctx, 'reject', 'no_password', { detail: 'Auth-Type = CHAP for a request without CHAP-Password' });
@@ -665,6 +698,12 @@ export function authorizeAndAuthenticate(
   } else {
     return finishDecision(ctx, 'reject', 'unsupported_auth_type', { detail: `Auth-Type ${method} is not supported by vutlan-radius` });
   }
+  return concludeCheck(ctx, method, check);
+}
+
+/** The decision after the password check of `method`. */
+function concludeCheck(ctx: Finish, method: string, check: PasswordCheck): Decision {
+  const { trace } = ctx;
   trace?.(`auth: ${method} with ${check.scheme}: ${check.ok ? 'ok' : `failed (${check.detail ?? check.reason})`}`);
   if (check.ok) return finishDecision(ctx, 'accept', 'accepted', { scheme: check.scheme });
   const reason: DecisionReason = check.reason === 'no_password' ? 'no_password'

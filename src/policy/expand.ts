@@ -120,7 +120,9 @@ function parseBraced(s: string, start: number, dict?: Dictionary): [Part, number
       if (l === 'request') list = 'request';
       else if (l === 'reply') list = 'reply';
       else if (l === 'control' || l === 'config') list = 'control';
-      else throw new ValueError(`Unsupported expansion "%{${m[1]}:...}" (xlat functions are not supported)`);
+      else if (dict?.attributeByName(m[1]!) && /^[0-9]+$/.test(m[2])) {
+        throw new ValueError(`Unsupported expansion "%{${m[1]}:${m[2]}}": tagged attribute references are not supported`);
+      } else throw new ValueError(`Unsupported list "${m[1]}:" in expansion "%{${m[1]}:...}" (vutlan-radius reads the request, reply and control lists)`);
       name = m[2];
     }
     const def = dict?.attributeByName(name);
@@ -144,7 +146,8 @@ function finishAlternation(s: string, first: Template, end: number, dict?: Dicti
 }
 
 const SUPPORTED_TEXT = `vutlan-radius supports attribute references and the functions ${SUPPORTED_FUNCTIONS.join(', ')}`;
-const LISTS = new Set(['request', 'reply', 'control', 'config']);
+/** List qualifiers of FreeRADIUS 3.2 (those beyond request, reply and control are refused as lists). */
+const LISTS = new Set(['request', 'reply', 'control', 'config', 'proxy-request', 'proxy-reply', 'coa', 'coa-reply', 'disconnect', 'disconnect-reply', 'session-state', 'outer', 'parent', 'current']);
 
 /**
  * `%{name:argument}` when `name` is a function (FreeRADIUS reads the word before the first ':',

@@ -1,7 +1,10 @@
 import type { Avp } from '../protocol/attribute.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { Attr, type Packet } from '../protocol/packet.js';
-import { authorizeAndAuthenticate, type EntrySource } from '../policy/evaluator.js';
+import {
+  authorizeAndAuthenticate, authorizeAndAuthenticateDeferred, type Decision, type EntrySource,
+} from '../policy/evaluator.js';
+import type { PasswordCheck } from '../policy/passwords/index.js';
 import type { UserSource } from '../store/source.js';
 import type { AuthorizeModule } from '../policy/module.js';
 import type { AuthFailReason } from './auth-fail-log.js';
@@ -75,13 +78,7 @@ export function decideAccess(
   trace?: (line: string) => void,
   modules?: readonly AuthorizeModule[],
 ): AccessDecision {
-  let userPassword: Buffer | undefined;
-  for (const a of packet.attributes) {
-    if (a.def.vendorId === 0 && a.def.type === Attr.UserPassword) {
-      userPassword = a.value;
-      break;
-    }
-  }
+  const userPassword = userPasswordOf(packet);
   const d = authorizeAndAuthenticate(
     { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword },
     entrySources(sources),
@@ -89,6 +86,53 @@ export function decideAccess(
     trace,
     modules,
   );
+  return toAccessDecision(d, userPassword);
+}
+
+/** A slow password check left to the caller (see {@link decideAccessDeferred}). */
+export interface PendingAccess {
+  /** The known-good password attribute and the request's password to check against it. */
+  known: Avp;
+  password: Buffer;
+  /** The decision once the check is done. */
+  resume(check: PasswordCheck): AccessDecision;
+}
+
+/**
+ * {@link decideAccess}, except that a PAP check `isSlow` calls slow (PBKDF2, SHA-crypt) is handed
+ * back as `pending` so the caller can run it off the event loop.
+ */
+export function decideAccessDeferred(
+  packet: Packet,
+  srcAddress: string,
+  sources: readonly UserSource[],
+  dict: Dictionary,
+  trace: ((line: string) => void) | undefined,
+  isSlow: (known: Avp) => boolean,
+  modules?: readonly AuthorizeModule[],
+): AccessDecision | { code: 'pending'; pending: PendingAccess } {
+  const userPassword = userPasswordOf(packet);
+  const d = authorizeAndAuthenticateDeferred(
+    { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword },
+    entrySources(sources),
+    dict,
+    trace,
+    isSlow,
+    modules,
+  );
+  if (d.code !== 'pending') return toAccessDecision(d, userPassword);
+  const p = d.pending;
+  return { code: 'pending', pending: { known: p.known, password: p.password, resume: (check) => toAccessDecision(p.resume(check), userPassword) } };
+}
+
+function userPasswordOf(packet: Packet): Buffer | undefined {
+  for (const a of packet.attributes) {
+    if (a.def.vendorId === 0 && a.def.type === Attr.UserPassword) return a.value;
+  }
+  return undefined;
+}
+
+function toAccessDecision(d: Decision, userPassword: Buffer | undefined): AccessDecision {
   const out: AccessDecision = { code: d.code, reply: d.reply };
   if (d.scheme) out.scheme = d.scheme;
   if (d.detail) out.detail = d.detail;

@@ -1,4 +1,4 @@
-import { close, constants, fstat, fsync, ftruncate, mkdir, open, write } from 'node:fs';
+import { close, constants, fstat, fsync, ftruncate, mkdir, open, read, write } from 'node:fs';
 import { dirname, parse, sep } from 'node:path';
 
 /**
@@ -114,6 +114,8 @@ export class AppendFile {
   }
 
   private closeAfterWrite = false;
+  /** A failed batch left a fragment that could not be cut off: the next write starts a new line. */
+  private brokenTail = false;
 
   private flush(): void {
     if (this.queue.length === 0) {
@@ -124,18 +126,20 @@ export class AppendFile {
     this.queue = [];
     const bytes = this.queuedBytes;
     this.queuedBytes = 0;
-    const data = batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((p) => p.data), bytes);
+    const lines = batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((p) => p.data), bytes);
+    const prefix = this.brokenTail ? 1 : 0;
+    const data = prefix ? Buffer.concat([NEWLINE, lines]) : lines;
     this.writing = true;
     this.writeAll(data, 0, (err, written) => {
       if (err === undefined && this.opts.fsync) {
-        fsync(this.fd, (syncErr) => this.settle(batch, data, written, syncErr ?? undefined));
+        fsync(this.fd, (syncErr) => this.settle(batch, data, written, syncErr ?? undefined, prefix));
       } else {
-        this.settle(batch, data, written, err);
+        this.settle(batch, data, written, err, prefix);
       }
     });
   }
 
-  private settle(batch: Pending[], data: Buffer, written: number, err: NodeJS.ErrnoException | undefined): void {
+  private settle(batch: Pending[], data: Buffer, written: number, err: NodeJS.ErrnoException | undefined, prefix: number): void {
     const done = (): void => {
       this.writing = false;
       if (this.closeAfterWrite) {
@@ -144,13 +148,15 @@ export class AppendFile {
       }
       if (err === undefined) {
         this.lastError = undefined;
+        this.brokenTail = false;
         for (const p of batch) p.resolve();
         this.flush();
         return;
       }
       if (err.code === 'EAGAIN') {
         // a pipe is full: what was written stays written; the rest goes back to the front and waits
-        const rest = splitUnwritten(batch, written);
+        if (written >= prefix) this.brokenTail = false;
+        const rest = splitUnwritten(batch, Math.max(0, written - prefix));
         this.queue = [...rest.pending, ...this.queue];
         this.queuedBytes += rest.bytes;
         for (const p of rest.done) p.resolve();
@@ -168,14 +174,37 @@ export class AppendFile {
       this.flush();
     };
     if (err !== undefined && err.code !== 'EAGAIN' && written > 0) {
-      // cut the half-written batch off again: with O_APPEND our bytes are the file's last ones
-      fstat(this.fd, (statErr, st) => {
-        if (statErr || st.size < written || !st.isFile()) return done();
-        ftruncate(this.fd, st.size - written, () => done());
+      this.cutOff(data.subarray(0, written), (cut) => {
+        // not ours at the end (another process appended since): the fragment ends its own line
+        if (!cut) this.brokenTail = true;
+        done();
       });
       return;
     }
     done();
+  }
+
+  /**
+   * Removes `fragment` (the part of a failed batch that reached the file) from the end of the
+   * file, but only when the file really ends with it: another process appending to the same file
+   * (worker processes) may have written after it, and its lines must not be cut.
+   */
+  private cutOff(fragment: Buffer, cb: (cut: boolean) => void): void {
+    fstat(this.fd, (statErr, st) => {
+      if (statErr || !st.isFile() || st.size < fragment.length) return cb(false);
+      const at = st.size - fragment.length;
+      open(this.path, 'r', (openErr, rfd) => {
+        if (openErr) return cb(false);
+        const tail = Buffer.alloc(fragment.length);
+        read(rfd, tail, 0, tail.length, at, (readErr, n) => {
+          fstat(rfd, (e2, rst) => {
+            close(rfd, () => undefined);
+            if (readErr || e2 || n !== tail.length || rst.ino !== st.ino || !tail.equals(fragment)) return cb(false);
+            ftruncate(this.fd, at, (truncErr) => cb(!truncErr));
+          });
+        });
+      });
+    });
   }
 
   private writeAll(data: Buffer, offset: number, cb: (err: NodeJS.ErrnoException | undefined, written: number) => void): void {
@@ -204,6 +233,8 @@ export class QueueFullError extends Error {
     super(`cannot keep up: more than ${max} bytes are waiting to be written to ${path}`);
   }
 }
+
+const NEWLINE = Buffer.from('\n');
 
 interface Pending {
   data: Buffer;

@@ -67,10 +67,17 @@ export class ClusterMetricsSource implements MetricsSource {
     return this.registry.contentType;
   }
 
+  /** Reloads the primary refused itself (it validates before any worker reloads): added to the workers' count. */
+  primaryReloadErrors = 0;
+  /** Whether the last reload was refused by the primary. */
+  primaryReloadRefused = false;
+
   async text(): Promise<string> {
-    const text = await this.registry.clusterMetrics();
+    let text = await this.registry.clusterMetrics();
     const m = /^radius_config_generation (\d+)$/m.exec(text);
     if (m) this.configGeneration = Number(m[1]);
+    text = text.replace(/^(radius_reloads_total\{result="error"\}) (\d+)$/m, (_, name: string, n: string) => `${name} ${Number(n) + this.primaryReloadErrors}`);
+    if (this.primaryReloadRefused) text = text.replace(/^radius_config_reload_refused \d+$/m, 'radius_config_reload_refused 1');
     return text;
   }
 

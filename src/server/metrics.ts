@@ -9,6 +9,7 @@
  * strings are built at scrape time, a few times a minute.
  */
 import cluster from 'node:cluster';
+import { StoreLookupError } from './store-error.js';
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
 import type { DropReason } from '../protocol/errors.js';
@@ -57,6 +58,8 @@ export const SERVER_DROP_REASONS = [
   'no_response',
   'internal_error',
   'accounting_not_recorded',
+  'password_check_busy',
+  'store_error',
 ] as const;
 
 /** Every drop code the server reports; metrics carry exactly these as the `reason` label. */
@@ -349,8 +352,8 @@ export class ServerMetrics implements StatsSource, MetricsSource {
   }
 
   /** Exports a gauge read at scrape time (table sizes, queue lengths). Names must be unique. */
-  gauge(name: string, help: string, read: () => number): void {
-    this.addCollector(name, help, 'gauge', () => [v({}, read())]);
+  gauge(name: string, help: string, read: () => number, aggregator: 'sum' | 'min' | 'max' = 'sum'): void {
+    this.addCollector(name, help, 'gauge', () => [v({}, read())], aggregator);
   }
 
   /** Exports a metric with labels read at scrape time (health states, loss counters). Names must be unique. */
@@ -512,7 +515,7 @@ export function countLookups(sources: readonly UserSource[], metrics: ServerMetr
           entries = source.lookup(userName);
         } catch (err) {
           counters.errors++;
-          throw err;
+          throw new StoreLookupError(source.name, err);
         }
         if (entries.some((e) => !e.isDefault)) counters.found++;
         else counters.notFound++;

@@ -6,7 +6,9 @@ import { ReplyTooLargeError, encodeResponse } from '../protocol/encode.js';
 import { PacketError } from '../protocol/errors.js';
 import { Attr, type Packet } from '../protocol/packet.js';
 import { decodePacket11, encodeResponse11, readToken } from '../protocol/radius11.js';
-import { SECRET_HINT, decideAccess, type AccessDecision } from './access-decision.js';
+import { SECRET_HINT, decideAccess, decideAccessDeferred, type AccessDecision, type PendingAccess } from './access-decision.js';
+import { isSlowHash } from '../policy/passwords/hash-cost.js';
+import type { SlowHashPool } from './hash-pool.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog, AuthFailReason } from './auth-fail-log.js';
 import type { Client } from './clients.js';
@@ -21,6 +23,7 @@ import type { ClientMetrics, ServerDropReason, ServerMetrics } from './metrics.j
 import type { StatusCounterAttributes } from './status-counters.js';
 import type { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { RequestIds } from './request-id.js';
+import { StoreLookupError, type StoreFailures } from './store-error.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -40,7 +43,8 @@ import type { Snapshot } from './snapshot.js';
  */
 
 /** Drop codes raised here in addition to the codec's (same names as the metrics use). */
-export type ServerDrop = 'wrong_port' | 'status_server_disabled' | 'overloaded' | 'no_response' | 'internal_error';
+export type ServerDrop = 'wrong_port' | 'status_server_disabled' | 'overloaded' | 'no_response' | 'internal_error'
+  | 'accounting_not_recorded' | 'password_check_busy' | 'store_error';
 
 /** What the pipeline needs of a listening socket. */
 export interface ListenerPort {
@@ -109,6 +113,10 @@ export interface PipelineEnv {
   observe?: (event: PipelineEvent) => void;
   /** Records Accounting-Requests in the state's sinks once each (retransmissions joined). */
   recorder: AccountingRecorder;
+  /** Threads for slow password checks (PBKDF2, SHA-crypt); without it they run inline. */
+  hashPool?: SlowHashPool;
+  /** Failing user sources: logged once per source and reason per interval (with a count), kept for /healthz. */
+  storeErrors?: { log: RateLimitedLogger; failures: StoreFailures };
 }
 
 /** Outcome of one datagram. */
@@ -198,17 +206,19 @@ export class RequestPipeline {
     }
   }
 
-  /** Stages 6-7 once the work of stage 5 finished (an accounting record is durable); dropped if it failed. */
-  private replyWhenDone(req: Request, outcome: Outcome, pending: Promise<void>): void {
-    pending.then(() => {
+  /**
+   * Stages 6-7 once the work of stage 5 finished (an accounting record is durable, a slow password
+   * check is done); dropped when it failed.
+   */
+  private replyWhenDone(req: Request, outcome: Outcome, pending: Promise<Outcome | void>): void {
+    pending.then((done) => {
       try {
-        this.sendReply(req, outcome, this.encodeReply(req, outcome));
+        const final = done ?? outcome;
+        this.sendReply(req, final, this.encodeReply(req, final));
       } catch (err) {
         this.drop(req, err);
       }
-    }, (err: unknown) => {
-      this.drop(req, new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client!.name} port ${req.port} - ID: ${req.packet!.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`));
-    });
+    }, (err: unknown) => this.drop(req, err));
   }
 
   // 1
@@ -342,15 +352,23 @@ export class RequestPipeline {
           attributes: req.state.statusAttributes.build(packet.attributes, this.env.metrics),
         };
       case Code.AccountingRequest: {
-        const pending = this.recordAccounting(req);
-        return pending ? { code: Code.AccountingResponse, attributes: EMPTY, pending } : { code: Code.AccountingResponse, attributes: EMPTY };
+        const recording = this.recordAccounting(req);
+        if (!recording) return { code: Code.AccountingResponse, attributes: EMPTY };
+        const pending = recording.catch((err: unknown) => {
+          throw new Drop('accounting_not_recorded', `Accounting-Request from client ${req.client!.name} port ${req.port} - ID: ${packet.identifier} not answered: ${(err as Error).message ?? String(err)} (the NAS will retransmit)`);
+        });
+        return { code: Code.AccountingResponse, attributes: EMPTY, pending };
       }
       default: {
         const trace = this.env.trace;
         const { snapshot } = req.state;
-        const decision = decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, trace ? (line) => trace(`(${req.n})   ${line}`) : undefined, snapshot.modules);
-        if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
-        return { code: decision.code === 'accept' ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
+        const traceLine = trace ? (line: string) => trace(`(${req.n})   ${line}`) : undefined;
+        const pool = this.env.hashPool;
+        const decision = pool
+          ? decideAccessDeferred(packet, req.address, snapshot.sources, snapshot.dictionary, traceLine, slowKnownGood, snapshot.modules)
+          : decideAccess(packet, req.address, snapshot.sources, snapshot.dictionary, traceLine, snapshot.modules);
+        if (decision.code === 'pending') return this.checkOffLoop(req, pool!, decision.pending);
+        return accessOutcome(decision);
       }
     }
   }
@@ -434,6 +452,16 @@ export class RequestPipeline {
     this.env.observe?.({ kind: 'reply', code, client: req.client!, duplicate: false, latencyNs: process.hrtime.bigint() - req.started });
   }
 
+  /** A slow password check in the pool; the outcome follows when it is done. */
+  private checkOffLoop(req: Request, pool: SlowHashPool, pending: PendingAccess): Outcome {
+    const user = nasAndUser(req.packet!).user ?? '';
+    const running = pool.check(pending.known, pending.password, user);
+    if (running === 'busy') {
+      throw new Drop('password_check_busy', `Dropping Access-Request from client ${req.client!.name} for user "${user}": ${pool.pending} slow password checks running (at most 2 per user); the NAS will retransmit`);
+    }
+    return { code: Code.AccessReject, attributes: EMPTY, pending: running.then((check) => accessOutcome(pending.resume(check))) };
+  }
+
   private recordAccounting(req: Request): Promise<void> | undefined {
     const sinks = req.state.accounting;
     if (sinks.length === 0) return undefined;
@@ -474,6 +502,9 @@ export class RequestPipeline {
     if (err instanceof Drop || err instanceof PacketError) {
       reason = err.reason;
       message = err.message;
+    } else if (err instanceof StoreLookupError) {
+      reason = 'store_error';
+      message = `${err.message}; request dropped unanswered`;
     } else {
       reason = 'internal_error';
       message = `internal error while handling a packet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
@@ -489,7 +520,10 @@ export class RequestPipeline {
       return;
     }
     if (reason === 'internal_error') this.env.log.error(fields, message);
-    else this.env.dropLog.log(reason, fields, message);
+    else if (err instanceof StoreLookupError && this.env.storeErrors) {
+      this.env.storeErrors.failures.record(err);
+      this.env.storeErrors.log.log(err.message, fields, message);
+    } else this.env.dropLog.log(reason, fields, message);
     if (req.listener.stream && CLOSES_STREAM.has(reason)) req.listener.stream.fail(reason, message);
 
     const { authFail } = req.state;
@@ -539,8 +573,17 @@ interface Outcome {
   code: number;
   attributes: readonly Avp[];
   decision?: AccessDecision;
-  /** Work the reply must wait for (an accounting record becoming durable). */
-  pending?: Promise<void>;
+  /** Work the reply must wait for (an accounting record becoming durable, a slow password check): its outcome, if another. */
+  pending?: Promise<Outcome | void>;
+}
+
+function accessOutcome(decision: AccessDecision): Outcome {
+  if (decision.code === 'no-response') throw new Drop('no_response', 'Response-Packet-Type = Do-Not-Respond: not replying');
+  return { code: decision.code === 'accept' ? Code.AccessAccept : Code.AccessReject, attributes: decision.reply, decision };
+}
+
+function slowKnownGood(known: Avp): boolean {
+  return isSlowHash(known.def.type, known.value);
 }
 
 function nasAndUser(packet: Packet): { nas_ip: string | null; nas_id: string | null; user: string | null } {

@@ -7,6 +7,7 @@ import type { ListenConfig, ListenerType } from './config.js';
 import { ConfigError, formatProblem } from './config-error.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { DuplicateCache } from './duplicate-cache.js';
+import { SlowHashPool } from './hash-pool.js';
 import { closeUnusedLogFiles, openLogFiles, type LogFiles } from './log-files.js';
 import { createLogger } from './logger.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
@@ -16,6 +17,9 @@ import { RequestPipeline, auditReasonOf, type PipelineEvent, type ServerState } 
 import { StatusCounterAttributes } from './status-counters.js';
 import { DelayedSender, PacketRateLimiter, RateLimitedLogger } from './rate-limit.js';
 import { closeSnapshot, loadSnapshot, loadSnapshotSliced, type Snapshot } from './snapshot.js';
+import type { ServingFiles } from './serving-files.js';
+import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
+import { StoreFailures } from './store-error.js';
 import { attachSql } from './sql-attach.js';
 import { RadacctSink } from '../store/pgsql/radacct-sink.js';
 import { registerSqlMetrics } from './sql-metrics.js';
@@ -46,6 +50,10 @@ export interface StartServerOptions {
   metrics?: ServerMetrics;
   /** The `auto` Message-Authenticator memory to use (worker processes share decisions through it). */
   maPolicy?: MessageAuthenticatorPolicy;
+  /** Load the first configuration from this copy instead of the disk (a cluster worker: the primary's). */
+  files?: ServingFiles;
+  /** Called when the list of {@link RunningServer.problems} changes (a worker reports it to the primary). */
+  onProblems?: (problems: string[]) => void;
 }
 
 /** A started server. */
@@ -56,7 +64,7 @@ export interface RunningServer {
    * Loads the configuration again beside the running one and swaps it in atomically; on any
    * problem the old one keeps serving and the errors (`file:line: message`) are returned and logged.
    */
-  reload(): Promise<{ ok: boolean; errors?: string[] }>;
+  reload(files?: ServingFiles, opts?: { watcher?: boolean }): Promise<{ ok: boolean; errors?: string[] }>;
   /** Stops receiving, sends what is in flight (held rejects), flushes logs, closes sockets. */
   close(): Promise<void>;
   /** The configuration now in use. */
@@ -80,7 +88,7 @@ export interface RunningServer {
  * `reload()` and SIGTERM/SIGINT to `close()`), so several servers can run in one process (tests).
  */
 export async function startServer(configPath: string, opts: StartServerOptions = {}): Promise<RunningServer> {
-  const first = loadSnapshot(configPath);
+  const first = loadSnapshot(configPath, opts.files ? { files: opts.files } : {});
   const ownLogger = opts.logger === undefined;
   const traceOn = opts.trace !== undefined && opts.trace !== false;
   const logger = opts.logger ?? createLogger(traceOn ? 'debug' : first.config.log.level, first.config.log.pretty);
@@ -123,6 +131,12 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.configGeneration = generation;
   const auditLoss = new AuditLoss((lost, reason) => logger.error({ lost, reason }, `auth-fail log: ${lost} lines not written (${reason})`));
   const recorder = new AccountingRecorder();
+  // a failing store: one line per source and reason per 10 s, then how many more there were
+  const storeErrors = {
+    failures: new StoreFailures(),
+    log: new RateLimitedLogger((fields, msg) => logger.error(fields, msg), 1, 10_000),
+  };
+  const hashPool = SlowHashPool.create();
   let state = buildState(first, firstLogs, undefined, senders, auditLoss, fingerprintKey);
 
   // one line per drop reason per second, then a count of what was suppressed
@@ -152,11 +166,14 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     maPolicy,
     metrics,
     recorder,
+    ...(hashPool ? { hashPool } : {}),
+    storeErrors,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
+  metrics.gauge('radius_password_checks_pending', 'Slow password checks (PBKDF2, SHA-crypt) running or waiting in the thread pool.', () => hashPool?.pending ?? 0);
   registerSqlMetrics(metrics, () => state.snapshot.sqlSource);
   metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter',
     () => [{ labels: { result: 'recorded' }, value: recorder.recorded }, { labels: { result: 'failed' }, value: recorder.failed }, { labels: { result: 'duplicate' }, value: recorder.duplicates }]);
@@ -166,13 +183,14 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   ]);
   metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
     () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
-  metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0));
+  metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0), 'max');
   // set while the last reload was refused; cleared by a good one
   let reloadRefused: string | undefined;
   const problems = (): string[] => {
     const out: string[] = [];
     if (reloadRefused) out.push(reloadRefused);
     out.push(...sinksHealth(state.accounting).reasons.map((r) => `accounting is not recorded (not answered): ${r}`));
+    for (const f of storeErrors.failures.recent()) out.push(`${f}: requests that need it are dropped`);
     const authErr = state.logs.authFail?.lastError;
     if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
     out.push(...certificateProblems(state.snapshot.config.listen, state.snapshot.tls));
@@ -184,7 +202,9 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const now = new Set(problems());
     for (const p of now) if (!known.has(p)) logger.error(`degraded: ${p}`);
     for (const p of known) if (!now.has(p)) logger.info(`recovered: ${p}`);
+    const changed = now.size !== known.size || [...now].some((p) => !known.has(p));
     known = now;
+    if (changed) opts.onProblems?.([...now]);
   }, 1000);
   healthTimer.unref();
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
@@ -272,8 +292,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     users_entries: first.counts.fileEntries,
   }, 'vutlan-radius ready');
 
-  const doReload = async (): Promise<{ ok: boolean; errors?: string[] }> => {
-    const r = await doReloadOnce();
+  const doReload = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
+    const r = await doReloadOnce(files, explicit);
     if (r.errors?.[0] !== 'server is closed') {
       reloadStatus.lastAttempt = new Date().toISOString();
       reloadStatus.lastOk = r.ok;
@@ -282,7 +302,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     }
     return r;
   };
-  const doReloadOnce = async (): Promise<{ ok: boolean; errors?: string[] }> => {
+  const doReloadOnce = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
     if (closed) return { ok: false, errors: ['server is closed'] };
     let next: Snapshot;
     let nextLogs: LogFiles;
@@ -294,7 +314,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     };
     try {
       // a close() during the load stops it at the next slice
-      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed });
+      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}) });
       try {
         await attachSql(next, state.snapshot, logger);
       } catch (err) {
@@ -309,6 +329,12 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     } catch (err) {
       if (err instanceof CancelledError) return { ok: false, errors: ['server is closed'] };
       return refuse(err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message)]);
+    }
+    // a watcher event that finds a users file emptied or cut short waits for an explicit SIGHUP
+    const held = explicit ? [] : heldBackUsersFiles(usersFileSizes(state.snapshot), usersFileSizes(next));
+    if (held.length > 0) {
+      closeSnapshot(next);
+      return refuse(held);
     }
     // everything the new configuration writes is opened before the swap (bounded time each)
     try {
@@ -382,12 +408,20 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   // A reload asked for while one runs is done once more after it; further asks meanwhile join
   // that one, so a burst of SIGHUPs or file events never queues more than one reload.
   let queued: Promise<{ ok: boolean; errors?: string[] }> | undefined;
-  const reload = (): Promise<{ ok: boolean; errors?: string[] }> => {
+  let queuedFiles: ServingFiles | undefined;
+  let queuedExplicit = false;
+  const reload = (files?: ServingFiles, opts: { watcher?: boolean } = {}): Promise<{ ok: boolean; errors?: string[] }> => {
+    queuedFiles = files; // the latest copy wins
+    queuedExplicit ||= opts.watcher !== true;
     if (queued) return queued;
     const start = (): Promise<{ ok: boolean; errors?: string[] }> => {
       queued = undefined;
+      const from = queuedFiles;
+      const explicit = queuedExplicit;
+      queuedFiles = undefined;
+      queuedExplicit = false;
       // never rejects: whatever goes wrong is a refused reload, and the old configuration serves
-      return doReload().catch((err: unknown) => {
+      return doReload(from, explicit).catch((err: unknown) => {
         const errors = [`internal error during reload: ${(err as Error).message ?? String(err)}`];
         logger.error({ errors }, `reload failed, still serving the previous configuration: ${errors[0]}`);
         metrics.reload(false);
@@ -400,7 +434,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   };
 
   const watcher = opts.watch === false ? undefined : new ConfigWatcher(first.files, () => {
-    void reload();
+    void reload(undefined, { watcher: true });
   });
 
   return {
@@ -424,9 +458,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       await metricsHttp?.close();
       await admin?.close();
       clearInterval(healthTimer);
+      await hashPool?.close();
       connectionLog.flush();
       dropLog.flush();
       dropAuditLog.flush();
+      storeErrors.log.flush();
       auditLoss.flush();
       await disposeState(state, undefined);
       closeSnapshot(state.snapshot);
@@ -498,6 +534,10 @@ function buildState(
 /** Closes the files of `old` that `next` does not use any more (all of them when next is undefined). */
 async function disposeState(old: ServerState, next: ServerState | undefined): Promise<void> {
   await closeUnusedLogFiles(old.logs, next?.logs);
+}
+
+function usersFileSizes(s: Snapshot): UsersFileSize[] {
+  return s.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
 }
 
 /**

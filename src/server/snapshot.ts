@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { finish, type Steps } from '../policy/steps.js';
+import { hashCostProblems } from '../policy/passwords/hash-cost.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { readTextFile } from '../protocol/read-text.js';
 import { UsersFileSource } from '../store/files-source.js';
@@ -16,6 +17,7 @@ import { parseClientsConf } from './clients-conf.js';
 import { ClientTable } from './clients.js';
 import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+import type { ServingFiles } from './serving-files.js';
 import { RadsecClientTable } from './radsec-clients.js';
 import { runTimeSliced } from './time-slice.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material.js';
@@ -82,6 +84,12 @@ export interface LoadSnapshotOptions {
    */
   previous?: Snapshot;
   /**
+   * Read the files from this copy (texts and stamps the cluster primary read from disk,
+   * serving-files.ts) instead of the disk. Unlike `readText`, reuse of unchanged files stays on:
+   * the stamps are those of the texts.
+   */
+  files?: ServingFiles;
+  /**
    * Validate only (`check`): the SQLite store is opened read-only, never created or migrated; a
    * missing one is a warning (serve creates it empty).
    */
@@ -89,7 +97,7 @@ export interface LoadSnapshotOptions {
 }
 
 /** A missing file (an optional `$INCLUDE-`) stamps as size -1, so creating it counts as a change. */
-function stamp(path: string): FileStamp {
+export function stamp(path: string): FileStamp {
   try {
     const st = statSync(path);
     return { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
@@ -122,7 +130,8 @@ export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions
 }
 
 function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Steps<Snapshot> {
-  const baseRead = opts.readText ?? readTextFile;
+  const baseRead = opts.files ? (p: string) => opts.files!.text(p) : opts.readText ?? readTextFile;
+  const stampOf = opts.files ? (p: string) => opts.files!.stamp(p) : stamp;
   const files = new Set<string>();
   const readText = (p: string): string => {
     files.add(resolve(p));
@@ -143,7 +152,7 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
     const read: string[] = [];
     try {
       dictionary = loadDictionary(config.dictionary, { readText: (p) => { read.push(resolve(p)); return readText(p); } });
-      dictionaryFiles = read.map(stamp);
+      dictionaryFiles = read.map(stampOf);
     } catch (err) {
       problems.push(...problemsOf(err, config.dictionary));
     }
@@ -213,8 +222,10 @@ function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Step
         const stamps: FileStamp[] = [];
         try {
           // stamped before reading: a change made during the read shows at the next reload
-          const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stamp(p)); return readText(p); } });
+          const source = yield* UsersFileSource.loadSteps(file, dictionary, { readText: (p) => { stamps.push(stampOf(p)); return readText(p); } });
           usersFiles.push({ source, stamps });
+          // slow hashes above the bounds are refused here, with the entry's file:line
+          problems.push(...hashCostProblems(source.entries));
           warnings.push(...usersWarnings(source.entries).map(formatWarning));
           warnings.push(...vutlanListWarnings(source.entries));
           fileEntries += source.entries.length;

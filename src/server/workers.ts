@@ -1,18 +1,21 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type pino from 'pino';
-import { loadConfig } from './config.js';
+import { loadConfig, type ServerConfig } from './config.js';
+import { ConfigError, formatProblem } from './config-error.js';
 import { ConfigWatcher } from './config-watcher.js';
+import { closeUnusedLogFiles, openLogFiles } from './log-files.js';
 import { createLogger } from './logger.js';
 import { ClusterMetricsSource, MetricsHttpServer } from './metrics-http.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { ClusterAdminHost } from '../admin/cluster-admin-host.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
 import type { RunningServer } from './server.js';
-import { closeSnapshot, loadSnapshot } from './snapshot.js';
+import { FileCapture, servingFilesOf, type ServingFiles, type ServingFilesMessage } from './serving-files.js';
+import { closeSnapshot, loadSnapshot, loadSnapshotSliced } from './snapshot.js';
 import { LearntStateFile, saveLearnt } from './state-files.js';
-import { formatProblem } from './config-error.js';
 import { probeListenPorts } from './udp-listener.js';
+import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 import { REPORTER_ENV } from './worker-role.js';
 
 /**
@@ -35,20 +38,29 @@ import { REPORTER_ENV } from './worker-role.js';
  *   file and tells every worker (also ones started later), so all workers require it from then on.
  * - Metrics counters, rate limits (max_pps) and reject_delay queues are per worker; limits
  *   therefore apply per worker (N workers allow up to N x max_pps).
- * - Reload: one worker at a time (SIGHUP to the primary, or a change of a loaded file, which the
- *   primary watches). Loading a big users file blocks a worker's event loop (about 1 s for
- *   100,000 entries); reloading the workers in turn keeps the others answering meanwhile. A
- *   reload requested while one is running is done once more after it.
- * - A worker that dies is restarted (at most 5 times a minute, then the primary gives up and
- *   exits 1 so a supervisor notices). If the primary goes away, workers shut down.
+ * - Reload: the primary loads and validates the new configuration first (users, clients,
+ *   dictionaries, log paths, metrics endpoint) and keeps a copy of every file it read
+ *   (serving-files.ts). A refused reload is logged once by the primary, counted, and shown in
+ *   /healthz until a good one; no worker is touched. A valid one is handed to the workers one
+ *   at a time as that copy (not re-read from disk), so all of them serve what was validated;
+ *   reloading in turn keeps the others answering meanwhile. A reload requested while one is
+ *   running is done once more after it.
+ * - A worker that dies is restarted from the copy of the configuration in service, never from
+ *   the disk (which may hold a refused edit). Restarts back off (1 s doubling to 30 s while a
+ *   new worker keeps dying within 10 s of its start) and never stop the primary: the workers
+ *   still alive keep serving, and /healthz says how many run. If the primary goes away,
+ *   workers shut down.
  */
 
 /** Messages between the primary and its workers (IPC). */
 type WorkerMessage =
   | { type: 'vutlan:ready'; addresses: string[]; files: string[] }
   | { type: 'vutlan:ma'; client: string }
-  | { type: 'vutlan:reload' }
-  | { type: 'vutlan:reloaded'; ok: boolean; files: string[] };
+  | { type: 'vutlan:reload'; files: ServingFilesMessage }
+  | { type: 'vutlan:reloaded'; ok: boolean; files: string[] }
+  | { type: 'vutlan:config-request' }
+  | { type: 'vutlan:config'; files: ServingFilesMessage }
+  | { type: 'vutlan:problems'; problems: string[] };
 
 function isWorkerMessage(m: unknown): m is WorkerMessage {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
@@ -65,8 +77,10 @@ export function isWorkerProcess(): boolean {
   return cluster.isWorker;
 }
 
-const RESTART_WINDOW_MS = 60_000;
-const MAX_RESTARTS = 5;
+/** A worker that dies sooner than this after its start counts as failing (restarts back off). */
+const EARLY_EXIT_MS = 10_000;
+const FIRST_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /**
@@ -83,49 +97,92 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   const { workers, log, metrics, admin } = loadConfig(configPath);
   const count = workerCount(workers);
   if (count <= 1) return false;
-  // Validate everything once here, so a broken configuration is reported once, not per worker.
-  const snapshot = loadSnapshot(configPath);
+  // Validate everything once here, so a broken configuration is reported once, not per worker;
+  // the copy of what was read is what the workers load.
+  const capture = new FileCapture();
+  const snapshot = loadSnapshot(configPath, { files: capture.serving });
   const files = snapshot.files;
   const learntFile = new LearntStateFile(snapshot.config.stateDir);
   closeSnapshot(snapshot);
   // a state file that cannot be read stops the start here, once, instead of in every worker
   const learnt = new Set(learntFile.load());
+  await closeUnusedLogFiles(await openLogFiles(snapshot.config), undefined);
   // a busy port is one clear error here, not one per worker and then "worker exited"
   await probeListenPorts(snapshot.config.listen);
   const logger = createLogger(log.level, log.pretty);
   for (const w of snapshot.warnings) logger.warn(formatProblem(w));
+  const endpoint: PrimaryEndpoint = { http: undefined, source: new ClusterMetricsSource(), problems: () => [] };
+  const sizes = snapshot.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
   let adminHost: ClusterAdminHost | undefined;
-  const supervisor = await superviseWorkers(count, logger, files, { file: learntFile, clients: learnt }, () => { void adminHost?.refresh(); });
+  const supervisor = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint, sizes,
+    { file: learntFile, clients: learnt }, () => { void adminHost?.refresh(); });
+  endpoint.problems = supervisor.problems;
   // [hardening] one /metrics + /healthz for the whole server: the sum over the workers' counters
-  const clusterMetrics = new ClusterMetricsSource();
   if (metrics) {
-    const http = await MetricsHttpServer.start(metrics, clusterMetrics);
-    logger.info({ metrics: http.url() }, 'metrics endpoint (sum over workers)');
+    endpoint.http = await MetricsHttpServer.start(metrics, endpoint.source, { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems() });
+    logger.info({ metrics: endpoint.http.url() }, 'metrics endpoint (sum over workers)');
   }
   // the web administration runs here, beside the workers (see cluster-admin-host.ts)
   if (admin) {
-    adminHost = new ClusterAdminHost(configPath, clusterMetrics, () => supervisor.reload('admin'), supervisor.authAddresses);
+    adminHost = new ClusterAdminHost(configPath, endpoint.source, () => supervisor.reload('admin'), supervisor.authAddresses);
     const server = await AdminServer.start(admin, adminHost, logger);
     logger.info({ admin: server.url() }, 'admin endpoint');
   }
   return true;
 }
 
-/** What the primary's other services (the admin) may ask of the supervisor. */
+/** What the primary's other services (the admin, /healthz) may ask of the supervisor. */
 interface Supervisor {
   /** A rolling reload; resolves when every worker has reloaded (or joins the one running). */
   reload(why: string): Promise<void>;
   /** The auth sockets the workers listen on (real ports). */
   authAddresses(): { address: string; port: number }[];
+  /** What is wrong while the workers serve (refused reload, workers missing, their own problems). */
+  problems(): string[];
+}
+
+/** The primary's /metrics + /healthz endpoint (replaced by a reload that changes `metrics.listen`). */
+interface PrimaryEndpoint {
+  http: MetricsHttpServer | undefined;
+  source: ClusterMetricsSource;
+  problems: () => string[];
+}
+
+/** Applies `metrics` of a validated configuration to the primary's endpoint; throws when a new address cannot be bound. */
+async function applyMetricsConfig(endpoint: PrimaryEndpoint, config: ServerConfig): Promise<void> {
+  const want = config.metrics;
+  if (!want) {
+    await endpoint.http?.close();
+    endpoint.http = undefined;
+    return;
+  }
+  if (endpoint.http?.serves(want.listen)) {
+    endpoint.http.setAllow(want.allow);
+    return;
+  }
+  let next: MetricsHttpServer;
+  try {
+    next = await MetricsHttpServer.start(want, endpoint.source, { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems() });
+  } catch (err) {
+    throw new ConfigError([{ file: config.file, line: config.lines.metricsListen, message: `cannot start the metrics endpoint on ${want.listen}: ${(err as Error).message}` }]);
+  }
+  const old = endpoint.http;
+  endpoint.http = next;
+  await old?.close();
 }
 
 async function superviseWorkers(
-  count: number, logger: pino.Logger, files: readonly string[], learnt: { file: LearntStateFile; clients: Set<string> },
+  count: number, logger: pino.Logger, files: readonly string[], configPath: string, firstServing: ServingFilesMessage, endpoint: PrimaryEndpoint,
+  firstSizes: UsersFileSize[], learnt: { file: LearntStateFile; clients: Set<string> },
   afterReload: () => void = () => undefined,
 ): Promise<Supervisor> {
+  let serving = firstServing;
+  let servingSizes = firstSizes;
+  let refused: string | undefined;
+  const workerProblems = new Map<Worker, string[]>();
+  let consecutiveEarlyExits = 0;
   const decisions = learnt.clients;
   const ready = new Set<Worker>();
-  const restarts: number[] = [];
   let stopping = false;
   let started = false;
   // Rolling reload state: the worker being reloaded, and whether another round was asked for.
@@ -136,12 +193,33 @@ async function superviseWorkers(
   const reloadOne = (w: Worker): Promise<boolean> => new Promise((resolve) => {
     if (w.isDead()) { resolve(false); return; }
     reloadWaiters.set(w, resolve);
-    w.send({ type: 'vutlan:reload' } satisfies WorkerMessage);
+    w.send({ type: 'vutlan:reload', files: serving } satisfies WorkerMessage);
   });
 
+  /** Loads and checks the configuration on disk here; the copy that workers will load, or the errors. */
+  const validate = async (explicit: boolean): Promise<{ files: ServingFilesMessage; watched: readonly string[] } | { errors: string[] }> => {
+    const capture = new FileCapture();
+    try {
+      const snapshot = await loadSnapshotSliced(configPath, { files: capture.serving });
+      closeSnapshot(snapshot);
+      const sizes = snapshot.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
+      // a watcher event that finds a users file emptied or cut short waits for an explicit SIGHUP
+      const held = explicit ? [] : heldBackUsersFiles(servingSizes, sizes);
+      if (held.length > 0) return { errors: held };
+      await closeUnusedLogFiles(await openLogFiles(snapshot.config), undefined);
+      await applyMetricsConfig(endpoint, snapshot.config);
+      servingSizes = sizes;
+      return { files: capture.toMessage(), watched: snapshot.files };
+    } catch (err) {
+      return { errors: err instanceof ConfigError ? err.problems.map(formatProblem) : [String((err as Error).message ?? err)] };
+    }
+  };
+
+  let explicitPending = false;
   let listening: string[] = [];
   let round: Promise<void> = Promise.resolve();
-  const rollingReload = (why: string): Promise<void> => {
+  const rollingReload = (why: string, explicit: boolean): Promise<void> => {
+    explicitPending ||= explicit;
     if (reloading) { reloadAgain = true; return round; }
     round = rollingRound(why);
     return round;
@@ -151,18 +229,36 @@ async function superviseWorkers(
     try {
       do {
         reloadAgain = false;
+        const asked = explicitPending;
+        explicitPending = false;
         logger.info(`${why}: reloading the configuration, one worker at a time`);
+        const checked = await validate(asked);
+        if ('errors' in checked) {
+          logger.error({ errors: checked.errors }, `reload failed, still serving the previous configuration:\n${checked.errors.join('\n')}`);
+          const first = checked.errors[0] ?? 'error';
+          refused = `reload refused, still serving the previous configuration: ${first}${checked.errors.length > 1 ? ` (+${checked.errors.length - 1} more)` : ''}`;
+          // counted here, once: the endpoint adds it to the sum of the workers' radius_reloads_total
+          endpoint.source.primaryReloadErrors++;
+          endpoint.source.primaryReloadRefused = true;
+          continue;
+        }
+        serving = checked.files;
+        refused = undefined;
+        endpoint.source.primaryReloadRefused = false;
+        watcher.setFiles(checked.watched);
         for (const w of [...ready]) {
           if (stopping) return;
           await reloadOne(w);
         }
       } while (reloadAgain && !stopping);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'reload failed');
     } finally {
       reloading = false;
       afterReload();
     }
   };
-  const watcher = new ConfigWatcher(files, () => { void rollingReload('a loaded file changed'); });
+  const watcher = new ConfigWatcher(files, () => { void rollingReload('a loaded file changed', false); });
 
   const stopAll = (exitCode: number): void => {
     if (stopping) return;
@@ -195,9 +291,14 @@ async function superviseWorkers(
     const reports = reporter === undefined || reporter.isDead();
     const w = cluster.fork({ [REPORTER_ENV]: reports ? '1' : '0' });
     if (reports) reporter = w;
+    const forkedAt = Date.now();
     w.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
-      if (m.type === 'vutlan:reloaded') {
+      if (m.type === 'vutlan:config-request') {
+        w.send({ type: 'vutlan:config', files: serving } satisfies WorkerMessage);
+      } else if (m.type === 'vutlan:problems') {
+        workerProblems.set(w, m.problems);
+      } else if (m.type === 'vutlan:reloaded') {
         watcher.setFiles(m.files);
         const done = reloadWaiters.get(w);
         reloadWaiters.delete(w);
@@ -207,6 +308,7 @@ async function superviseWorkers(
         listening = m.addresses;
         watcher.setFiles(m.files);
         for (const client of decisions) w.send({ type: 'vutlan:ma', client } satisfies WorkerMessage);
+        if (started) logger.info({ pid: w.process.pid, workers_running: ready.size }, 'restarted worker ready');
         if (!started && ready.size === count) {
           started = true;
           logger.info({ workers: count, listen: m.addresses }, `vutlan-radius ready with ${count} worker processes`);
@@ -222,6 +324,7 @@ async function superviseWorkers(
     });
     w.on('exit', (code, signal) => {
       ready.delete(w);
+      workerProblems.delete(w);
       reloadWaiters.get(w)?.(false);
       reloadWaiters.delete(w);
       if (stopping) return;
@@ -230,22 +333,23 @@ async function superviseWorkers(
         rejectStarted(new Error(`a worker process could not start (${signal ? `signal ${signal}` : `exit code ${code}`}); its error is printed above`));
         return;
       }
-      const now = Date.now();
-      while (restarts.length && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
-      if (restarts.length >= MAX_RESTARTS) {
-        logger.fatal({ pid: w.process.pid, code, signal }, `worker exited; ${MAX_RESTARTS} restarts within a minute, giving up`);
-        stopAll(1);
-        return;
-      }
-      restarts.push(now);
-      logger.error({ pid: w.process.pid, code, signal }, 'worker exited; starting a new one');
-      fork();
+      consecutiveEarlyExits = Date.now() - forkedAt < EARLY_EXIT_MS ? consecutiveEarlyExits + 1 : 0;
+      const delay = consecutiveEarlyExits === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (consecutiveEarlyExits - 1));
+      logger.error({ pid: w.process.pid, code, signal, restart_in_ms: delay, workers_running: ready.size },
+        `worker exited; starting a new one${delay > 0 ? ` in ${delay} ms` : ''} with the configuration in service`);
+      restartsPending++;
+      const timer = setTimeout(() => {
+        restartsPending--;
+        if (!stopping) fork();
+      }, delay);
+      timer.unref();
     });
   };
+  let restartsPending = 0;
 
   process.on('SIGTERM', () => { logger.info({ signal: 'SIGTERM' }, 'shutting down workers'); stopAll(0); });
   process.on('SIGINT', () => { logger.info({ signal: 'SIGINT' }, 'shutting down workers'); stopAll(0); });
-  process.on('SIGHUP', () => { void rollingReload('SIGHUP'); });
+  process.on('SIGHUP', () => { void rollingReload('SIGHUP', true); });
 
   for (let i = 0; i < count; i++) fork();
   try {
@@ -256,12 +360,19 @@ async function superviseWorkers(
     throw err;
   }
   return {
-    reload: (why) => rollingReload(why),
+    reload: (why) => rollingReload(why, true),
     authAddresses: () => listening.filter((a) => a.startsWith('auth ')).map((a) => {
       const text = a.slice(5);
       const i = text.lastIndexOf(':');
       return { address: text.slice(0, i), port: Number(text.slice(i + 1)) };
     }),
+    problems: () => {
+      const out: string[] = [];
+      if (refused) out.push(refused);
+      if (ready.size < count) out.push(`${ready.size} of ${count} worker processes running${restartsPending > 0 ? ' (restarting)' : ''}`);
+      for (const p of new Set([...workerProblems.values()].flat())) out.push(p);
+      return out;
+    },
   };
 }
 
@@ -289,14 +400,38 @@ export function reportWorkerReady(server: RunningServer, stop: () => void): void
   if (!cluster.isWorker) return;
   process.once('disconnect', stop);
   process.on('message', (m: unknown) => {
-    if (!isWorkerMessage(m) || m.type !== 'vutlan:reload') return;
-    void server.reload().then(
+    if (!isWorkerMessage(m)) return;
+    if (m.type !== 'vutlan:reload') return;
+    void server.reload(servingFilesOf(m.files)).then(
       (r) => process.send?.({ type: 'vutlan:reloaded', ok: r.ok, files: [...server.snapshot().files] } satisfies WorkerMessage),
       () => process.send?.({ type: 'vutlan:reloaded', ok: false, files: [...server.snapshot().files] } satisfies WorkerMessage),
     );
   });
   const addresses = server.addresses().map((a) => `${a.type} ${a.address}:${a.port}`);
   process.send?.({ type: 'vutlan:ready', addresses, files: [...server.snapshot().files] } satisfies WorkerMessage);
+}
+
+/**
+ * In a worker: the copy of the configuration in service, from the primary (load it instead of
+ * the disk). Outside a worker: undefined.
+ */
+export function workerServingFiles(): Promise<ServingFiles | undefined> {
+  if (!cluster.isWorker) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown): void => {
+      if (!isWorkerMessage(m) || m.type !== 'vutlan:config') return;
+      process.off('message', onMessage);
+      resolve(servingFilesOf(m.files));
+    };
+    process.on('message', onMessage);
+    process.send?.({ type: 'vutlan:config-request' } satisfies WorkerMessage);
+  });
+}
+
+/** In a worker: tells the primary what is wrong here (for its /healthz). Outside a worker: undefined. */
+export function workerProblemsReporter(): ((problems: string[]) => void) | undefined {
+  if (!cluster.isWorker) return undefined;
+  return (problems) => process.send?.({ type: 'vutlan:problems', problems } satisfies WorkerMessage);
 }
 
 /** Whether startServer should watch the loaded files itself (not in a worker: the primary does). */

@@ -81,6 +81,9 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
   };
   const workers = opts.workers ?? 1;
   await waitFor(workers > 1 ? /ready with \d+ worker processes/ : /vutlan-radius ready/, 20_000);
+  if (workers > 1) await waitFor(/metrics endpoint \(sum over workers\)/, 10_000);
+  // the CLI installs its signal handlers right after the ready line: let it get there
+  await new Promise((r) => setTimeout(r, 300));
   const listen = /"listen":\["auth 127\.0\.0\.1:(\d+)","acct 127\.0\.0\.1:(\d+)"\]/.exec(out);
   const metrics = /"metrics":"(http:\/\/[^"]+)"/.exec(out);
   if (!listen || !metrics) throw new Error(`no ports in the output:\n${out}`);
@@ -96,7 +99,7 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
       const code = await exited;
       clearTimeout(timer);
       return code;
@@ -111,7 +114,7 @@ export function writeConfig(dir: string, opts: FaultServerOptions = {}): void {
     '  - { type: auth, address: 127.0.0.1, port: 0 }',
     '  - { type: acct, address: 127.0.0.1, port: 0 }',
     `clients: [{ name: lab, address: 127.0.0.0/8, secret: ${SECRET}, require_message_authenticator: auto }]`,
-    'users: { files: [ ./authorize ] }',
+    ...(opts.extra?.some((l) => l.startsWith('users:')) ? [] : ['users: { files: [ ./authorize ] }']),
     'security: { reject_delay: 0 }',
     `workers: ${opts.workers ?? 1}`,
     opts.metrics ?? 'metrics: { listen: "127.0.0.1:0" }',

@@ -11,7 +11,7 @@ import {
  * old configuration must keep serving, the refusal be logged with file:line, counted and shown in
  * /healthz until a good reload, and `check` must refuse the same configuration.
  */
-describe('reload with a log path that cannot be opened', () => {
+describe('reload with a log path that cannot be opened', { timeout: 90_000 }, () => {
   let server: FaultServer | undefined;
   afterEach(async () => {
     if (server) {
@@ -25,7 +25,7 @@ describe('reload with a log path that cannot be opened', () => {
     const from = s.output().length;
     writeConfig(s.dir, { extra: [logLine] });
     s.child.kill('SIGHUP');
-    const line = await s.waitFor(/reload failed, still serving the previous configuration[^\n]*/, 10_000, from);
+    const line = await s.waitFor(/reload failed, still serving the previous configuration[^\n]*/, 20_000, from);
     expect(s.output().slice(from)).toMatch(reason);
     expect(s.output().slice(from)).toMatch(/radiusd\.yaml:\d+: log\.(auth_fail|accounting): cannot open/);
     expect(line).toBeTruthy();
@@ -46,7 +46,7 @@ describe('reload with a log path that cannot be opened', () => {
     writeConfig(s.dir, good ? { extra: good } : {});
     const from2 = s.output().length;
     s.child.kill('SIGHUP');
-    await s.waitFor(/configuration reloaded/, 10_000, from2);
+    await s.waitFor(/configuration reloaded/, 20_000, from2);
     expect((await health(s.metrics)).status).toBe('ok');
     expect(await login(s.auth)).toBe(2);
   }

@@ -75,6 +75,8 @@ describe('expansion functions (outputs measured on FreeRADIUS 3.2.1)', () => {
     expect(() => compileExpansion('%{nosuch:x}', dict)).toThrow(/Unknown expansion function "%\{nosuch:\.\.\.\}"/);
     expect(() => compileExpansion('%{length:Not-An-Attribute}', dict)).toThrow(/Unknown attribute "Not-An-Attribute"/);
     expect(() => compileExpansion('%{tolower:%{User-Name}', dict)).toThrow(/Missing closing brace/);
+    expect(() => compileExpansion('%{session-state:User-Name}', dict)).toThrow(/Unsupported list "session-state:"/);
+    expect(() => compileExpansion('%{Tunnel-Password:1}', dict)).toThrow(/tagged attribute references are not supported/);
     // list qualifiers and attribute references are not functions
     expect(expand('%{request:User-Name}', REQUEST)).toBe('fu');
   });

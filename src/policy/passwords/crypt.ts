@@ -123,6 +123,13 @@ function repeatTo(block: Buffer, length: number): Buffer {
   return out;
 }
 
+/** The rounds a SHA-crypt (`$5$`, `$6$`) setting asks for (5000 when not given); undefined for other formats. */
+export function shaCryptRounds(setting: string): number | undefined {
+  if (!setting.startsWith('$5$') && !setting.startsWith('$6$')) return undefined;
+  const m = /^rounds=([0-9]+)\$/.exec(setting.slice(3));
+  return m ? Number(m[1]) : ROUNDS_DEFAULT;
+}
+
 /** SHA-crypt (`$5$` sha256, `$6$` sha512) per Drepper's "Unix crypt using SHA-256 and SHA-512". */
 export function shaCrypt(algorithm: 'sha256' | 'sha512', password: Buffer, setting: string): string | undefined {
   const magic = algorithm === 'sha256' ? '$5$' : '$6$';

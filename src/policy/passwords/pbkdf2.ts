@@ -79,7 +79,10 @@ function parseDecimalIterations(token: string): number | undefined {
   return Number(BigInt(text) & 0xffff_ffffn);
 }
 
-function parse(body: string, rules: FormatRules, password: Buffer): Pbkdf2Check {
+/** What to do with a parsed value: compute and compare (a check), or only read the parameters. */
+type Use = (spec: DigestSpec, salt: Buffer, iterations: number, hash: Buffer) => Pbkdf2Check;
+
+function parse(body: string, rules: FormatRules, use: Use): Pbkdf2Check {
   if (body.length <= 1) return invalid('PBKDF2-Password is too short');
   const schemeEnd = body.indexOf(rules.schemeSep);
   if (schemeEnd < 0) return invalid('PBKDF2-Password has no component separators');
@@ -120,12 +123,28 @@ function parse(body: string, rules: FormatRules, password: Buffer): Pbkdf2Check 
   if (hash.length !== spec.length) {
     return invalid(`PBKDF2-Password hash component length is incorrect for hash type, expected ${spec.length}, got ${hash.length}`);
   }
-  const computed = pbkdf2Sync(password, salt, iterations, spec.length, spec.node);
-  return { result: digestEqual(computed, hash) ? 'ok' : 'reject', digest: spec.label };
+  return use(spec, salt, iterations, hash);
 }
 
 /** Checks `password` against a stored PBKDF2-Password value (any of the 3.2.1 formats). */
 export function checkPbkdf2(stored: Buffer, password: Buffer): Pbkdf2Check {
+  return parseStored(stored, (spec, salt, iterations, hash) => {
+    const computed = pbkdf2Sync(password, salt, iterations, spec.length, spec.node);
+    return { result: digestEqual(computed, hash) ? 'ok' : 'reject', digest: spec.label };
+  });
+}
+
+/** The iteration count of a stored PBKDF2-Password value, or undefined when it cannot be read. */
+export function pbkdf2Iterations(stored: Buffer): number | undefined {
+  let found: number | undefined;
+  parseStored(stored, (spec, _salt, iterations) => {
+    found = iterations;
+    return { result: 'reject', digest: spec.label };
+  });
+  return found;
+}
+
+function parseStored(stored: Buffer, use: Use): Pbkdf2Check {
   if (stored.length < 2) return invalid('PBKDF2-Password too short');
   const text = stored.toString('latin1');
   if (!text.startsWith('$')) {
@@ -135,10 +154,10 @@ export function checkPbkdf2(stored: Buffer, password: Buffer): Pbkdf2Check {
       if (close < 0) return invalid('PBKDF2-Password header has no closing brace');
       body = body.slice(close + 1);
     }
-    return parse(body, LDAP, password);
+    return parse(body, LDAP, use);
   }
-  if (text.length >= 9 && text.startsWith('$PBKDF2$')) return parse(text.slice(8), CRYPT, password);
-  if (text.length >= 9 && text.startsWith('$pbkdf2-')) return parse(text.slice(8), PASSLIB, password);
+  if (text.length >= 9 && text.startsWith('$PBKDF2$')) return parse(text.slice(8), CRYPT, use);
+  if (text.length >= 9 && text.startsWith('$pbkdf2-')) return parse(text.slice(8), PASSLIB, use);
   return invalid("Can't determine format of PBKDF2-Password");
 }
 

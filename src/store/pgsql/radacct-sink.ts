@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Avp } from '../../protocol/attribute.js';
 import type { Dictionary } from '../../protocol/dictionary.js';
@@ -68,12 +69,36 @@ function fromLine(dict: Dictionary, line: string): AcctRecord {
   return { attributes, srcAddress: l.src, client: l.c, receivedAt: l.t };
 }
 
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
 function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   // SQLSTATE class 08 (connection), 57P (shutdown), 53 (resources); node errors; pg's own
   return (typeof e.code === 'string' && (/^(08|57P|53)/.test(e.code) || /^E[A-Z]+$/.test(e.code))) ||
     /Connection terminated|timeout|not queryable|Client was closed/i.test(e.message ?? '');
 }
+
+/** Prepared once per connection: the same status type always builds the same text. */
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let n = names.get(text);
+  if (!n) {
+    n = `radacct_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    if (names.size < 1000) names.set(text, n);
+  }
+  return n;
+}
+
+/** A statement failed in the fast path (no savepoints): the batch is done again with them. */
+class StatementFailed extends Error {}
 
 const SILENT: SourceLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -98,9 +123,12 @@ export class RadacctSink implements AccountingSink {
   constructor(private readonly dict: Dictionary, private readonly opts: RadacctSinkOptions, private readonly log: SourceLogger = SILENT) {
     this.where = `radacct:${redactUrl(opts.url)}`;
     mkdirSync(opts.spoolDir, { recursive: true });
-    this.live = join(opts.spoolDir, 'radacct.spool');
-    this.replaying = join(opts.spoolDir, 'radacct.replaying');
-    this.spooled = this.countLines(this.live) + this.countLines(this.replaying);
+    // one spool per process: worker processes each have a sink, and a file has one writer
+    this.live = join(opts.spoolDir, `radacct-${process.pid}.spool`);
+    this.replaying = join(opts.spoolDir, `radacct-${process.pid}.replaying`);
+    this.adoptOrphans();
+    this.spooled = this.countLines(this.live) + this.countLines(this.replaying) +
+      this.adopted().reduce((n, f) => n + this.countLines(f), 0);
     if (this.spooled > 0) log.warn({ sink: this.where, records: this.spooled }, 'accounting spool holds records from an earlier run: replaying them first');
     this.loop = this.run();
   }
@@ -147,6 +175,39 @@ export class RadacctSink implements AccountingSink {
     const c = this.client;
     this.client = undefined;
     await c?.end().catch(() => undefined);
+  }
+
+  /**
+   * Spool files of processes that are gone (a previous run, a worker that died) are renamed to
+   * this process's adopted files, to be replayed before its own.
+   */
+  private adoptOrphans(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.opts.spoolDir);
+    } catch {
+      return;
+    }
+    for (const name of names.sort()) {
+      const m = /^radacct(?:-(\d+))?\.(spool|replaying)$/.exec(name);
+      if (!m || Number(m[1]) === process.pid) continue;
+      if (m[1] !== undefined && alive(Number(m[1]))) continue;
+      // a replaying file is older than the spool of the same process: it sorts first
+      const to = join(this.opts.spoolDir, `radacct-${process.pid}.adopted-${Date.now()}-${m[2] === 'replaying' ? 0 : 1}-${name}`);
+      try {
+        renameSync(join(this.opts.spoolDir, name), to);
+      } catch {
+        // another process adopted it first
+      }
+    }
+  }
+
+  private adopted(): string[] {
+    try {
+      return readdirSync(this.opts.spoolDir).filter((n) => n.startsWith(`radacct-${process.pid}.adopted-`)).sort().map((n) => join(this.opts.spoolDir, n));
+    } catch {
+      return [];
+    }
   }
 
   private countLines(path: string): number {
@@ -217,14 +278,38 @@ export class RadacctSink implements AccountingSink {
     }
   }
 
-  /** One transaction: each record's statements tried in order until one affects a row. */
+  /**
+   * One transaction: each record's statements tried in order until one affects a row. First
+   * without savepoints (one round trip per statement); if a statement fails, the transaction is
+   * rolled back and the batch is done again with a savepoint around each statement, so a failing
+   * query moves to the next one as in rlm_sql.
+   */
   private async commit(records: readonly AcctRecord[]): Promise<void> {
+    try {
+      await this.runBatch(records, false);
+    } catch (err) {
+      if (!(err instanceof StatementFailed)) throw err;
+      await this.runBatch(records, true);
+    }
+  }
+
+  private async runBatch(records: readonly AcctRecord[], savepoints: boolean): Promise<void> {
     const client = await this.connect();
     await client.query('BEGIN');
     try {
       for (const r of records) {
-        const statements = radacctStatements(r);
-        for (const st of statements) {
+        for (const st of radacctStatements(r)) {
+          if (!savepoints) {
+            let res: pg.QueryResult;
+            try {
+              res = await client.query({ name: statementName(st.text), text: st.text, values: st.values });
+            } catch (err) {
+              if (isConnectionError(err)) throw err;
+              throw new StatementFailed((err as Error).message);
+            }
+            if ((res.rowCount ?? 0) > 0) break;
+            continue;
+          }
           await client.query('SAVEPOINT acct');
           try {
             const res = await client.query(st.text, st.values);
@@ -260,20 +345,24 @@ export class RadacctSink implements AccountingSink {
   /** Moves the spool into the database, oldest first; on a failure it stays for the next try. */
   private async replay(): Promise<void> {
     try {
-      if (!existsSync(this.replaying)) {
-        if (!existsSync(this.live) || statSync(this.live).size === 0) { this.spooled = 0; this.down = false; return; }
-        renameSync(this.live, this.replaying);
+      let file = this.adopted()[0];
+      if (!file) {
+        if (!existsSync(this.replaying)) {
+          if (!existsSync(this.live) || statSync(this.live).size === 0) { this.spooled = 0; this.down = false; return; }
+          renameSync(this.live, this.replaying);
+        }
+        file = this.replaying;
       }
-      const lines = readFileSync(this.replaying, 'utf8').split('\n').filter((l) => l.trim());
+      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
       const size = this.opts.batch ?? 500;
       for (let i = 0; i < lines.length; i += size) {
         await this.commit(lines.slice(i, i + size).map((l) => fromLine(this.dict, l)));
       }
-      rmSync(this.replaying);
+      rmSync(file);
       this.spooled -= lines.length;
       this.counts.replayed += lines.length;
       this.log.info({ sink: this.where, records: lines.length }, 'accounting spool replayed into radacct');
-      if (!existsSync(this.live) || statSync(this.live).size === 0) {
+      if (this.adopted().length === 0 && !existsSync(this.replaying) && (!existsSync(this.live) || statSync(this.live).size === 0)) {
         this.spooled = 0;
         if (this.down) this.log.info({ sink: this.name }, 'PostgreSQL reachable again for accounting; writing directly');
         this.down = false;

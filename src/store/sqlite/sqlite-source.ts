@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { hashCostProblems } from '../../policy/passwords/hash-cost.js';
 import type { Dictionary } from '../../protocol/dictionary.js';
 import type { Entry } from '../../policy/entry.js';
 import type { UserSource } from '../source.js';
@@ -153,6 +154,7 @@ export class SqliteUserSource implements UserSource {
     for (const [id, , name, fallThrough, itemsJson] of this.allStmt.iterate() as Iterable<EntryRow>) {
       try {
         const entry = this.decoder.decodeRow(id, name, fallThrough === 1, itemsJson);
+        for (const p of hashCostProblems([entry])) problems.push(`${p.file}: ${p.message}`);
         if (warnings) warnings.push(...usersWarnings([entry]));
       } catch (err) {
         problems.push((err as Error).message);

@@ -6,6 +6,17 @@ import { ErrorBanner, Notice } from '../widgets';
 interface UserRow { name: string; enabled: boolean; nas: string[]; password: string | null }
 const PAGE = 50;
 
+/** With a store edited elsewhere (users.sql): open a user's rights and test login by name. */
+function UserLookup() {
+  const [name, setName] = useState('');
+  return (
+    <form class="card" onSubmit={(e) => { e.preventDefault(); if (name) go('users', name); }}>
+      <label for="user-lookup">Show a user's effective rights</label>
+      <div class="group-row"><input id="user-lookup" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} /><button type="submit">Show</button></div>
+    </form>
+  );
+}
+
 export function Users(p: { canEdit: boolean }) {
   const [search, setSearch] = useState('');
   const [offset, setOffset] = useState(0);
@@ -29,6 +40,7 @@ export function Users(p: { canEdit: boolean }) {
         {p.canEdit ? <button id="user-add" onClick={() => go('new-user')}>Add user</button> : null}
       </div>
       <ErrorBanner error={error} />
+      {error?.code === 'store_read_only' ? <UserLookup /> : null}
       {error?.code === 'no_store' ? <Notice kind="warn">Users are managed in the SQLite store: set <code>users.sqlite</code> in the config file. Users of authorize files are under Files.</Notice> : null}
       {page ? (
         <>
