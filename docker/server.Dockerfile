@@ -32,9 +32,12 @@ COPY dictionaries ./dictionaries
 COPY docker/config ./docker/config
 COPY docker/healthcheck.mjs docker/entrypoint.mjs ./docker/
 # Files stay root-owned and read-only for the service user. Writable: the log and state
-# directories, and the config directory itself (the entrypoint writes radiusd.runtime.yaml there).
+# directories (state: what `require_message_authenticator: auto` learnt, the fingerprint key),
+# and the config directory itself (the entrypoint writes radiusd.runtime.yaml there).
 RUN mkdir -p /var/log/vutlan-radius /var/lib/vutlan-radius \
- && chown node:node /var/log/vutlan-radius /var/lib/vutlan-radius /app/docker/config
+ && chown node:node /var/log/vutlan-radius /var/lib/vutlan-radius /app/docker/config \
+ && chmod 0700 /var/lib/vutlan-radius
+VOLUME /var/lib/vutlan-radius
 USER node
 EXPOSE 1812/udp 1813/udp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

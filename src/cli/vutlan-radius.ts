@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../server/config-error.js';
 import { closeUnusedLogFiles, openLogFiles } from '../server/log-files.js';
 import { closeSnapshot, loadSnapshot } from '../server/snapshot.js';
+import { checkStateFiles } from '../server/state-files.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { attachSql } from '../server/sql-attach.js';
 import { createLogger } from '../server/logger.js';
@@ -80,6 +81,8 @@ async function check(opts: { config: string }): Promise<void> {
       await attachSql(s, undefined, createLogger('silent'));
       // the log files are opened (and their directories created) as a start or reload would
       await closeUnusedLogFiles(await openLogFiles(s.config, undefined, undefined, s.dictionary), undefined);
+      // a state file serve could not read fails here too (read only; nothing is created)
+      checkStateFiles(s.config.stateDir);
     } catch (err) {
       closeSnapshot(s);
       throw err;

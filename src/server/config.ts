@@ -144,7 +144,10 @@ export interface ServerConfig {
   metrics?: { listen: string; allow?: string[] };
   /** The web administration (HTTPS + REST API), when configured; paths absolute. */
   admin?: AdminConfig;
-  /** Absolute directory of the learnt state (state-files.ts); default: the config file's directory. */
+  /**
+   * Absolute directory of the learnt state (state-files.ts); default: $STATE_DIRECTORY (systemd
+   * StateDirectory=), else the config file's directory.
+   */
   stateDir: string;
   /** Line of some keys in the config file, for errors found after loading (0 when absent). */
   lines: {
@@ -496,7 +499,8 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
       maxDelayedRejects: raw.security.max_delayed_rejects,
     },
     workers: raw.workers,
-    stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : dir,
+    // systemd's StateDirectory= sets STATE_DIRECTORY (the config directory is read-only there)
+    stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : process.env.STATE_DIRECTORY?.split(':')[0] || dir,
     ...(raw.sql_accounting && acctUrl ? { sqlAccounting: { url: acctUrl, spool: at(raw.sql_accounting.spool), timeoutMs: Math.round(raw.sql_accounting.timeout * 1000) } } : {}),
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
     ...(raw.admin ? {

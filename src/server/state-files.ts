@@ -132,3 +132,9 @@ export function saveLearnt(file: LearntStateFile, clients: readonly string[], lo
       `cannot save the learnt Message-Authenticator state to ${file.path}: ${(err as Error).message}; it is kept in memory only and lost on restart (make state_dir writable)`);
   }
 }
+
+/** Reads the state files of `stateDir` that exist, as a start would; throws StateFileError. */
+export function checkStateFiles(stateDir: string): void {
+  new LearntStateFile(stateDir).load();
+  readKey(join(stateDir, FINGERPRINT_KEY_FILE));
+}

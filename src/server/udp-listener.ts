@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createSocket, type Socket } from 'node:dgram';
-import { isIP } from 'node:net';
+import { createServer as createTcpServer, isIP } from 'node:net';
 import type { ListenConfig, ListenerType } from './config.js';
 import type { ListenerPort } from './pipeline.js';
 
@@ -112,6 +112,21 @@ export function bindErrorText(config: ListenConfig, err: Error): string {
 export async function probeListenPorts(configs: readonly ListenConfig[]): Promise<void> {
   for (const config of configs) {
     if (config.port === 0) continue;
+    if (config.type === 'radsec' || config.type === 'tcp') {
+      // a stream listener's port is a TCP port (radsecproxy's DTLS may hold the same UDP number)
+      const server = createTcpServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host: config.address, port: config.port, exclusive: true }, () => resolve());
+        });
+      } catch (err) {
+        throw new Error(bindErrorText(config, err as Error));
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      continue;
+    }
     const family = isIP(config.address) === 6 ? 'udp6' : 'udp4';
     const socket = createSocket({ type: family, ipv6Only: family === 'udp6' });
     try {

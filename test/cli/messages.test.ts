@@ -102,10 +102,45 @@ describe('worker processes print things once', () => {
     expect(r.out).not.toContain('exited during start');
   });
 
+  it('a reload prints its warnings once too (by one worker), not once per worker', async () => {
+    writeFileSync(join(dir, 'serve.yaml'), `${LISTEN}clients:\n  - { name: lab, address: 127.0.0.1, secret: short }\n${USERS}workers: 2\nlog: { pretty: false }\n`);
+    const p = spawn(process.execPath, [CLI, 'serve', '-c', join(dir, 'serve.yaml')], { cwd: dir });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const until = async (re: RegExp, ms: number) => {
+      const end = Date.now() + ms;
+      while (!re.test(out) && Date.now() < end && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    };
+    try {
+      await until(/ready with 2 worker processes/, 15_000);
+      p.kill('SIGHUP');
+      await until(/configuration reloaded[\s\S]*configuration reloaded/, 15_000);
+      expect(out.match(/configuration reloaded/g)).toHaveLength(2);
+      expect(out.match(/Shared secret for client lab is short/g)).toHaveLength(2); // start + reload
+    } finally {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
+  });
+
   it('a warning and "ready" appear once with workers: 2', async () => {
-    const r = await serve(`${LISTEN}clients:\n  - { name: lab, address: 127.0.0.1, secret: short }\n${USERS}workers: 2\nlog: { pretty: false }\n`, 6_000);
-    expect(r.out.match(/Shared secret for client lab is short/g)).toHaveLength(1);
-    expect(r.out.match(/ready/g)).toHaveLength(1);
-    expect(r.out).toContain('vutlan-radius ready with 2 worker processes');
+    writeFileSync(join(dir, 'serve.yaml'), `${LISTEN}clients:\n  - { name: lab, address: 127.0.0.1, secret: short }\n${USERS}workers: 2\nlog: { pretty: false }\n`);
+    const p = spawn(process.execPath, [CLI, 'serve', '-c', join(dir, 'serve.yaml')], { cwd: dir });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    try {
+      const end = Date.now() + 20_000;
+      while (!out.includes('ready with 2 worker processes') && Date.now() < end && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      // both workers have reported by then (the primary waits for them); give late lines a moment
+      await new Promise((r) => setTimeout(r, 500));
+      expect(out).toContain('vutlan-radius ready with 2 worker processes');
+      expect(out.match(/Shared secret for client lab is short/g)).toHaveLength(1);
+      expect(out.match(/ready/g)).toHaveLength(1);
+    } finally {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
   });
 });

@@ -4,6 +4,7 @@
  * client makes Message-Authenticator required, and that is kept in the state file across
  * restarts. (Worker processes: workers-state.test.ts.)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,11 +120,14 @@ describe('auto learns only upwards', () => {
 });
 
 describe('state file faults', () => {
-  it('a corrupt state file stops the start with the file name and how to fix it', async () => {
+  it('a corrupt state file stops the start (and fails check) with the file name and how to fix it', async () => {
     const good = readFileSync(learntFile(), 'utf8');
     writeFileSync(learntFile(), '{"require_message_authenticator": [');
     try {
       await expect(start()).rejects.toThrow(/vutlan-radius-learnt\.json: not valid JSON .*delete it/);
+      const r = spawnSync(process.execPath, [join(repoRoot, 'dist/cli/vutlan-radius.js'), 'check', '-c', join(dir, 'radiusd.yaml')], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/vutlan-radius-learnt\.json: not valid JSON/);
     } finally {
       writeFileSync(learntFile(), good);
     }

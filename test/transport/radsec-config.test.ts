@@ -97,3 +97,25 @@ describe('certificate health', () => {
     expect(certificateProblems(listen, [m('May 30 00:00:00 2026 GMT'), undefined], now)).toEqual([expect.stringMatching(/expired on May 30 .*TLS clients refuse it/)]);
   });
 });
+
+describe('busy-port probe before forking workers', () => {
+  it('probes a radsec listener port as TCP, not UDP', async () => {
+    const { probeListenPorts } = await import('../../src/server/udp-listener.js');
+    const { createServer } = await import('node:net');
+    const { createSocket } = await import('node:dgram');
+    const tcp = createServer();
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
+    const port = (tcp.address() as { port: number }).port;
+    const stream = { address: '127.0.0.1', port, stream: { idleTimeout: 0, maxConnections: 1, maxConnectionsPerClient: 1 } };
+    await expect(probeListenPorts([{ type: 'radsec', ...stream }])).rejects.toThrow(/already in use/);
+    await new Promise<void>((r) => tcp.close(() => r()));
+    // the same number held over UDP (as radsecproxy's DTLS would) does not make the TCP port busy
+    const udp = createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(port, '127.0.0.1', () => r()));
+    try {
+      await expect(probeListenPorts([{ type: 'radsec', ...stream }])).resolves.toBeUndefined();
+    } finally {
+      udp.close();
+    }
+  });
+});
