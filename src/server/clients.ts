@@ -16,6 +16,19 @@ export interface Client {
 }
 
 /** Secrets shorter than this get a warning (FreeRADIUS 3.2.6+ does the same). */
+/** The client a configuration entry describes, for the address prefix already parsed from it. */
+export function clientFromConfig(def: ClientConfig, prefix: IpPrefix): Client {
+  return {
+    name: def.name,
+    cidr: formatPrefix(prefix),
+    prefix,
+    secret: Buffer.from(def.secret, 'utf8'),
+    requireMessageAuthenticator: def.requireMessageAuthenticator,
+    isHost: prefix.bits === (prefix.family === 4 ? 32 : 128),
+    origin: def.origin,
+  };
+}
+
 export const SHORT_SECRET_LENGTH = 12;
 
 const LOOKUP_CACHE_LIMIT = 4096;
@@ -55,15 +68,7 @@ export class ClientTable {
         errors.push({ ...where, message: `client ${def.name}: secret must be at least 1 character long` });
         continue;
       }
-      const client: Client = {
-        name: def.name,
-        cidr: formatPrefix(prefix),
-        prefix,
-        secret: Buffer.from(def.secret, 'utf8'),
-        requireMessageAuthenticator: def.requireMessageAuthenticator,
-        isHost: prefix.bits === (prefix.family === 4 ? 32 : 128),
-        origin: def.origin,
-      };
+      const client = clientFromConfig(def, prefix);
       const existing = table.exact(prefix);
       if (existing) {
         if (existing.secret.equals(client.secret) && existing.requireMessageAuthenticator === client.requireMessageAuthenticator) {

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import type { X509Certificate } from 'node:crypto';
-import type { Client } from './clients.js';
+import { type Client, clientFromConfig } from './clients.js';
 import type { ClientConfig, Radius11Policy, RadsecClientConfig } from './config.js';
 import type { ConfigProblem } from './config-error.js';
-import { formatPrefix, parsePrefix, prefixContains } from './ip-prefix.js';
+import { parsePrefix, prefixContains } from './ip-prefix.js';
 
 /** A RADIUS/TLS client: the pipeline's client plus how it proves who it is. */
 export interface RadsecClient {
@@ -40,15 +40,7 @@ export class RadsecClientTable {
         }
       }
       list.push({
-        client: {
-          name: def.name,
-          cidr: formatPrefix(prefix),
-          prefix,
-          secret: Buffer.from(def.secret, 'utf8'),
-          requireMessageAuthenticator: def.requireMessageAuthenticator,
-          isHost: prefix.bits === (prefix.family === 4 ? 32 : 128),
-          origin: def.origin,
-        },
+        client: clientFromConfig(def, prefix),
         identity: def.radsec,
       });
     }
