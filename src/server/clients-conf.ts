@@ -326,7 +326,7 @@ function tokenizeLine(raw: string, file: string, line: number, out: Token[], err
     while (j < raw.length && !' \t{}='.includes(raw[j]!) && !(raw[j] === '#' && j === i)) j++;
     const word = raw.slice(i, j);
     if (word.includes('${')) {
-      const shown = /^\s*secret\s*=/i.test(raw) ? '${...}' : word;
+      const shown = /^\s*secret\s*=/i.test(raw) ? '$' + '{...}' : word;
       errors.push({ file, line, message: `Variable references like "${shown}" are not supported in clients.conf here; write the value itself` });
     }
     out.push({ kind: 'word', text: word, file, line });

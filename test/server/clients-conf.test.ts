@@ -60,12 +60,12 @@ describe('parseClientsConf', () => {
 });
 
 describe('clients.conf errors never show a secret', () => {
-  it('check: an unquoted secret with a space or a ${...} in it is file:line without its text', () => {
+  it('check: an unquoted secret with a space or a variable reference in it is file:line without its text', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vr-cc-secret-'));
     try {
       const root = fileURLToPath(new URL('../..', import.meta.url));
       copyFileSync(join(root, 'config/authorize'), join(dir, 'authorize'));
-      writeFileSync(join(dir, 'clients.conf'), 'client a {\n\tipaddr = 127.0.0.1\n\tsecret = hunter2 topsecretpart\n}\nclient b {\n\tipaddr = 127.0.0.2\n\tsecret = s3cr3t${x}\n}\n');
+      writeFileSync(join(dir, 'clients.conf'), 'client a {\n\tipaddr = 127.0.0.1\n\tsecret = hunter2 topsecretpart\n}\nclient b {\n\tipaddr = 127.0.0.2\n\tsecret = s3cr3t$' + '{x}\n}\n');
       writeFileSync(join(dir, 'radiusd.yaml'), 'listen:\n  - { type: auth, address: 127.0.0.1, port: 0 }\nclients_file: ./clients.conf\nusers: { files: [ ./authorize ] }\n');
       const r = spawnSync(process.execPath, [join(root, 'dist/cli/vutlan-radius.js'), 'check', '-c', join(dir, 'radiusd.yaml')], { encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(1);
