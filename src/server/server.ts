@@ -25,7 +25,7 @@ import type { ServingFiles } from './serving-files.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 import { StoreFailures } from './store-error.js';
 import { attachSql } from './sql-attach.js';
-import { RadacctSink } from '../store/pgsql/radacct-sink.js';
+import { type HealthComponents, serverComponents } from './health-components.js';
 import { registerSqlMetrics } from './sql-metrics.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
@@ -58,6 +58,8 @@ export interface StartServerOptions {
   files?: ServingFiles;
   /** Called when the list of {@link RunningServer.problems} changes (a worker reports it to the primary). */
   onProblems?: (problems: string[]) => void;
+  /** Called every second with this process's /healthz components (a worker reports them to the primary). */
+  onComponents?: (components: HealthComponents) => void;
 }
 
 /** A started server. */
@@ -209,8 +211,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const changed = now.size !== known.size || [...now].some((p) => !known.has(p));
     known = now;
     if (changed) opts.onProblems?.([...now]);
+    opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting));
   }, 1000);
   healthTimer.unref();
+  opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting));
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
   const streamStats = new StreamStats();
   streamStats.register(metrics);
@@ -247,14 +251,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, {
         configGeneration: () => generation,
         problems,
-        components: (): Record<string, { status: string } & Record<string, unknown>> => {
-          const out: Record<string, { status: string } & Record<string, unknown>> = {};
-          const sql = state.snapshot.sqlSource?.health();
-          if (sql) out.sql = { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) };
-          const radacct = state.accounting.find((s): s is RadacctSink => s instanceof RadacctSink);
-          if (radacct) out.radacct = radacct.state();
-          return out;
-        },
+        components: () => serverComponents(state.snapshot.sqlSource, state.accounting),
       });
     } catch (err) {
       clearInterval(healthTimer);
