@@ -91,6 +91,18 @@ export function acctUniqueSessionId(input: AccountingInput): string {
   return createHash('md5').update(parts.join(','), 'utf8').digest('hex');
 }
 
+/**
+ * The rows a record's queries touch: those of its AcctUniqueId (Start, Interim-Update, Stop),
+ * every open session of its NAS (Accounting-On / Off), or none (a type without queries). Records
+ * of different AcctUniqueIds commute; a NAS-wide one is ordered against all others.
+ */
+export function radacctScope(input: AccountingInput): { uid: string } | 'nas' | 'none' {
+  const status = STATUS[int(input.attributes, A.acctStatusType) ?? -1];
+  if (!status) return 'none';
+  if (status === 'accounting-on' || status === 'accounting-off') return 'nas';
+  return { uid: acctUniqueSessionId(input) };
+}
+
 /** The status type's queries in rlm_sql's order; empty for a type the stock config has none for. */
 export function radacctStatements(input: AccountingInput): SqlStatement[] {
   const attrs = input.attributes;
