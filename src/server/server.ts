@@ -189,6 +189,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   ]);
   metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
     () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
+  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', () => {
+    const h = state.logs.postauth?.health();
+    return h ? [{ labels: { result: 'written' }, value: h.written }, { labels: { result: 'lost' }, value: h.lost }] : [];
+  });
+  metrics.gauge('radius_sql_postauth_queued', 'radpostauth rows waiting to be written.', () => state.logs.postauth?.health().queued ?? 0);
   metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0), 'max');
   // set while the last reload was refused; cleared by a good one
   let reloadRefused: string | undefined;
@@ -200,6 +205,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const authErr = state.logs.authFail?.lastError;
     if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
     out.push(...certificateProblems(state.snapshot.config.listen, state.snapshot.tls));
+    const postauth = state.logs.postauth?.problem();
+    if (postauth) out.push(postauth);
     return out;
   };
   // one log line when a problem appears and one when it is gone (not one per request)
@@ -211,10 +218,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const changed = now.size !== known.size || [...now].some((p) => !known.has(p));
     known = now;
     if (changed) opts.onProblems?.([...now]);
-    opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting));
+    opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth));
   }, 1000);
   healthTimer.unref();
-  opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting));
+  opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth));
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
   const streamStats = new StreamStats();
   streamStats.register(metrics);
@@ -251,7 +258,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, {
         configGeneration: () => generation,
         problems,
-        components: () => serverComponents(state.snapshot.sqlSource, state.accounting),
+        components: () => serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth),
       });
     } catch (err) {
       clearInterval(healthTimer);
