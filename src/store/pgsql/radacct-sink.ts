@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Avp } from '../../protocol/attribute.js';
 import type { Dictionary } from '../../protocol/dictionary.js';
@@ -87,17 +86,6 @@ export function isConnectionError(err: unknown): boolean {
   // SQLSTATE class 08 (connection), 57P (shutdown), 53 (resources); node errors; pg's own
   return (typeof e.code === 'string' && (/^(08|57P|53)/.test(e.code) || /^E[A-Z]+$/.test(e.code))) ||
     /Connection terminated|timeout|not queryable|Client was closed/i.test(e.message ?? '');
-}
-
-/** Prepared once per connection: the same status type always builds the same text. */
-const names = new Map<string, string>();
-function statementName(text: string): string {
-  let n = names.get(text);
-  if (!n) {
-    n = `radacct_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    if (names.size < 1000) names.set(text, n);
-  }
-  return n;
 }
 
 /** A statement failed in the fast path (no savepoints): the batch is done again with them. */
@@ -353,7 +341,7 @@ export class RadacctSink implements AccountingSink {
       for (let k = 0; live.length > 0; k++) {
         const results = await Promise.all(live.map((w) => {
           const st = w.statements[k]!;
-          return settle(client.query({ name: statementName(st.text), text: st.text, values: st.values }));
+          return settle(client.query({ name: st.name, text: st.text, values: st.values }));
         }));
         const failed = [await begin, ...results].filter((r) => !r.ok).map((r) => r.err);
         const lost = failed.find(isConnectionError);

@@ -23,7 +23,16 @@ import { sqlEscape } from '../../policy/sql-row.js';
 export interface SqlStatement {
   text: string;
   values: unknown[];
+  /** A name for it as a prepared statement: the same for every statement of the same text. */
+  name: string;
 }
+
+/**
+ * The text of a status type's n-th statement, normalised and named, built once: it depends only
+ * on the status type (the values are parameters); the raw text is compared, so a text that did
+ * depend on a value would be built again, never misnamed.
+ */
+const texts = new Map<string, { raw: string; text: string; name: string }>();
 
 /** What the queries are built from. */
 export interface AccountingInput {
@@ -144,8 +153,16 @@ export function radacctStatements(input: AccountingInput): SqlStatement[] {
     AcctUpdateTime, AcctStopTime, AcctSessionTime, AcctAuthentic, ConnectInfo_start, ConnectInfo_Stop, AcctInputOctets,
     AcctOutputOctets, CalledStationId, CallingStationId, AcctTerminateCause, ServiceType, FramedProtocol, FramedIpAddress,
     FramedIpv6Address, FramedIpv6Prefix, FramedInterfaceId, DelegatedIpv6Prefix`;
+  let n = 0;
   const stmt = (sql: string): SqlStatement => {
-    const st = { text: sql.replace(/\s+/g, ' ').trim(), values };
+    const key = `${status}/${n++}`;
+    let t = texts.get(key);
+    if (t?.raw !== sql) {
+      const text = sql.replace(/\s+/g, ' ').trim();
+      t = { raw: sql, text, name: `radacct_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
+      texts.set(key, t);
+    }
+    const st = { text: t.text, name: t.name, values };
     values = [];
     ref = new Map();
     return st;
