@@ -55,8 +55,13 @@ export interface AuthRequest {
   receivedAt?: number;
 }
 
-/** Where entries come from: for a user name, that user's entries and DEFAULTs in order. */
-export type EntrySource = (userName: string) => Iterable<Entry>;
+/**
+ * Where entries come from: for a user name, that user's entries and DEFAULTs in order. The
+ * stores' `UserSource` (src/store/source.ts) is one; the evaluator asks nothing else of them.
+ */
+export interface EntrySource {
+  lookup(userName: string): Iterable<Entry>;
+}
 
 /** Stable reasons, for logs, metrics and tests. */
 export type DecisionReason =
@@ -358,13 +363,9 @@ function cString(b: Buffer): string {
 }
 
 /** The sources' entries for `key` as one list, in order (no generator: most are arrays). */
-function runSources(run: Run, sources: EntrySource | readonly EntrySource[], key: string): Entry[] {
+function runSources(run: Run, sources: readonly EntrySource[], key: string): Entry[] {
   const matched: Entry[] = [];
-  if (typeof sources === 'function') {
-    runFiles(run, sources(key), matched);
-  } else {
-    for (let i = 0; i < sources.length; i++) if (!runFiles(run, sources[i]!(key), matched)) break;
-  }
+  for (let i = 0; i < sources.length; i++) if (!runFiles(run, sources[i]!.lookup(key), matched)) break;
   return matched;
 }
 
@@ -520,7 +521,7 @@ function finishDecision(f: Finish, code: 'accept' | 'reject', reason: DecisionRe
  * treated as one list. `trace`, when given, receives readable lines for `serve -X`.
  */
 export function authorizeAndAuthenticate(
-  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
+  req: AuthRequest, sources: readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
   modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision {
   return evaluate(req, sources, dict, trace, modules, undefined) as Decision;
@@ -542,14 +543,14 @@ export interface PendingPasswordCheck {
  * says is slow (PBKDF2, SHA-crypt) is not computed: it comes back as `pending` for the caller.
  */
 export function authorizeAndAuthenticateDeferred(
-  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
+  req: AuthRequest, sources: readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
   isSlow: (known: Avp) => boolean, modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
   return evaluate(req, sources, dict, trace, modules, isSlow);
 }
 
 function evaluate(
-  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
+  req: AuthRequest, sources: readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
   modules: readonly AuthorizeModule[], isSlow: ((known: Avp) => boolean) | undefined,
 ): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
   const request: Avp[] = [];
