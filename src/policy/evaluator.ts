@@ -1,5 +1,5 @@
 import type { Avp } from '../protocol/attribute.js';
-import { Attr } from '../protocol/attribute-numbers.js';
+import { Attr, AuthTypeValue } from '../protocol/attribute-numbers.js';
 import { ipv6ToBytes } from '../protocol/ip-address.js';
 import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { ValueError, formatValue, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
@@ -107,10 +107,8 @@ export interface AuthorizeResult {
   reply: Avp[];
 }
 
-// Values of Service-Type, Auth-Type and Response-Packet-Type used below.
+// Values of Service-Type and Response-Packet-Type used below (Auth-Type's: AuthTypeValue).
 const FRAMED_USER = 2;
-const AUTH_TYPE_REJECT = 4;
-const AUTH_TYPE_ACCEPT = 254;
 const DO_NOT_RESPOND = 256;
 
 /** Server-side check items skipped by paircompare whatever their operator. */
@@ -644,7 +642,7 @@ function evaluate(
   for (const a of control) {
     if (!isStd(a.def, Attr.AuthType)) continue;
     last = a;
-    if (readUnsigned(a.def, a.value) === AUTH_TYPE_REJECT) {
+    if (readUnsigned(a.def, a.value) === AuthTypeValue.Reject) {
       trace?.('auth: Auth-Type = Reject, rejecting the user');
       return finishDecision(ctx, 'reject', 'auth_type_reject');
     }
@@ -654,7 +652,7 @@ function evaluate(
     return finishDecision(ctx, 'reject', matched.length === 0 && !moduleFound ? 'no_matching_entry' : 'no_password', { detail });
   }
   const authType = readUnsigned(last.def, last.value);
-  if (authType === AUTH_TYPE_ACCEPT) {
+  if (authType === AuthTypeValue.Accept) {
     trace?.('auth: Auth-Type = Accept, accepting the user');
     return finishDecision(ctx, 'accept', 'auth_type_accept');
   }
