@@ -3,7 +3,7 @@ import { StreamFramer } from '../protocol/stream-framing.js';
 import type { Client } from '../server/clients.js';
 import type { ListenerType } from '../server/config.js';
 import { DuplicateCache } from '../server/duplicate-cache.js';
-import type { ListenerPort, StreamChannel } from '../server/pipeline.js';
+import type { ReplyChannel, StreamChannel } from '../server/transport.js';
 
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -29,14 +29,14 @@ export interface StreamConnectionOptions {
 }
 
 /**
- * One RADIUS/TLS or RADIUS/TCP connection, seen by the request pipeline as a listener port
+ * One RADIUS/TLS or RADIUS/TCP connection, seen by the request pipeline as a reply channel
  * whose replies go back on this connection. Bytes are cut into packets by their Length field;
  * a packet that cannot be framed, and any packet the pipeline finds malformed or forged, closes
  * the connection (RFC 6614 section 2.6.1), and with it its duplicate cache and pending replies.
  * A peer that does not read its replies stops being read from (backpressure), so a connection
  * holds a bounded amount of memory.
  */
-export class StreamConnection implements ListenerPort, StreamChannel {
+export class StreamConnection implements ReplyChannel, StreamChannel {
   readonly index: number;
   readonly type: ListenerType;
   readonly local: { address: string; port: number };

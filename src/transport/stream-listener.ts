@@ -5,7 +5,8 @@ import type pino from 'pino';
 import { ALPN_RADIUS_10, ALPN_RADIUS_11 } from '../protocol/radius11.js';
 import type { Client } from '../server/clients.js';
 import type { ListenConfig, ListenerType, StreamListenConfig } from '../server/config.js';
-import type { ListenerPort, ServerState } from '../server/pipeline.js';
+import type { ServerState } from '../server/pipeline.js';
+import type { ReplyChannel } from '../server/transport.js';
 import type { RadsecClient } from '../server/radsec-clients.js';
 import type { RateLimitedLogger } from '../server/rate-limited-logger.js';
 import type { TlsMaterial } from '../server/tls-material.js';
@@ -16,7 +17,7 @@ import type { StreamStats } from './stream-stats.js';
 export interface StreamListenerEnv {
   state(): ServerState;
   /** The request pipeline's entry point. */
-  handle(packet: Buffer, address: string, port: number, port_: ListenerPort): void;
+  handle(packet: Buffer, address: string, port: number, channel: ReplyChannel): void;
   log: pino.Logger;
   /** Rate-limited log of refused and failed connections (one line per reason per second). */
   connectionLog: RateLimitedLogger;
