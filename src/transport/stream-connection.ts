@@ -4,6 +4,7 @@ import type { Client } from '../server/clients.js';
 import type { ListenerType } from '../server/config.js';
 import { DuplicateCache } from '../server/duplicate-cache.js';
 import type { ReplyChannel, StreamChannel } from '../server/transport.js';
+import type { StreamCloseReason } from '../server/reasons.js';
 
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -25,7 +26,7 @@ export interface StreamConnectionOptions {
   /** Each framed packet, in order. */
   onPacket(packet: Buffer, conn: StreamConnection): void;
   /** Called once, when the socket is gone; `reason` says who or what ended it. */
-  onClose(conn: StreamConnection, reason: string, message: string | undefined): void;
+  onClose(conn: StreamConnection, reason: StreamCloseReason, message: string | undefined): void;
 }
 
 /**
@@ -50,7 +51,7 @@ export class StreamConnection implements ReplyChannel, StreamChannel {
   /** Called after the connection is gone (the listener's shutdown waits for it). */
   onGone: (() => void) | undefined;
   private readonly framer = new StreamFramer();
-  private closing: { reason: string; message: string | undefined } | undefined;
+  private closing: { reason: StreamCloseReason; message: string | undefined } | undefined;
   private ended = false;
   private expiry: NodeJS.Timeout | undefined;
 
@@ -106,12 +107,12 @@ export class StreamConnection implements ReplyChannel, StreamChannel {
   }
 
   /** StreamChannel: a malformed or forged packet closes the connection. */
-  fail(reason: string, message: string): void {
+  fail(reason: StreamCloseReason, message: string): void {
     this.close(reason, message);
   }
 
   /** Ends the connection: no more packets are read, written replies are flushed, then it closes. */
-  close(reason: string, message?: string): void {
+  close(reason: StreamCloseReason, message?: string): void {
     if (this.closing) return;
     this.closing = { reason, message };
     this.socket.pause();
@@ -121,7 +122,7 @@ export class StreamConnection implements ReplyChannel, StreamChannel {
   }
 
   /** Destroys the socket at once (server shutdown after the grace period). */
-  destroy(reason: string): void {
+  destroy(reason: StreamCloseReason): void {
     if (!this.closing) this.closing = { reason, message: undefined };
     this.socket.destroy();
   }
