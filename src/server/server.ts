@@ -187,7 +187,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   ]);
   metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter', ['log'],
     () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
-  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', () => {
+  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', ['result'], () => {
     const h = state.logs.postauth?.health();
     return h ? [{ labels: { result: 'written' }, value: h.written }, { labels: { result: 'lost' }, value: h.lost }] : [];
   });
