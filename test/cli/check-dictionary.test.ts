@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../server/test-server.js';
+import { runCli } from '../support/run-cli.js';
 
 /**
  * `vutlan-radius check` and `serve` on a site dictionary that redefines one of the attributes
  * the server refers to by number (src/protocol/attribute-numbers.ts): refused at start-up with
  * the dictionary's file:line, not found wrong at the first request.
  */
-
-const CLI = join(repoRoot, 'dist/cli/vutlan-radius.js');
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: repoRoot, timeout: 20_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 let dir: string;
 beforeAll(() => {
@@ -43,21 +35,21 @@ function config(dictionaryText: string): { config: string; dictionary: string } 
 describe('vutlan-radius check/serve: the attribute numbers the server uses', () => {
   it('check refuses a site dictionary that retypes User-Password, naming its file:line and the fix', () => {
     const c = config('# site additions\nATTRIBUTE\tUser-Password\t2\tinteger\n');
-    const r = run(['check', '-c', c.config]);
+    const r = runCli(['check', '-c', c.config]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${c.dictionary}:2: ATTRIBUTE User-Password 2 is redefined as integer; this server needs it as string: remove the line`);
   });
 
   it('serve refuses to start on a dictionary that puts another attribute at NAS-Identifier (32)', () => {
     const c = config('ATTRIBUTE\tSite-Id\t32\tinteger\n');
-    const r = run(['serve', '-c', c.config]);
+    const r = runCli(['serve', '-c', c.config]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${c.dictionary}:1: ATTRIBUTE Site-Id 32 integer takes the number of NAS-Identifier`);
   });
 
   it('check accepts an alias of a declared attribute (same number and type), as FreeRADIUS does', () => {
     const c = config('ATTRIBUTE\tSite-User\t1\tstring\n');
-    const r = run(['check', '-c', c.config]);
+    const r = runCli(['check', '-c', c.config]);
     expect(r.stderr).not.toContain('Site-User');
     expect(r.code).toBe(0);
   });
