@@ -89,7 +89,7 @@ describe('deploy/radiusd.yaml, the config the unit header installs', () => {
     expect(c.users.files).toEqual(['/etc/vutlan-radius/authorize']);
     expect(c.clientsFile).toBe('/etc/vutlan-radius/clients.conf');
     // the admin block, once uncommented, writes there too
-    const admin = loadConfig('/etc/vutlan-radius/radiusd.yaml', { readText: () => text.replace(/^# (admin:|  \w+:)/gm, '$1') });
+    const admin = loadConfig('/etc/vutlan-radius/radiusd.yaml', { readText: () => text.replace(/^# (admin:| {2}\w+:)/gm, '$1') });
     for (const p of [admin.admin!.cert, admin.admin!.key, admin.admin!.db, admin.admin!.auditLog]) expect(writable.some((w) => p.startsWith(w)), p).toBe(true);
   });
 });
