@@ -4,7 +4,8 @@
 // first. (FreeRADIUS is not beside it here: the shared bench runner gives it an auth listener only.)
 // Closed loop: CONC requests outstanding at any time. Run it on the disk the log will live on.
 //
-// usage: node bench/accounting-fsync.mjs [log-dir]   env: DUR=5, ROUNDS=3, CONC=32
+// usage: node bench/accounting-fsync.mjs [log-dir]   env: DUR=5, ROUNDS=3, CONC=32, WORKERS=1,
+//   FSYNC=both|false|true, CLI=<a vutlan-radius.js to run instead of this tree's dist/>
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -17,6 +18,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const DUR = Number(process.env.DUR ?? 5) * 1000;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONC = Number(process.env.CONC ?? 32);
+const WORKERS = Number(process.env.WORKERS ?? 1);
+const FSYNC = process.env.FSYNC === 'true' ? [true] : process.env.FSYNC === 'false' ? [false] : [false, true];
+const CLI = process.env.CLI ?? join(root, 'dist/cli/vutlan-radius.js');
 const SECRET = 'bench-secret';
 const dir = mkdtempSync(join(process.argv[2] ?? tmpdir(), 'acct-bench-'));
 writeFileSync(join(dir, 'authorize'), 'user0 Cleartext-Password := "x"\n');
@@ -69,19 +73,19 @@ async function measure(label, port) {
 
 console.log(`machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}; log in ${dir}`);
 try {
-  for (const fsync of [false, true]) {
+  for (const fsync of FSYNC) {
     const port = 20000 + Math.floor(Math.random() * 40000);
     writeFileSync(join(dir, 'radiusd.yaml'), [
       `listen: [{ type: acct, address: 127.0.0.1, port: ${port} }]`,
       `clients: [{ name: bench, address: 127.0.0.0/8, secret: ${SECRET} }]`,
       'users: { files: [ ./authorize ] }',
       `log: { level: warn, pretty: false, accounting: ./accounting-${fsync}.log, accounting_fsync: ${fsync} }`,
-      'workers: 1',
+      `workers: ${WORKERS}`,
     ].join('\n'));
-    const child = spawn(process.execPath, [join(root, 'dist/cli/vutlan-radius.js'), 'serve', '-c', join(dir, 'radiusd.yaml')], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'serve', '-c', join(dir, 'radiusd.yaml')], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 1500));
     try {
-      await measure(`ours fsync=${fsync}`, port);
+      await measure(`ours fsync=${fsync} workers=${WORKERS}`, port);
     } finally {
       child.kill('SIGKILL');
     }

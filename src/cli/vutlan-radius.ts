@@ -11,6 +11,7 @@ import {
   reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerComponentsReporter, workerProblemsReporter, workerServingFiles, workerStartFailed,
   workerWatchesFiles,
 } from '../server/workers.js';
+import { workerAccountingClaimer } from '../server/worker-accounting.js';
 import { registerAdminCommand } from './admin-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerTestCommand } from './test-command.js';
@@ -40,12 +41,14 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
     const files = await workerServingFiles();
     const onProblems = workerProblemsReporter();
     const onComponents = workerComponentsReporter();
+    const accountingClaimer = workerAccountingClaimer();
     server = await startServer(opts.config, {
       maPolicy: workerMessageAuthenticatorPolicy(),
       watch: workerWatchesFiles(),
       ...(files ? { files } : {}),
       ...(onProblems ? { onProblems } : {}),
       ...(onComponents ? { onComponents } : {}),
+      ...(accountingClaimer ? { accountingClaimer } : {}),
       ...(opts.X ? { trace: true } : {}),
     });
   } catch (err) {

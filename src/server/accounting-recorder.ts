@@ -1,3 +1,4 @@
+import type { AccountingClaimer, ClaimVerdict } from './accounting-claims.js';
 import type { AccountingRecord, AccountingSink, SinkHealth } from './accounting-sink.js';
 
 /** How long a recorded request's key is remembered (a NAS retransmits for up to ~30 s). */
@@ -18,7 +19,8 @@ interface Attempt {
  * minute) resolves at once without writing again, so a NAS that lost our Accounting-Response
  * does not get its record twice, even after the duplicate cache forgot it or a reload replaced
  * it. A failed attempt is forgotten, so the retransmission tries again. Kept for the life of
- * the server, across reloads.
+ * the server, across reloads. In a worker process a `claimer` extends this to every worker: the
+ * primary's table decides which process writes (accounting-claims.ts).
  */
 export class AccountingRecorder {
   private readonly attempts = new Map<string, Attempt>();
@@ -26,7 +28,7 @@ export class AccountingRecorder {
   failed = 0;
   duplicates = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now, private readonly claimer?: AccountingClaimer) {}
 
   /** Resolves once `record` is durable in every sink of `sinks`; rejects with the first failure. */
   record(record: AccountingRecord, sinks: readonly AccountingSink[]): Promise<void> {
@@ -38,10 +40,13 @@ export class AccountingRecorder {
       return known.done;
     }
     const attempt: Attempt = { done: Promise.resolve(), recordedAt: undefined };
-    attempt.done = Promise.all(sinks.map((s) => s.record(record))).then(
-      () => {
+    const write = (): Promise<boolean> => Promise.all(sinks.map((s) => s.record(record))).then(() => true);
+    const claimer = this.claimer;
+    attempt.done = (claimer ? claimer.claim(record.key).then((v) => this.afterClaim(v, record.key, claimer, write)) : write()).then(
+      (wrote) => {
         attempt.recordedAt = this.now();
-        this.recorded++;
+        if (wrote) this.recorded++;
+        else this.duplicates++;
       },
       (err: unknown) => {
         if (this.attempts.get(record.key) === attempt) this.attempts.delete(record.key);
@@ -51,6 +56,22 @@ export class AccountingRecorder {
     );
     this.attempts.set(record.key, attempt);
     return attempt.done;
+  }
+
+  /** Writes when the claim allows it (true), resolves false for a copy another worker wrote, rejects for one it could not. */
+  private afterClaim(verdict: ClaimVerdict, key: string, claimer: AccountingClaimer, write: () => Promise<boolean>): Promise<boolean> {
+    if (verdict === 'recorded') return Promise.resolve(false);
+    if (verdict === 'failed') return Promise.reject(new Error('another worker process could not record its copy of this request'));
+    return write().then(
+      (wrote) => {
+        claimer.settle(key, true);
+        return wrote;
+      },
+      (err: unknown) => {
+        claimer.settle(key, false);
+        throw err;
+      },
+    );
   }
 
   /** Keys of requests remembered now (recorded or in flight). */

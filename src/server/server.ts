@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
 import { AccountingRecorder, sinksHealth } from './accounting-recorder.js';
+import type { AccountingClaimer } from './accounting-claims.js';
 import { AuditLoss, AuthFailLog } from './auth-fail-log.js';
 import type { ListenConfig, ListenerType } from './config.js';
 import { ConfigError, formatProblem } from './config-error.js';
@@ -59,6 +60,8 @@ export interface StartServerOptions {
   files?: ServingFiles;
   /** Called when the list of {@link RunningServer.problems} changes (a worker reports it to the primary). */
   onProblems?: (problems: string[]) => void;
+  /** In a worker: records each Accounting-Request once across the workers (the primary's table). */
+  accountingClaimer?: AccountingClaimer;
   /** Called every second with this process's /healthz components (a worker reports them to the primary). */
   onComponents?: (components: HealthComponents) => void;
 }
@@ -137,7 +140,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   let generation = 1;
   metrics.configGeneration = generation;
   const auditLoss = new AuditLoss((lost, reason) => logger.error({ lost, reason }, `auth-fail log: ${lost} lines not written (${reason})`));
-  const recorder = new AccountingRecorder();
+  const recorder = new AccountingRecorder(Date.now, opts.accountingClaimer);
   // a failing store: one line per source and reason per 10 s, then how many more there were
   const storeErrors = {
     failures: new StoreFailures(),

@@ -18,6 +18,8 @@ import { LearntStateFile, saveLearnt } from './state-files.js';
 import { probeListenPorts } from './udp-listener.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 import { REPORTER_ENV } from './worker-role.js';
+import { AccountingClaims } from './accounting-claims.js';
+import { serveAccountingClaims } from './worker-accounting.js';
 
 /**
  * Worker processes: one server uses every core (config `workers: N | auto`).
@@ -290,6 +292,8 @@ async function superviseWorkers(
     }
   };
 
+  // one table of accounting request keys for all workers, so a retransmission is written once
+  const accountingClaims = new AccountingClaims();
   let resolveStarted!: () => void;
   let rejectStarted!: (err: Error) => void;
   const allReady = new Promise<void>((res, rej) => { resolveStarted = res; rejectStarted = rej; });
@@ -301,6 +305,7 @@ async function superviseWorkers(
     const w = cluster.fork({ [REPORTER_ENV]: reports ? '1' : '0' });
     if (reports) reporter = w;
     const forkedAt = Date.now();
+    serveAccountingClaims(w, accountingClaims);
     w.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
       if (m.type === 'vutlan:config-request') {
