@@ -58,6 +58,8 @@ export interface StartServerOptions {
   files?: ServingFiles;
   /** Called when the list of {@link RunningServer.problems} changes (a worker reports it to the primary). */
   onProblems?: (problems: string[]) => void;
+  /** Clock (ms) of the packet-rate windows (`max_pps`, `max_pps_per_client`) and of a reload's time slices; default the real clock (tests inject one). */
+  now?: () => number;
 }
 
 /** A started server. */
@@ -174,6 +176,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     storeErrors,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
@@ -318,7 +321,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     };
     try {
       // a close() during the load stops it at the next slice
-      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}) });
+      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}), ...(opts.now ? { now: opts.now } : {}) });
       try {
         await attachSql(next, state.snapshot, logger);
       } catch (err) {
