@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary-loader.js';
 import { parseUsersFile } from '../policy/users-parser.js';
-import { EntryDecoder } from '../store/sqlite/entry-decoder.js';
+import type { ProfileStore } from '../store/profile-store.js';
+import { SqlStoreError } from '../store/pgsql/sql-user-store.js';
 import { credentialFromPassword, credentialFromSha1Hex, passwordItemFor, type PasswordItem } from '../store/sqlite/password-hash.js';
 import {
   LIST_ATTRIBUTES,
@@ -17,12 +18,14 @@ import {
   type ProfileEntryView,
 } from '../store/sqlite/profile.js';
 import { SqliteStoreError } from '../store/sqlite/schema.js';
-import { storedEntryFromEntry } from '../store/sqlite/stored-entry.js';
+import { type StoredEntry, storedEntryFromEntry } from '../store/sqlite/stored-entry.js';
 import { exportUsersText } from '../store/sqlite/users-export.js';
 import { UserStore, type NasSpec, type UserProfileView } from '../store/sqlite/user-store.js';
+import { openProfileStore, type StoreOptions, storeTarget } from './users-store.js';
 
 /**
- * `vutlan-radius users --db FILE <sub>`: manage the SQLite user store.
+ * `vutlan-radius users --db FILE | --sql URL | -c CONFIG <sub>`: manage the SQLite user store or
+ * FreeRADIUS's SQL schema in PostgreSQL, with the same commands, output and messages.
  *
  * Exit codes: 0 done; 1 failure (database, file, import parse error); 2 invalid argument;
  * 3 no such user / NAS entry; 4 user already exists. Errors go to stderr as `error: ...`.
@@ -34,9 +37,7 @@ function defaultDictionaryPath(): string {
   return fileURLToPath(new URL('../../dictionaries/dictionary', import.meta.url));
 }
 
-interface GlobalOpts {
-  db: string;
-  dictionary?: string;
+interface GlobalOpts extends StoreOptions {
   json?: boolean;
 }
 
@@ -174,7 +175,7 @@ function toSpecs(args: ProfileArgs, password: PasswordItem | undefined, inherit:
 function printProfile(p: UserProfileView): void {
   const out: string[] = [`${p.name}  (${p.valid ? 'enabled' : 'disabled'})`];
   for (const e of p.entries) {
-    out.push(`  entry #${e.id}${e.nas !== undefined ? `  NAS ${e.nas}` : '  any NAS'}${e.valid ? '' : '  DISABLED'}${e.fallThrough ? '  Fall-Through' : ''}`);
+    out.push(`  entry #${e.id}${e.group !== undefined ? `  group ${e.group}` : ''}${e.nas !== undefined ? `  NAS ${e.nas}` : '  any NAS'}${e.valid ? '' : '  DISABLED'}${e.fallThrough ? '  Fall-Through' : ''}`);
     out.push(`    password  ${e.password ? e.password.attribute : '(none)'}`);
     for (const k of LIST_KEYS) if (e.lists[k] !== undefined) out.push(`    ${k.padEnd(8)}  ${e.lists[k]}`);
     for (const c of e.otherCheck) out.push(`    check     ${c}`);
@@ -194,9 +195,9 @@ function publicProfile(p: UserProfileView): object {
 }
 
 /** Runs one subcommand body and maps its errors to exit codes and `error:` lines. */
-function run(body: () => void): void {
+async function run(body: () => Promise<void> | void): Promise<void> {
   try {
-    body();
+    await body();
   } catch (err) {
     let code: number = UsersExit.failure;
     if (err instanceof ProfileError) {
@@ -206,7 +207,7 @@ function run(body: () => void): void {
     }
     const message = err instanceof SqliteStoreError && err.code === 'missing'
       ? `${err.message} ("users add" or "users import" creates it)`
-      : (err as Error).message;
+      : err instanceof SqlStoreError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = code;
   }
@@ -219,9 +220,12 @@ function run(body: () => void): void {
 export function registerUsersCommand(program: Command): void {
   const users = program
     .command('users')
-    .description('manage the SQLite user store')
-    .requiredOption('--db <file>', 'SQLite database file (created on first write)')
-    .option('--dictionary <file>', 'dictionary entry file (default: bundled FreeRADIUS dictionaries + dictionaries/dictionary)')
+    .description('manage the users of the SQLite store or of FreeRADIUS\'s SQL schema in PostgreSQL')
+    .option('--db <file>', 'SQLite database file (created on first write)')
+    .option('--sql <url>', 'PostgreSQL with FreeRADIUS\'s schema: postgresql://user@host:port/db (password: PGPASSWORD or -c)')
+    .option('-c, --config <file>', 'the server\'s configuration: its users.sql.url or users.sqlite')
+    .option('--store <kind>', 'with -c and both stores configured: sql or sqlite')
+    .option('--dictionary <file>', 'dictionary entry file (default: the config\'s, else bundled FreeRADIUS dictionaries + dictionaries/dictionary)')
     .option('--json', 'machine-readable output');
   users.addHelpText('after', `
 Examples:
@@ -231,6 +235,8 @@ Examples:
   vutlan-radius users --db users.sqlite disable op1
   vutlan-radius users --db users.sqlite import /etc/freeradius/3.0/mods-config/files/authorize
   vutlan-radius users --db users.sqlite export -o authorize
+  PGPASSWORD=... vutlan-radius users --sql postgresql://radius@127.0.0.1/radius list
+  vutlan-radius users -c config/radiusd.yaml import --replace users.sqlite
 
 Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid argument,
 3 no such user / NAS entry, 4 user already exists.`);
@@ -240,27 +246,21 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
   });
 
   const g = (): GlobalOpts => users.opts<GlobalOpts>();
+  let target: ReturnType<typeof storeTarget> | undefined;
+  const store = () => (target ??= storeTarget(g()));
   let dictionary: Dictionary | undefined;
-  const dict = (): Dictionary => (dictionary ??= loadDictionary(g().dictionary ?? defaultDictionaryPath()));
+  const dict = (): Dictionary => (dictionary ??= loadDictionary(g().dictionary ?? store().dictionary ?? defaultDictionaryPath()));
   // Reading never writes (a read-only store, another user's store); changing an existing user
   // never creates a store; add and import do.
   const open = { read: { readonly: true }, existing: { create: false }, write: {} } as const;
   /** Opens the store as `mode` says, runs the subcommand's `body` on it, and closes it. */
-  const withStore = <T>(mode: keyof typeof open, body: (store: UserStore) => T): T => {
-    const store = new UserStore(g().db, open[mode]);
+  const withStore = async <T>(mode: keyof typeof open, body: (store: ProfileStore) => Promise<T>): Promise<T> => {
+    const s = await openProfileStore(store(), open[mode], dict);
     try {
-      return body(store);
+      return await body(s);
     } finally {
-      store.close();
+      await s.close();
     }
-  };
-  /**
-   * Refuses a write whose entries the server could not decode (bad value for the attribute):
-   * only the entries of the user written, one indexed read, not every row of the store.
-   */
-  const checkDecodes = (store: UserStore, name: string): void => {
-    const decoder = new EntryDecoder(dict(), `sqlite:${g().db}`);
-    for (const e of store.entriesNamed(name)) decoder.decode(e);
   };
   const out = (json: unknown, text: string): void => {
     process.stdout.write(g().json ? JSON.stringify(json) + '\n' : text ? text + '\n' : '');
@@ -270,9 +270,9 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .command('list')
     .description('list user profiles')
     .action(() =>
-      run(() => {
-        withStore('read', (store) => {
-          const profiles = store.list();
+      run(() =>
+        withStore('read', async (s) => {
+          const profiles = await s.list();
           if (g().json) return out(profiles.map(publicProfile), '');
           const lines = profiles.map((p) => {
             const nas = p.entries.filter((e) => e.nas !== undefined).map((e) => e.nas);
@@ -280,8 +280,8 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
             return `${p.name}\t${p.valid ? 'enabled' : 'disabled'}\t${pw}\t${nas.length ? `nas=${nas.join(',')}` : ''}`.trimEnd();
           });
           out(null, lines.join('\n'));
-        });
-      }),
+        }),
+      ),
     );
 
   users
@@ -289,13 +289,13 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .argument('<name>')
     .description("show one user's entries: password kind, lists, NAS overrides, Valid flag")
     .action((name: string) =>
-      run(() => {
-        withStore('read', (store) => {
-          const p = store.show(name);
+      run(() =>
+        withStore('read', async (s) => {
+          const p = await s.show(name);
           if (g().json) out(publicProfile(p), '');
           else printProfile(p);
-        });
-      }),
+        }),
+      ),
     );
 
   const addArgs = new ProfileArgs();
@@ -304,16 +304,12 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     addArgs,
     false,
   ).action((name: string, o: PasswordOpts) =>
-    run(() => {
+    run(async () => {
       const password = passwordFromOptions(o);
       if (!password) throw new ProfileError('invalid_argument', 'add needs a password (--password-file, --password-stdin, --password or --sha1-hex)');
       const { general, overrides } = toSpecs(addArgs, password, true);
-      withStore('write', (store) => {
-        let warnings: string[] = [];
-        store.db.transaction(() => {
-          warnings = store.add(name, general, overrides);
-          checkDecodes(store, name);
-        }).immediate();
+      await withStore('write', async (s) => {
+        const warnings = await s.add(name, general, overrides);
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
         out({ ok: true, name, entries: overrides.length + 1 }, `added ${name} (${overrides.length + 1} entr${overrides.length ? 'ies' : 'y'})`);
       });
@@ -326,14 +322,11 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     setArgs,
     true,
   ).action((name: string, o: PasswordOpts) =>
-    run(() => {
+    run(async () => {
       const password = passwordFromOptions(o);
       const { general, overrides } = toSpecs(setArgs, password, false);
-      withStore('existing', (store) => {
-        store.db.transaction(() => {
-          store.set(name, general, overrides);
-          checkDecodes(store, name);
-        }).immediate();
+      await withStore('existing', async (s) => {
+        await s.set(name, general, overrides);
         out({ ok: true, name }, `updated ${name}`);
       });
     }),
@@ -344,14 +337,14 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
       .command(sub)
       .argument('<name>')
       .option('--nas <ip>', 'only the override for this NAS')
-      .description(valid ? 'set Valid = 1 again' : 'set Valid = 0: the entries stay but no longer match')
+      .description(valid ? 'set Valid = 1 again' : 'set Valid = 0: the entries stay but no longer match (SQL: Auth-Type := Reject)')
       .action((name: string, o: { nas?: string }) =>
-        run(() => {
-          withStore('existing', (store) => {
-            const n = store.setValid(name, valid, o.nas);
+        run(() =>
+          withStore('existing', async (s) => {
+            const n = await s.setValid(name, valid, o.nas);
             out({ ok: true, name, entries: n }, `${sub}d ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
-          });
-        }),
+          }),
+        ),
       );
   }
 
@@ -361,26 +354,30 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
     .option('--nas <ip>', 'only the override for this NAS')
     .description("delete a user's entries")
     .action((name: string, o: { nas?: string }) =>
-      run(() => {
-        withStore('existing', (store) => {
-          const n = store.delete(name, o.nas);
+      run(() =>
+        withStore('existing', async (s) => {
+          const n = await s.delete(name, o.nas);
           out({ ok: true, name, entries: n }, `deleted ${name} (${n} entr${n === 1 ? 'y' : 'ies'})`);
-        });
-      }),
+        }),
+      ),
     );
 
   users
     .command('import')
-    .argument('<file>', 'FreeRADIUS users (authorize) file; $INCLUDE is followed')
+    .argument('<file>', 'FreeRADIUS users (authorize) file ($INCLUDE is followed), or an SQLite store of ours')
     .option('--replace', 'delete every existing entry first (same transaction)')
     .option('--append', 'append even when users of the file are in the store already (the first matching entry answers)')
-    .description('append the entries of a users file, in file order; refused when its users are in the store already')
-    .action((file: string, o: { replace?: boolean; append?: boolean }) =>
-      run(() => {
+    .option('--skip-default', 'leave DEFAULT entries out (the SQL schema has no place for them; keep them in an authorize file)')
+    .description('append the entries of a users file or SQLite store, in order; refused when its users are in the store already')
+    .action((file: string, o: { replace?: boolean; append?: boolean; skipDefault?: boolean }) =>
+      run(async () => {
         if (o.replace && o.append) throw new ProfileError('invalid_argument', 'give --replace or --append, not both');
-        const entries = parseUsersFile(file, dict()).map((e) => storedEntryFromEntry(dict(), e));
-        withStore('write', (store) => {
-          const n = store.importEntries(entries, !!o.replace, { append: !!o.append });
+        let entries = readImportSource(file, dict());
+        const defaults = entries.filter((e) => e.name === 'DEFAULT').length;
+        if (o.skipDefault) entries = entries.filter((e) => e.name !== 'DEFAULT');
+        await withStore('write', async (s) => {
+          const n = await s.importEntries(entries, !!o.replace, { append: !!o.append });
+          if (o.skipDefault && defaults > 0 && !g().json) process.stderr.write(`note: ${defaults} DEFAULT entr${defaults === 1 ? 'y' : 'ies'} left out\n`);
           out({ ok: true, entries: n }, `imported ${n} entr${n === 1 ? 'y' : 'ies'} from ${file}`);
         });
       }),
@@ -389,17 +386,44 @@ Exit codes: 0 done, 1 failure (database, file, import parse error), 2 invalid ar
   users
     .command('export')
     .option('-o, --output <file>', 'write to FILE instead of standard output')
-    .description('write the enabled entries as a FreeRADIUS users file (with --json: every entry as JSON)')
+    .description('write the entries as a FreeRADIUS users file that answers as the store does (with --json: every entry as JSON)')
     .action((o: { output?: string }) =>
-      run(() => {
-        withStore('read', (store) => {
-          const entries = store.entries();
+      run(() =>
+        withStore('read', async (s) => {
+          const { entries, notes } = await s.exportEntries();
           const text = g().json ? JSON.stringify(entries) + '\n' : exportUsersText(entries);
           if (o.output) writeFileSync(o.output, text);
           else process.stdout.write(text);
-          const disabled = entries.filter((e) => !e.valid).length;
-          if (disabled > 0 && !g().json) process.stderr.write(`note: ${disabled} disabled entr${disabled === 1 ? 'y' : 'ies'} left out\n`);
-        });
-      }),
+          if (!g().json) for (const n of notes) process.stderr.write(`note: ${n}\n`);
+        }),
+      ),
     );
+}
+
+/** The entries of an import source: our SQLite store (by its file header), else a users file. */
+function readImportSource(file: string, dict: Dictionary): StoredEntry[] {
+  if (isSqliteFile(file)) {
+    const source = new UserStore(file, { readonly: true });
+    try {
+      return source.entries().map((e) => ({ ...e, origin: e.origin ?? `sqlite:${file} entry #${e.id}` }));
+    } finally {
+      source.close();
+    }
+  }
+  return parseUsersFile(file, dict).map((e) => storedEntryFromEntry(dict, e));
+}
+
+function isSqliteFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false; // the users-file parser reports it
+  }
+  try {
+    const head = Buffer.alloc(16);
+    return readSync(fd, head, 0, 16, 0) === 16 && head.toString('latin1') === 'SQLite format 3\u0000';
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -140,6 +140,8 @@ export interface ServerConfig {
   workers: number | 'auto';
   /** Accounting into FreeRADIUS's radacct (PostgreSQL), with a local spool for outages. */
   sqlAccounting?: { url: string; spool: string; timeoutMs: number };
+  /** Post-auth rows into FreeRADIUS's radpostauth (PostgreSQL), never with the password. */
+  sqlPostauth?: { url: string; timeoutMs: number; queue: number };
   /** HTTP endpoint for /metrics and /healthz, when configured. */
   metrics?: { listen: string; allow?: string[] };
   /** The web administration (HTTPS + REST API), when configured; paths absolute. */
@@ -274,6 +276,11 @@ const schema = z.strictObject({
     spool: nonEmpty('sql_accounting.spool').default('./acct-spool'),
     timeout: z.number().min(0.1).max(60).default(3),
   }).optional(),
+  sql_postauth: z.strictObject({
+    url: nonEmpty('sql_postauth.url').optional(),
+    timeout: z.number().min(0.1).max(60).default(3),
+    queue: z.number({ message: 'must be a whole number of rows (about 200 bytes of memory each)' }).int().min(1).max(1_000_000).default(10_000),
+  }).optional(),
   metrics: z.strictObject({
     listen: nonEmpty('metrics.listen'),
     allow: z.array(nonEmpty('metrics.allow entry')).optional(),
@@ -350,7 +357,7 @@ const KNOWN_KEYS = [
   'accounting', 'accounting_fsync', 'pretty', 'security', 'reject_delay', 'max_attributes', 'duplicate_cache_seconds',
   'duplicate_cache_entries', 'status_server', 'max_pps', 'max_pps_per_client', 'max_delayed_rejects', 'workers', 'type', 'address', 'port', 'name', 'secret',
   'require_message_authenticator', 'nas_type', 'metrics', 'allow', 'state_dir', 'admin', 'cert', 'key', 'db', 'audit_log',
-  'sql_accounting', 'spool', 'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout', 'read_clients',
+  'sql_accounting', 'sql_postauth', 'queue', 'spool', 'sql', 'url', 'read_groups', 'read_profiles', 'default_profile', 'poll_interval', 'max_stale', 'changes', 'install_triggers', 'timeout', 'read_clients',
   'tls', 'ca', 'min_version', 'idle_timeout', 'max_connections', 'max_connections_per_client', 'radsec', 'san', 'fingerprint', 'psk_identity', 'psk',
   'radius11',
 ];
@@ -444,6 +451,16 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     }
   }
 
+  const postauthUrl = raw.sql_postauth ? raw.sql_postauth.url ?? raw.users.sql?.url : undefined;
+  if (raw.sql_postauth) {
+    if (postauthUrl === undefined) {
+      problems.push({ file, line: nodeLine(doc, lc, ['sql_postauth']), message: 'sql_postauth: no url, and no users.sql.url to share; add sql_postauth.url: postgresql://user:password@host:port/database' });
+    } else {
+      const problem = urlProblem(postauthUrl);
+      if (problem) problems.push({ file, line: nodeLine(doc, lc, ['sql_postauth', 'url']), message: `sql_postauth.url: ${problem}` });
+    }
+  }
+
   if (raw.admin) {
     try {
       parseListen(raw.admin.listen, 'admin.listen');
@@ -502,6 +519,7 @@ function resolveConfig(file: string, raw: RawConfig, doc: Document, lc: LineCoun
     // systemd's StateDirectory= sets STATE_DIRECTORY (the config directory is read-only there)
     stateDir: raw.state_dir !== undefined ? at(raw.state_dir) : process.env.STATE_DIRECTORY?.split(':')[0] || dir,
     ...(raw.sql_accounting && acctUrl ? { sqlAccounting: { url: acctUrl, spool: at(raw.sql_accounting.spool), timeoutMs: Math.round(raw.sql_accounting.timeout * 1000) } } : {}),
+    ...(raw.sql_postauth && postauthUrl ? { sqlPostauth: { url: postauthUrl, timeoutMs: Math.round(raw.sql_postauth.timeout * 1000), queue: raw.sql_postauth.queue } } : {}),
     ...(raw.metrics ? { metrics: { listen: raw.metrics.listen, ...(raw.metrics.allow ? { allow: raw.metrics.allow } : {}) } } : {}),
     ...(raw.admin ? {
       admin: {

@@ -5,15 +5,17 @@ import type { ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { RadacctSink } from '../store/pgsql/radacct-sink.js';
+import { RadpostauthWriter } from '../store/pgsql/radpostauth-writer.js';
 import type { SourceLogger } from '../store/pgsql/pg-source.js';
 
 /** Longest a log file may take to open (directories included) before a start or reload is refused. */
 export const LOG_OPEN_TIMEOUT_MS = 5000;
 
-/** The files one configuration writes: the auth-fail log and the accounting sinks. */
+/** The files one configuration writes: the auth-fail log, the accounting sinks, radpostauth. */
 export interface LogFiles {
   authFail: AppendFile | undefined;
   accounting: AccountingSink[];
+  postauth?: RadpostauthWriter;
 }
 
 /**
@@ -76,11 +78,18 @@ export async function openLogFiles(
       }
     }
   }
+  // sql_postauth: connects lazily like radacct; a database down at start is a degraded server
+  const sqlPostauth = config.sqlPostauth;
+  let postauth: RadpostauthWriter | undefined;
+  if (sqlPostauth) {
+    postauth = previous?.postauth?.sameConfig(sqlPostauth) ? previous.postauth : new RadpostauthWriter(sqlPostauth, logger);
+    if (postauth !== previous?.postauth) opened.push(postauth);
+  }
   if (problems.length > 0) {
     await Promise.all(opened.map((f) => f.close()));
     throw new ConfigError(problems);
   }
-  return { authFail, accounting };
+  return { authFail, accounting, ...(postauth ? { postauth } : {}) };
 }
 
 /** Closes what `old` holds that `next` does not (everything when `next` is undefined). */
@@ -88,5 +97,6 @@ export async function closeUnusedLogFiles(old: LogFiles, next: LogFiles | undefi
   const closing: Promise<void>[] = [];
   if (old.authFail && old.authFail !== next?.authFail) closing.push(old.authFail.close());
   for (const s of old.accounting) if (!next?.accounting.includes(s)) closing.push(s.close());
+  if (old.postauth && old.postauth !== next?.postauth) closing.push(old.postauth.close());
   await Promise.all(closing);
 }

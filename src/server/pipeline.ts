@@ -13,6 +13,7 @@ import type { SlowHashPool } from './hash-pool.js';
 import { StoreLookupError, type StoreFailures } from './store-error.js';
 import { attributesRecord, printAttribute } from './attribute-text.js';
 import type { AuthFailLog } from './auth-fail-log.js';
+import { postAuthRow } from '../store/pgsql/radpostauth.js';
 import type { Client } from './clients.js';
 import { formatIp } from './ip-prefix.js';
 import { type DuplicateCache, DuplicateTicket, IN_PROGRESS } from './duplicate-cache.js';
@@ -427,6 +428,10 @@ export class RequestPipeline {
         this.env.trace?.(`(${rx.n})   WARNING: ${SECRET_HINT}`);
       }
       this.auditReject(req, reply.reject);
+    }
+    if (packet.code === Code.AccessRequest && state.logs.postauth) {
+      const row = postAuthRow(packet.attributes, reply.code, reply.attributes, new Date());
+      if (row) state.logs.postauth.record(row);
     }
     if (this.env.trace) this.traceReply(req, reply, wire.length);
     if (this.env.log.isLevelEnabled('debug')) {

@@ -190,6 +190,11 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   ]);
   metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
     () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
+  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', () => {
+    const h = state.logs.postauth?.health();
+    return h ? [{ labels: { result: 'written' }, value: h.written }, { labels: { result: 'lost' }, value: h.lost }] : [];
+  });
+  metrics.gauge('radius_sql_postauth_queued', 'radpostauth rows waiting to be written.', () => state.logs.postauth?.health().queued ?? 0);
   metrics.gauge('radius_config_reload_refused', '1 while the last reload was refused (the previous configuration serves), else 0.', () => (reloadRefused ? 1 : 0), 'max');
   // set while the last reload was refused; cleared by a good one
   let reloadRefused: string | undefined;
@@ -201,6 +206,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const authErr = state.logs.authFail?.lastError;
     if (authErr) out.push(`auth-fail log: cannot write ${state.logs.authFail!.path}: ${authErr.message}`);
     out.push(...certificateProblems(state.snapshot.config.listen, state.snapshot.tls));
+    const postauth = state.logs.postauth?.problem();
+    if (postauth) out.push(postauth);
     return out;
   };
   // one log line when a problem appears and one when it is gone (not one per request)
@@ -256,6 +263,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
           if (sql) out.sql = { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) };
           const radacct = state.accounting.find((s): s is RadacctSink => s instanceof RadacctSink);
           if (radacct) out.radacct = radacct.state();
+          const postauth = state.logs.postauth?.health();
+          if (postauth) out.radpostauth = { ...postauth };
           return out;
         },
       });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +12,8 @@ import { parseUsersFile } from '../../src/policy/users-parser.js';
 import { SqliteUserSource } from '../../src/store/sqlite/sqlite-source.js';
 import { storedEntryFromEntry } from '../../src/store/sqlite/stored-entry.js';
 import { exportUsersText } from '../../src/store/sqlite/users-export.js';
+import { type CliRun, runCli } from '../support/run-cli.js';
 
-const CLI = 'dist/cli/vutlan-radius.js';
 const GUEST_SHA1 = '35675e68f4b5af7b995d9205ad0fc43842f16450'; // sha1("guest"), what the device sends
 let dict: Dictionary;
 let dir: string;
@@ -29,24 +28,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Module-loading failures: another test run in the same tree is rewriting dist/ right now. */
-const HALF_BUILT = /SyntaxError|ERR_MODULE_NOT_FOUND|Cannot find module|does not provide an export/;
-
-function users(args: string[], input?: string): Run {
-  for (let attempt = 0; ; attempt++) {
-    const r = spawnSync(process.execPath, [CLI, 'users', '--db', db, ...args], { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
-    if (attempt < 3 && r.status !== 0 && HALF_BUILT.test(r.stderr)) {
-      spawnSync('sleep', ['1']);
-      continue;
-    }
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
+function users(args: string[], input?: string): CliRun {
+  return runCli(['users', '--db', db, ...args], input);
 }
 
 function rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {

@@ -90,7 +90,7 @@ export function urlProblem(url: string): string | undefined {
 }
 
 /** An error that names what to fix. */
-function explain(err: unknown): string {
+export function explainPgError(err: unknown): string {
   const e = err as { message?: string; code?: string };
   const msg = e.message ?? String(err);
   if (e.code === '42P01') return `${msg} (load FreeRADIUS's PostgreSQL schema: mods-config/sql/main/postgresql/schema.sql)`;
@@ -140,7 +140,7 @@ export class PgUserSource implements AuthorizeModule {
       await source.loadAll(client);
     } catch (err) {
       await source.dropClient();
-      throw new Error(`cannot use PostgreSQL at ${redactUrl(options.url)}: ${explain(err)}`);
+      throw new Error(`cannot use PostgreSQL at ${redactUrl(options.url)}: ${explainPgError(err)}`);
     }
     source.schedule();
     return source;
@@ -267,7 +267,7 @@ export class PgUserSource implements AuthorizeModule {
   }
 
   private noteFailure(err: unknown): void {
-    const msg = explain(err);
+    const msg = explainPgError(err);
     this.lastError = msg;
     if (this.unreachableSince === undefined) {
       this.unreachableSince = Date.now();

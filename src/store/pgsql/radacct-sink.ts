@@ -79,7 +79,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function isConnectionError(err: unknown): boolean {
+export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   // SQLSTATE class 08 (connection), 57P (shutdown), 53 (resources); node errors; pg's own
   return (typeof e.code === 'string' && (/^(08|57P|53)/.test(e.code) || /^E[A-Z]+$/.test(e.code))) ||

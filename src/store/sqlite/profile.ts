@@ -193,6 +193,8 @@ export interface ProfileEntryView {
   /** Other items, in users-file form, so nothing the profile does not model is hidden. */
   otherCheck: string[];
   otherReply: string[];
+  /** A group shared with other users (SQL store: radusergroup), whose rows this profile does not own. */
+  group?: string;
 }
 
 /** A profile view of one entry. */
