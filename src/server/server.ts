@@ -25,7 +25,7 @@ import type { ServingFiles } from './serving-files.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 import { StoreFailures } from './store-error.js';
 import { attachSql } from './sql-attach.js';
-import { RadacctSink } from '../store/pgsql/radacct-sink.js';
+import { type HealthComponents, serverComponents } from './health-components.js';
 import { registerSqlMetrics } from './sql-metrics.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
@@ -60,6 +60,8 @@ export interface StartServerOptions {
   onProblems?: (problems: string[]) => void;
   /** Clock (ms) of the packet-rate windows (`max_pps`, `max_pps_per_client`) and of a reload's time slices; default the real clock (tests inject one). */
   now?: () => number;
+  /** Called every second with this process's /healthz components (a worker reports them to the primary). */
+  onComponents?: (components: HealthComponents) => void;
 }
 
 /** A started server. */
@@ -182,15 +184,15 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
   metrics.gauge('radius_password_checks_pending', 'Slow password checks (PBKDF2, SHA-crypt) running or waiting in the thread pool.', () => hashPool?.pending ?? 0);
   registerSqlMetrics(metrics, () => state.snapshot.sqlSource);
-  metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter',
+  metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter', ['result'],
     () => [{ labels: { result: 'recorded' }, value: recorder.recorded }, { labels: { result: 'failed' }, value: recorder.failed }, { labels: { result: 'duplicate' }, value: recorder.duplicates }]);
-  metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', () => [
+  metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', ['sink'], () => [
     ...state.accounting.map((s) => ({ labels: { sink: `accounting_${s.name}` }, value: s.health().ok ? 1 : 0 })),
     ...(state.logs.authFail ? [{ labels: { sink: 'auth_fail' }, value: state.logs.authFail.lastError ? 0 : 1 }] : []),
   ]);
-  metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
+  metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter', ['log'],
     () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
-  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', () => {
+  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', ['result'], () => {
     const h = state.logs.postauth?.health();
     return h ? [{ labels: { result: 'written' }, value: h.written }, { labels: { result: 'lost' }, value: h.lost }] : [];
   });
@@ -219,8 +221,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const changed = now.size !== known.size || [...now].some((p) => !known.has(p));
     known = now;
     if (changed) opts.onProblems?.([...now]);
+    opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth));
   }, 1000);
   healthTimer.unref();
+  opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth));
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
   const streamStats = new StreamStats();
   streamStats.register(metrics);
@@ -257,16 +261,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, {
         configGeneration: () => generation,
         problems,
-        components: (): Record<string, { status: string } & Record<string, unknown>> => {
-          const out: Record<string, { status: string } & Record<string, unknown>> = {};
-          const sql = state.snapshot.sqlSource?.health();
-          if (sql) out.sql = { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) };
-          const radacct = state.accounting.find((s): s is RadacctSink => s instanceof RadacctSink);
-          if (radacct) out.radacct = radacct.state();
-          const postauth = state.logs.postauth?.health();
-          if (postauth) out.radpostauth = { ...postauth };
-          return out;
-        },
+        components: () => serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth),
       });
     } catch (err) {
       clearInterval(healthTimer);
