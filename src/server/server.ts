@@ -30,6 +30,7 @@ import { registerSqlMetrics } from './sql-metrics.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { reportsForAll } from './worker-role.js';
+import { settingsNeedingRestart } from './restart-settings.js';
 import { UdpListener } from './udp-listener.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { ReloadStatus } from '../admin/admin-host.js';
@@ -303,6 +304,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     users_entries: first.counts.fileEntries,
   }, 'vutlan-radius ready');
 
+  // what a reload cannot change is compared with the configuration the process started with
+  const startConfig = first.config;
   const doReload = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
     const r = await doReloadOnce(files, explicit);
     if (r.errors?.[0] !== 'server is closed') {
@@ -379,7 +382,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         return refuse([`${next.config.file}:0: cannot listen: ${(err as Error).message}`]);
       }
     }
-    if (reportsForAll()) for (const w of next.warnings) logger.warn(formatProblem(w));
+    if (reportsForAll()) {
+      for (const w of next.warnings) logger.warn(formatProblem(w));
+      for (const m of settingsNeedingRestart(startConfig, next.config)) logger.warn({ file: next.config.file }, `${next.config.file}: ${m}`);
+    }
     const old = state;
     state = buildState(next, nextLogs, old, senders, auditLoss, fingerprintKey);
     if (nextMetricsHttp) {
