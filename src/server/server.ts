@@ -30,6 +30,7 @@ import { registerSqlMetrics } from './sql-metrics.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { reportsForAll } from './worker-role.js';
+import { settingsNeedingRestart } from './restart-settings.js';
 import { UdpListener } from './udp-listener.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { ReloadStatus } from '../admin/admin-host.js';
@@ -58,6 +59,8 @@ export interface StartServerOptions {
   files?: ServingFiles;
   /** Called when the list of {@link RunningServer.problems} changes (a worker reports it to the primary). */
   onProblems?: (problems: string[]) => void;
+  /** Clock (ms) of the packet-rate windows (`max_pps`, `max_pps_per_client`) and of a reload's time slices; default the real clock (tests inject one). */
+  now?: () => number;
   /** Called every second with this process's /healthz components (a worker reports them to the primary). */
   onComponents?: (components: HealthComponents) => void;
 }
@@ -176,6 +179,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     storeErrors,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
@@ -300,6 +304,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     users_entries: first.counts.fileEntries,
   }, 'vutlan-radius ready');
 
+  // what a reload cannot change is compared with the configuration the process started with
+  const startConfig = first.config;
   const doReload = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
     const r = await doReloadOnce(files, explicit);
     if (r.errors?.[0] !== 'server is closed') {
@@ -322,7 +328,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     };
     try {
       // a close() during the load stops it at the next slice
-      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}) });
+      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}), ...(opts.now ? { now: opts.now } : {}) });
       try {
         await attachSql(next, state.snapshot, logger);
       } catch (err) {
@@ -376,7 +382,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         return refuse([`${next.config.file}:0: cannot listen: ${(err as Error).message}`]);
       }
     }
-    if (reportsForAll()) for (const w of next.warnings) logger.warn(formatProblem(w));
+    if (reportsForAll()) {
+      for (const w of next.warnings) logger.warn(formatProblem(w));
+      for (const m of settingsNeedingRestart(startConfig, next.config)) logger.warn({ file: next.config.file }, `${next.config.file}: ${m}`);
+    }
     const old = state;
     state = buildState(next, nextLogs, old, senders, auditLoss, fingerprintKey);
     if (nextMetricsHttp) {

@@ -257,6 +257,8 @@ async function superviseWorkers(
           if (stopping) return;
           await reloadOne(w);
         }
+        // /healthz answers from this count, which is right before any /metrics scrape
+        endpoint.source.configGeneration++;
       } while (reloadAgain && !stopping);
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload failed');

@@ -120,7 +120,7 @@ export class RadacctSink implements AccountingSink {
 
   constructor(private readonly dict: Dictionary, private readonly opts: RadacctSinkOptions, private readonly log: SourceLogger = SILENT) {
     this.where = `radacct:${redactUrl(opts.url)}`;
-    mkdirSync(opts.spoolDir, { recursive: true });
+    mkdirSync(opts.spoolDir, { recursive: true, mode: 0o700 });
     // one spool per process: worker processes each have a sink, and a file has one writer
     this.live = join(opts.spoolDir, `radacct-${process.pid}.spool`);
     this.replaying = join(opts.spoolDir, `radacct-${process.pid}.replaying`);
@@ -375,7 +375,7 @@ export class RadacctSink implements AccountingSink {
   }
 
   private async spool(batch: Pending[]): Promise<void> {
-    mkdirSync(this.opts.spoolDir, { recursive: true });
+    mkdirSync(this.opts.spoolDir, { recursive: true, mode: 0o700 });
     const fh = await open(this.live, 'a');
     try {
       await fh.write(batch.map((p) => toLine(p.record)).join(''));
