@@ -57,6 +57,8 @@ export interface RunningFreeRadius {
   raddb: string;
   /** Path of the log file (debug output with -X). */
   logFile: string;
+  /** What it printed so far (the debug output with -X). */
+  output(): string;
   /** Stops the server and removes the private directory. */
   stop(): Promise<void>;
 }
@@ -175,7 +177,7 @@ export async function startFreeRadius(opts: FreeRadiusRunOptions): Promise<Runni
     await stop();
     throw new Error(`FreeRADIUS did not start:\n${output.slice(-3000)}`);
   }
-  return { port, address: '127.0.0.1', pid: child.pid ?? 0, raddb, logFile, stop, get output() { return output; } } as RunningFreeRadius;
+  return { port, address: '127.0.0.1', pid: child.pid ?? 0, raddb, logFile, stop, output: () => output };
 }
 
 /** Result of `freeradius -XC` on a configuration. */

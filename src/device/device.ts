@@ -29,6 +29,8 @@ export interface RunningDevice {
 export interface StartDeviceOptions {
   log?: Logger;
   login?: EngineOptions['login'];
+  /** Clock (ms) of the session idle timeout; default Date.now. */
+  now?: () => number;
 }
 
 /** Why the emulator could not start: its database or its HTTP listener; `setting` is the config key to fix. */
@@ -66,7 +68,9 @@ function listenProblem(err: NodeJS.ErrnoException, address: string, port: number
 export async function startDevice(config: DeviceConfig, opts: StartDeviceOptions = {}): Promise<RunningDevice> {
   const log = opts.log ?? pino({ level: config.log.level, base: { nas_ip: config.nas_ip } }, pino.destination(2));
   const store = openUserStore(config.database);
-  const sessions = new SessionTable({ idleSeconds: config.session_idle_seconds, replaceOnLogin: config.replace_sessions_on_login });
+  const sessions = new SessionTable({
+    idleSeconds: config.session_idle_seconds, replaceOnLogin: config.replace_sessions_on_login, ...(opts.now ? { now: opts.now } : {}),
+  });
   const r = config.radius;
   const engine = new DeviceEngine({
     store, sessions, nasIp: config.nas_ip, log, login: opts.login,

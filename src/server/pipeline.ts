@@ -88,6 +88,8 @@ export interface PipelineEnv {
   metrics: ServerMetrics;
   /** Optional observer of each datagram's outcome (tests, soak runs). */
   observe?: (event: PipelineEvent) => void;
+  /** Clock (ms) of the packet-rate windows; Date.now when absent. */
+  now?: () => number;
   /** Records Accounting-Requests in the state's sinks once each (retransmissions joined). */
   recorder: AccountingRecorder;
   /** Threads for slow password checks (PBKDF2, SHA-crypt); without it they run inline. */
@@ -238,7 +240,7 @@ export class RequestPipeline {
   private admit(rx: Received, client: Client): void {
     const { limiter } = rx.state;
     if (limiter.unlimited) return;
-    const r = limiter.admit(client.name, Date.now());
+    const r = limiter.admit(client.name, (this.env.now ?? Date.now)());
     if (r !== 'ok') throw new Drop('rate_limited', `Dropping packet from client ${client.name}: ${r === 'client_limit' ? 'max_pps_per_client' : 'max_pps'} exceeded`);
   }
 

@@ -62,6 +62,8 @@ export interface StartServerOptions {
   onProblems?: (problems: string[]) => void;
   /** In a worker: records each Accounting-Request once across the workers (the primary's table). */
   accountingClaimer?: AccountingClaimer;
+  /** Clock (ms) of the packet-rate windows (`max_pps`, `max_pps_per_client`) and of a reload's time slices; default the real clock (tests inject one). */
+  now?: () => number;
   /** Called every second with this process's /healthz components (a worker reports them to the primary). */
   onComponents?: (components: HealthComponents) => void;
 }
@@ -180,6 +182,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     storeErrors,
     ...(trace ? { trace } : {}),
     ...(opts.observe ? { observe: opts.observe } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   metrics.gauge('radius_duplicate_cache_entries', 'Requests held in the RFC 5080 duplicate cache.', () => state.duplicates.size);
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
@@ -328,7 +331,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     };
     try {
       // a close() during the load stops it at the next slice
-      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}) });
+      next = await loadSnapshotSliced(configPath, { previous: state.snapshot, cancelled: () => closed, ...(files ? { files } : {}), ...(opts.now ? { now: opts.now } : {}) });
       try {
         await attachSql(next, state.snapshot, logger);
       } catch (err) {

@@ -19,7 +19,7 @@ import { loadConfig, type ClientConfig, type ServerConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import type { ServingFiles } from './serving-files.js';
 import { RadsecClientTable } from './radsec-clients.js';
-import { runTimeSliced } from './time-slice.js';
+import { runTimeSliced, type SliceOptions } from './time-slice.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material.js';
 import { vutlanListWarnings } from './vutlan-list-check.js';
 
@@ -125,8 +125,9 @@ export function loadSnapshot(configPath: string, opts: LoadSnapshotOptions = {})
  * `loadSnapshot` in steps (see policy/steps.ts), for a reload that must not hold requests up:
  * users files are parsed and indexed a few hundred lines at a time.
  */
-export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions & { cancelled?: () => boolean } = {}): Promise<Snapshot> {
-  return runTimeSliced(loadSnapshotSteps(configPath, opts), opts.cancelled ? { cancelled: opts.cancelled } : {});
+export function loadSnapshotSliced(configPath: string, opts: LoadSnapshotOptions & SliceOptions = {}): Promise<Snapshot> {
+  const { cancelled, now } = opts;
+  return runTimeSliced(loadSnapshotSteps(configPath, opts), { ...(cancelled ? { cancelled } : {}), ...(now ? { now } : {}) });
 }
 
 function* loadSnapshotSteps(configPath: string, opts: LoadSnapshotOptions): Steps<Snapshot> {

@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoRoot } from '../server/test-server.js';
+import { runTool } from '../support/run-tool.js';
+import { hasCommand, skipWithout } from '../support/tools.js';
 import { PASSWORDS, signedIn, startAdminRig, type AdminRig } from './admin-rig.js';
 
 /**
@@ -17,21 +18,11 @@ import { PASSWORDS, signedIn, startAdminRig, type AdminRig } from './admin-rig.j
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const haveRadclient = spawnSync('radclient', ['-v']).error === undefined;
-if (process.env.CI === 'true' && (!haveChromium || !haveRadclient)) throw new Error('CI needs /usr/bin/chromium and radclient (.ci/run installs them)');
+const missing = skipWithout(existsSync(CHROMIUM) && hasCommand('radclient'), `Chromium (${CHROMIUM}) and radclient`);
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'admin');
 
-function radclient(port: number, input: string): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('radclient', ['-x', '-t', '3', '-r', '2', '-d', join(repoRoot, 'dictionaries'), `127.0.0.1:${port}`, 'auth', 'testing123']);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', (status) => resolve({ status, out }));
-    p.stdin.end(input);
-  });
-}
+const radclient = (port: number, input: string) =>
+  runTool('radclient', ['-x', '-t', '3', '-r', '2', '-d', join(repoRoot, 'dictionaries'), `127.0.0.1:${port}`, 'auth', 'testing123'], { input });
 
 /** The Vutlan attributes of radclient's printed reply, in order. */
 function vutlanAttributes(out: string): string[] {
@@ -46,7 +37,7 @@ async function loginFrom(rig: AdminRig, nas: string, user: string, sha1hex: stri
 
 const GUEST_SHA1 = '35675e68f4b5af7b995d9205ad0fc43842f16450';
 
-describe.skipIf(!haveChromium || !haveRadclient)('web administration in Chromium', () => {
+describe.skipIf(missing)('web administration in Chromium', () => {
   let rig: AdminRig;
   let browser: Browser;
   let profile: string;
@@ -140,11 +131,11 @@ clients:
     await shot(page, 'user-edit-1280');
 
     const a = await loginFrom(rig, '127.0.0.21', 'op-browser', GUEST_SHA1);
-    expect(a.out).toMatch(/Received Access-Accept/);
-    expect(vutlanAttributes(a.out)).toEqual(['SRead = "all,"', 'SWrite = "all,"', 'GRead = "all,"', 'GWrite = "all,"']);
+    expect(a.output).toMatch(/Received Access-Accept/);
+    expect(vutlanAttributes(a.output)).toEqual(['SRead = "all,"', 'SWrite = "all,"', 'GRead = "all,"', 'GWrite = "all,"']);
     const b = await loginFrom(rig, '127.0.0.22', 'op-browser', GUEST_SHA1);
-    expect(b.out).toMatch(/Received Access-Accept/);
-    expect(vutlanAttributes(b.out)).toEqual(['SRead = "all,"', 'SWrite = "log,view,"', 'GRead = "all,"', 'GWrite = "3001,3002,"']);
+    expect(b.output).toMatch(/Received Access-Accept/);
+    expect(vutlanAttributes(b.output)).toEqual(['SRead = "all,"', 'SWrite = "log,view,"', 'GRead = "all,"', 'GWrite = "3001,3002,"']);
 
     // edit in the browser: device-b (elsewhere) loses write on log, gains system
     await page.uncheck('[data-testid="general-swrite-log"]');
@@ -152,9 +143,9 @@ clients:
     await page.click('#user-save');
     await page.waitForSelector('text=saved op-browser');
     const b2 = await loginFrom(rig, '127.0.0.22', 'op-browser', GUEST_SHA1);
-    expect(vutlanAttributes(b2.out)).toEqual(['SRead = "all,"', 'SWrite = "system,view,"', 'GRead = "all,"', 'GWrite = "3001,3002,"']);
+    expect(vutlanAttributes(b2.output)).toEqual(['SRead = "all,"', 'SWrite = "system,view,"', 'GRead = "all,"', 'GWrite = "3001,3002,"']);
     const a2 = await loginFrom(rig, '127.0.0.21', 'op-browser', GUEST_SHA1);
-    expect(vutlanAttributes(a2.out)).toEqual(['SRead = "all,"', 'SWrite = "all,"', 'GRead = "all,"', 'GWrite = "all,"']);
+    expect(vutlanAttributes(a2.output)).toEqual(['SRead = "all,"', 'SWrite = "all,"', 'GRead = "all,"', 'GWrite = "all,"']);
 
     // test login from the page, as device-b
     await page.fill('#test-nas', '127.0.0.22');
@@ -172,7 +163,7 @@ clients:
     expect(await msg.textContent()).toBe('--gread: all / none cannot be combined with other groups');
     await shot(page, 'user-form-error-1280');
     const a3 = await loginFrom(rig, '127.0.0.21', 'op-browser', GUEST_SHA1);
-    expect(vutlanAttributes(a3.out)).toEqual(['SRead = "all,"', 'SWrite = "all,"', 'GRead = "all,"', 'GWrite = "all,"']);
+    expect(vutlanAttributes(a3.output)).toEqual(['SRead = "all,"', 'SWrite = "all,"', 'GRead = "all,"', 'GWrite = "all,"']);
     await context.close();
     // the refused save above is the one failed request the browser reports
     expect(consoleErrors.filter((e) => !/status of 400/.test(e))).toEqual([]);

@@ -17,8 +17,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+let configs = 0;
 function config(dictionaryText: string): { config: string; dictionary: string } {
-  const name = Math.random().toString(36).slice(2);
+  const name = String(++configs);
   const dictionary = join(dir, `dictionary-${name}`);
   writeFileSync(dictionary, dictionaryText);
   const path = join(dir, `radiusd-${name}.yaml`);

@@ -37,8 +37,9 @@ const USERS = [
   '',
 ].join('\n');
 
+let configs = 0;
 function config(users: string): string {
-  const path = join(dir, `radiusd-${Math.random().toString(36).slice(2)}.yaml`);
+  const path = join(dir, `radiusd-${++configs}.yaml`);
   writeFileSync(path, [
     'listen: [ { type: auth, address: 127.0.0.1, port: 0 } ]',
     'clients: [ { name: lo, address: 127.0.0.1, secret: a-long-enough-secret } ]',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
-import { UdpClient, askOverUdp, buildRequest } from './harness.js';
+import { openPeer, type Peer, askOverUdp, buildRequest } from './harness.js';
 import { type OurServer, startOurServer } from './our-server.js';
 
 /**
@@ -29,14 +29,14 @@ describe('captures after a failed regex (FreeRADIUS 3.2.1 aborts)', () => {
   let dir: string;
   let dict: Dictionary;
   let ours: OurServer;
-  let client: UdpClient;
+  let client: Peer;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'diff-crash-'));
     writeFileSync(join(dir, 'authorize'), USERS);
     dict = loadDictionary(DICT);
     ours = await startOurServer({ users: { files: [join(dir, 'authorize')] }, dictionary: DICT, secret: SECRET });
-    client = new UdpClient(ours.port);
+    client = await openPeer(ours.port);
   });
   afterAll(async () => {
     client?.close();

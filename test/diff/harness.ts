@@ -1,5 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 import type { Avp } from '../../src/protocol/attribute.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
@@ -10,6 +9,7 @@ import { formatValue, parseValue } from '../../src/protocol/values.js';
 import type { Entry } from '../../src/policy/entry.js';
 import { UsersFileSource } from '../../src/store/files-source.js';
 import { authorizeAndAuthenticate, type EntrySource } from '../../src/policy/evaluator.js';
+import { buildRequest as buildRawRequest, type RawAttr, UdpClient } from '../support/raw-radius.js';
 
 /**
  * Differential testing against FreeRADIUS 3.2.1: the same request datagram goes over UDP to the
@@ -45,74 +45,85 @@ function describe(avps: readonly Avp[]): string[] {
     .map((a) => `${a.def.name}${a.tag !== undefined && a.tag !== 0 ? `:${a.tag}` : ''} = ${a.def.dataType === 'string' ? JSON.stringify(formatValue(a.def, a.value)) : formatValue(a.def, a.value)}`);
 }
 
-/** Builds the request attributes (passwords separately) and the authenticator. */
-export function buildRequest(dict: Dictionary, req: DiffRequest): { avps: Avp[]; authenticator: Buffer; plain?: Buffer; messageAuthenticator?: boolean } {
-  const avps: Avp[] = [];
+/** A request ready to send (see {@link datagram}) or to hand to {@link askOurs}. */
+export interface BuiltRequest {
+  /** Every attribute but User-Password, in order. */
+  sent: Avp[];
+  /** User-Password in clear, hidden by the builder with the authenticator. */
+  password?: string;
+  /** All attributes, User-Password in clear, as our evaluator sees a decoded request. */
+  avps: Avp[];
+  authenticator: Buffer;
+  plain?: Buffer;
+  messageAuthenticator?: boolean;
+}
+
+/**
+ * Builds the request attributes (passwords separately). The Request Authenticator (and so a
+ * CHAP identifier and challenge) is derived from the request itself: a failing case printed
+ * with its request is reproduced to the byte.
+ */
+export function buildRequest(dict: Dictionary, req: DiffRequest): BuiltRequest {
+  const sent: Avp[] = [];
   for (const [name, text] of req.attrs) {
     const def = dict.attributeByName(name);
     if (!def) throw new Error(`test uses unknown attribute ${name}`);
-    avps.push({ def, value: parseValue(def, text, '"') });
+    sent.push({ def, value: parseValue(def, text, '"') });
   }
-  const authenticator = randomBytes(16);
-  let plain: Buffer | undefined;
-  if (req.pap !== undefined) {
-    plain = Buffer.from(req.pap, 'utf8');
-    avps.push({ def: dict.attributeByName('User-Password')!, value: plain });
-  }
+  const authenticator = createHash('md5').update(JSON.stringify(req)).digest();
   if (req.chap) {
     const ident = authenticator[0]!;
-    if (req.chap.challenge) avps.push({ def: dict.attributeByName('CHAP-Challenge')!, value: req.chap.challenge });
+    if (req.chap.challenge) sent.push({ def: dict.attributeByName('CHAP-Challenge')!, value: req.chap.challenge });
     const resp = chapResponse(ident, Buffer.from(req.chap.password, 'utf8'), req.chap.challenge ?? authenticator);
-    avps.push({ def: dict.attributeByName('CHAP-Password')!, value: Buffer.concat([Buffer.of(ident), resp]) });
+    sent.push({ def: dict.attributeByName('CHAP-Password')!, value: Buffer.concat([Buffer.of(ident), resp]) });
   }
-  return { avps, authenticator, ...(plain ? { plain } : {}), ...(req.messageAuthenticator ? { messageAuthenticator: true } : {}) };
+  const plain = req.pap !== undefined ? Buffer.from(req.pap, 'utf8') : undefined;
+  return {
+    sent, authenticator,
+    avps: plain ? [...sent, { def: dict.attributeByName('User-Password')!, value: plain }] : sent,
+    ...(req.pap !== undefined ? { password: req.pap } : {}),
+    ...(plain ? { plain } : {}),
+    ...(req.messageAuthenticator ? { messageAuthenticator: true } : {}),
+  };
 }
 
-/** A UDP client that sends one request at a time and waits for the matching reply. */
-export class UdpClient {
-  private readonly sock: Socket = createSocket('udp4');
-  private id = 0;
-  private pending?: { id: number; resolve: (b: Buffer | undefined) => void };
+/** One server under comparison: a socket of test/support's client and the server's port. */
+export interface Peer {
+  client: UdpClient;
+  port: number;
+  close(): void;
+}
 
-  constructor(private readonly port: number, private readonly address = '127.0.0.1') {
-    this.sock.on('message', (msg) => {
-      if (this.pending && msg[1] === this.pending.id) {
-        const p = this.pending;
-        this.pending = undefined;
-        p.resolve(msg);
-      }
-    });
-  }
+/** Opens a client socket for the server on 127.0.0.1:`port`. */
+export async function openPeer(port: number): Promise<Peer> {
+  const client = await UdpClient.open();
+  return { client, port, close: () => client.close() };
+}
 
-  /** Sends and resolves with the reply, or undefined after `timeoutMs`. */
-  send(buf: Buffer, timeoutMs = 1500): Promise<Buffer | undefined> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.pending = undefined; resolve(undefined); }, timeoutMs);
-      this.pending = { id: buf[1]!, resolve: (b) => { clearTimeout(timer); resolve(b); } };
-      this.sock.send(buf, this.port, this.address);
-    });
-  }
+let identifier = 0;
 
-  nextId(): number {
-    this.id = (this.id + 1) & 0xff;
-    return this.id;
-  }
-
-  close(): void {
-    this.sock.close();
-  }
+/**
+ * The datagram for `built`: test/support's builder frames it, hides User-Password and adds
+ * Message-Authenticator; the other values' wire form (vendor formats, tags, long strings) is
+ * the dictionary's business, so our encoder writes those attributes.
+ */
+function datagram(dict: Dictionary, secret: string, built: BuiltRequest): Buffer {
+  identifier = (identifier + 1) & 0xff;
+  const { buffer } = encodeRequest({
+    code: 1, identifier, attributes: built.sent, secret: Buffer.from(secret), authenticator: built.authenticator, messageAuthenticator: false, dictionary: dict,
+  });
+  const attrs: RawAttr[] = [];
+  for (let at = 20; at < buffer.length; at += buffer[at + 1]!) attrs.push([buffer[at]!, Buffer.from(buffer.subarray(at + 2, at + buffer[at + 1]!))]);
+  return buildRawRequest({
+    id: identifier, secret, attrs, authenticator: built.authenticator, ma: built.messageAuthenticator ?? false,
+    ...(built.password !== undefined ? { password: built.password } : {}),
+  }).buf;
 }
 
 /** Sends `req` to FreeRADIUS and returns the outcome. */
-export async function askFreeRadius(client: UdpClient, dict: Dictionary, secret: string, built: ReturnType<typeof buildRequest>): Promise<Outcome> {
-  const { buffer } = encodeRequest({
-    code: 1, identifier: client.nextId(), attributes: built.avps, secret: Buffer.from(secret),
-    authenticator: built.authenticator, messageAuthenticator: false, dictionary: dict,
-  });
-  const reply = await client.send(buffer);
-  if (!reply) return { code: 'no reply', attrs: [] };
-  const packet = decodePacket(reply, dict);
-  return { code: CODES[packet.code] ?? `code ${packet.code}`, attrs: describe(packet.attributes) };
+export async function askFreeRadius(peer: Peer, dict: Dictionary, secret: string, built: BuiltRequest): Promise<Outcome> {
+  const [a] = await askOverUdp([peer], dict, secret, built);
+  return { code: a!.code, attrs: a!.attrs };
 }
 
 /** Where a reply carries Message-Authenticator: first attribute, later, or not at all. */
@@ -132,19 +143,16 @@ export interface WireAnswer extends Outcome {
 
 /**
  * Sends the SAME datagram (same identifier, authenticator and attributes; Message-Authenticator
- * only when the request asks for it, as radclient of 3.2.1 sends none) to every client's server
- * at once and resolves with each one's decoded answer, in the order of `clients`.
+ * only when the request asks for it, as radclient of 3.2.1 sends none) to every peer's server
+ * at once and resolves with each one's decoded answer, in the order of `peers`.
  */
-export async function askOverUdp(clients: readonly UdpClient[], dict: Dictionary, secret: string, built: ReturnType<typeof buildRequest>): Promise<WireAnswer[]> {
-  const { buffer } = encodeRequest({
-    code: 1, identifier: clients[0]!.nextId(), attributes: built.avps, secret: Buffer.from(secret),
-    authenticator: built.authenticator, messageAuthenticator: built.messageAuthenticator ?? false, dictionary: dict,
-  });
-  const replies = await Promise.all(clients.map((c) => c.send(buffer)));
+export async function askOverUdp(peers: readonly Peer[], dict: Dictionary, secret: string, built: BuiltRequest): Promise<WireAnswer[]> {
+  const buf = datagram(dict, secret, built);
+  const replies = await Promise.all(peers.map((p) => p.client.request(buf, p.port, '127.0.0.1', 1500)));
   // a busy machine can be slower than the timeout: retransmit (same datagram, as a NAS does;
   // both servers answer a duplicate from their cache) to a server silent where another answered
   if (replies.some((r) => r) && replies.some((r) => !r)) {
-    await Promise.all(clients.map(async (c, i) => { if (!replies[i]) replies[i] = await c.send(buffer, 4000); }));
+    await Promise.all(peers.map(async (p, i) => { if (!replies[i]) replies[i] = await p.client.request(buf, p.port, '127.0.0.1', 4000); }));
   }
   return replies.map((reply) => answerOf(reply, dict, secret, built.authenticator));
 }
@@ -187,7 +195,7 @@ function authenticReply(reply: Buffer, requestAuthenticator: Buffer, secret: Buf
 }
 
 /** Runs `req` through our evaluator and encoder and returns the outcome. */
-export function askOurs(dict: Dictionary, entries: readonly Entry[] | EntrySource, secret: string, built: ReturnType<typeof buildRequest>, trace?: (l: string) => void): Outcome {
+export function askOurs(dict: Dictionary, entries: readonly Entry[] | EntrySource, secret: string, built: BuiltRequest, trace?: (l: string) => void): Outcome {
   const source: EntrySource = 'lookup' in entries ? entries : new UsersFileSource('test', entries);
   const d = authorizeAndAuthenticate({
     attributes: built.avps, srcAddress: '127.0.0.1', requestAuthenticator: built.authenticator,

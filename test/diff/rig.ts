@@ -8,7 +8,7 @@ import { parseUsersFile } from '../../src/policy/users-parser.js';
 import { type RunningFreeRadius, startFreeRadius } from '../../src/bench/freeradius-runner.js';
 import { storedEntryFromEntry } from '../../src/store/sqlite/stored-entry.js';
 import { UserStore } from '../../src/store/sqlite/user-store.js';
-import { type DiffRequest, type Outcome, UdpClient, type WireAnswer, askOverUdp, buildRequest } from './harness.js';
+import { type DiffRequest, type Outcome, openPeer, type Peer, type WireAnswer, askOverUdp, buildRequest } from './harness.js';
 import { type OurServer, startOurServer } from './our-server.js';
 
 /**
@@ -46,8 +46,8 @@ export class DiffRig {
     private readonly opts: DiffRigOptions,
     private readonly dir: string,
     private readonly fr: RunningFreeRadius,
-    private readonly servers: { source: OurSource; server: OurServer; client: UdpClient }[],
-    private readonly frClient: UdpClient,
+    private readonly servers: { source: OurSource; server: OurServer; client: Peer }[],
+    private readonly frClient: Peer,
   ) {}
 
   /** Imports the file into SQLite (when asked) and starts every server in parallel. */
@@ -75,7 +75,8 @@ export class DiffRig {
       throw (failed as PromiseRejectedResult).reason;
     }
     const [fr, ...ours] = started.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [RunningFreeRadius, ...OurServer[]];
-    return new DiffRig(opts, dir, fr, ours.map((server, i) => ({ source: kinds[i]!.source, server, client: new UdpClient(server.port) })), new UdpClient(fr.port));
+    const peers = await Promise.all(ours.map((server) => openPeer(server.port)));
+    return new DiffRig(opts, dir, fr, ours.map((server, i) => ({ source: kinds[i]!.source, server, client: peers[i]! })), await openPeer(fr.port));
   }
 
   /** Sends `req` to every server (one datagram, same bytes) and collects the answers. */

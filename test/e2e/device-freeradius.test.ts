@@ -1,6 +1,7 @@
 /**
- * The device emulator as a RADIUS client of a real FreeRADIUS 3.2: HTTP -> emulator -> npm
- * `radius` Access-Request -> FreeRADIUS (seed authorize file) -> Vutlan attributes -> XML.
+ * The device emulator as a RADIUS client of a real FreeRADIUS 3.2 (the packaged raddb, as the
+ * differential tests run it): HTTP -> emulator -> npm `radius` Access-Request -> FreeRADIUS
+ * (seed authorize file) -> Vutlan attributes -> XML.
  * Proves the emulator speaks RADIUS to an implementation that is neither ours nor npm's.
  */
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceClient, DeviceError } from '../../src/device/client.js';
 import { startTestDevice, type TestDevice } from '../device/start-device.js';
-import { startFreeRadius, type RunningFreeRadius } from './freeradius.js';
+import { startFreeRadius, type RunningFreeRadius } from '../../src/bench/freeradius-runner.js';
 import { hasFreeRadius, skipWithout } from '../support/tools.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,7 +18,11 @@ const missing = skipWithout(hasFreeRadius(), 'FreeRADIUS (freeradius)');
 describe.skipIf(missing)('device emulator against FreeRADIUS 3.2', () => {
   let fr: RunningFreeRadius;
   const devices: TestDevice[] = [];
-  beforeAll(async () => { fr = await startFreeRadius(path.join(root, 'test/fixtures/device/authorize'), 'password123', root); });
+  beforeAll(async () => {
+    fr = await startFreeRadius({
+      usersFile: path.join(root, 'test/fixtures/device/authorize'), secret: 'password123', dictionary: path.join(root, 'dictionaries/dictionary'),
+    });
+  });
   afterAll(async () => { for (const d of devices) await d.dispose(); await fr?.stop(); });
 
   async function device(nasIp: string): Promise<DeviceClient> {
@@ -41,6 +46,6 @@ describe.skipIf(missing)('device emulator against FreeRADIUS 3.2', () => {
     const err = await (await device('192.168.1.88')).login('username01', 'nope').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeviceError);
     expect((err as DeviceError).type).toBe('authorization error');
-    expect(fr.output()).toMatch(/Login incorrect/);
+    expect(fr.output()).toMatch(/Sent Access-Reject Id \d+ from 127\.0\.0\.1/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Fault-injection rig: a `vutlan-radius serve` built from dist/ in a temporary directory, an
- * independent RADIUS client (test/server/raw-radius.ts), /metrics and /healthz over HTTP, and
+ * independent RADIUS client (test/support/raw-radius.ts), /metrics and /healthz over HTTP, and
  * the server's log output, so each case can break something around the server and check what
  * an operator would: answers on the wire, lines on disk, a log line, a metric, /healthz.
  */
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { A, buildRequest, UdpClient } from '../support/raw-radius.js';
+import { waitUntilCatching } from '../support/signals.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(repoRoot, 'dist', 'cli', 'vutlan-radius.js');
@@ -82,8 +83,8 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
   const workers = opts.workers ?? 1;
   await waitFor(workers > 1 ? /ready with \d+ worker processes/ : /vutlan-radius ready/, 20_000);
   if (workers > 1) await waitFor(/metrics endpoint \(sum over workers\)/, 10_000);
-  // the CLI installs its signal handlers right after the ready line: let it get there
-  await new Promise((r) => setTimeout(r, 300));
+  // the CLI installs its signal handlers right after the ready line (SIGHUP last)
+  await waitUntilCatching(child.pid!, 'SIGHUP');
   const listen = /"listen":\["auth 127\.0\.0\.1:(\d+)","acct 127\.0\.0\.1:(\d+)"\]/.exec(out);
   const metrics = /"metrics":"(http:\/\/[^"]+)"/.exec(out);
   if (!listen || !metrics) throw new Error(`no ports in the output:\n${out}`);
@@ -124,7 +125,7 @@ export function writeConfig(dir: string, opts: FaultServerOptions = {}): void {
 }
 
 /** Sends an Access-Request for `user` with the device hash; the reply code (2, 3) or undefined. */
-export async function login(port: number, user = 'username01', password = DEVICE_HASH, timeoutMs = 2000): Promise<number | undefined> {
+export async function login(port: number, user = 'username01', password = DEVICE_HASH, timeoutMs = 5000): Promise<number | undefined> {
   const c = await UdpClient.open();
   try {
     const req = buildRequest({ secret: SECRET, attrs: [A.userName(user), A.nasIp('10.0.0.5')], password, ma: true });

@@ -80,7 +80,7 @@ describe('reload with a log path that cannot be opened', { timeout: 90_000 }, ()
     writeFileSync(join(server.dir, 'plain-file'), 'x');
     const from = server.output().length;
     writeConfig(server.dir, { extra: ['log: { level: info, pretty: false, auth_fail: ./plain-file/auth-fail.log }'] });
-    await server.waitFor(/reload failed, still serving the previous configuration/, 10_000, from);
+    await server.waitFor(/reload failed, still serving the previous configuration/, 30_000, from);
     expect(server.child.exitCode).toBeNull();
     expect(await login(server.auth)).toBe(2);
   });

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPbkdf2 } from '../../src/policy/passwords/pbkdf2.js';
-import { A, buildRequest } from '../server/raw-radius.js';
+import { A, buildRequest } from '../support/raw-radius.js';
 import { CLI, cleanup, DEVICE_HASH, faultDir, login, metric, SECRET, startFaultServer, UdpClient, type FaultServer } from './harness.js';
 
 const ORDINARY = `ordinary Cleartext-Password := "${DEVICE_HASH}"\n\tReply-Message = "hello"\n`;

@@ -5,37 +5,14 @@
  * take our Accounting-Response, and the record must be on disk. A missing tool skips only
  * outside CI.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startTestServer, type TestServer } from '../server/test-server.js';
+import { runTool } from '../support/run-tool.js';
+import { hasCommand, pythonWithPyrad, skipWithout } from '../support/tools.js';
 
-const CI = process.env.CI === 'true';
-
-function available(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return r.status === 0;
-}
-
-function skipWithout(ok: boolean, what: string): boolean {
-  if (ok || CI) return false;
-  console.warn(`accounting interop: ${what} not found; its tests are skipped (they run under CI=true)`);
-  return true;
-}
-
-/** Runs a tool without blocking this process (the server under test lives here). */
-function run(cmd: string, args: string[], input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.on('error', (err) => resolve({ status: null, stdout, stderr: String(err) }));
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-    p.stdin.end(input);
-  });
-}
+/** Runs a tool from the repository root without blocking the server under test. */
+const run = (cmd: string, args: string[], input = '') => runTool(cmd, args, { input, cwd: repoRoot });
 
 async function eventually<T>(f: () => T | undefined, ms = 3000): Promise<T | undefined> {
   const end = Date.now() + ms;
@@ -54,7 +31,7 @@ afterAll(async () => ts.stop());
 
 const bySession = (id: string) => () => ts.accountingLines().find((l) => (l.attributes as Record<string, string>)['Acct-Session-Id'] === id);
 
-describe.skipIf(skipWithout(available('sh', ['-c', 'command -v radclient']), 'radclient (freeradius-utils)'))('radclient acct', () => {
+describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-utils)'))('radclient acct', () => {
   it('takes the Accounting-Response (exit 0, no Message-Authenticator complaint) and the record is written', async () => {
     const r = await run('radclient', ['-x', '-d', 'dictionaries', '-t', '2', '-r', '1', `127.0.0.1:${ts.acct}`, 'acct', 'testing123'],
       'User-Name = "username01", Acct-Status-Type = Start, Acct-Session-Id = "rc-1", NAS-IP-Address = 192.168.1.88\n');
@@ -88,10 +65,10 @@ describe.skipIf(skipWithout(available('sh', ['-c', 'command -v radclient']), 'ra
   });
 });
 
-const PY = '/usr/bin/python3';
-describe.skipIf(skipWithout(available(PY, ['-c', 'import pyrad']), 'python3 with pyrad'))('pyrad acct', () => {
+const PY = pythonWithPyrad();
+describe.skipIf(skipWithout(PY !== undefined, 'python3 with pyrad'))('pyrad acct', () => {
   it('gets an Accounting-Response whose Response Authenticator pyrad verifies', async () => {
-    const r = await run(PY, [
+    const r = await run(PY!, [
       join(repoRoot, 'test/fixtures/interop/pyrad_acct.py'), '127.0.0.1', String(ts.acct), 'testing123', 'username01', 'py-1', '127.0.0.3',
       join(repoRoot, 'test/fixtures/interop/dictionary.pyrad'),
     ]);

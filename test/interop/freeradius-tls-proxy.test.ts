@@ -3,58 +3,31 @@
  * client to our radsec listener as its `home_server { proto = tcp; tls { ... } }`, the setup of
  * Debian's sites-available/tls. radclient -> FreeRADIUS (UDP) -> TLS -> vutlan-radius.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreeRadius, startFreeRadius, type RunningFreeRadius } from '../../src/bench/freeradius-bench-server.js';
+import { startFreeRadius, type RunningFreeRadius } from '../../src/bench/freeradius-bench-server.js';
 import { proxyFreeRadiusToTls } from '../../src/bench/freeradius-radsec.js';
 import { findFreeUdpPorts } from '../../src/bench/free-ports.js';
-import { CLIENTS, startTestServer, type TestServer } from '../server/test-server.js';
+import type { TestServer } from '../server/test-server.js';
+import { hasCommand, hasFreeRadius, skipWithout } from '../support/tools.js';
 import { makePki, type TestPki } from '../transport/certs.js';
+import { DEVICE_PASSWORD as PASSWORD, DICTIONARY_DIR, radclient as radclientTo, startRadsecServer } from './radsec-rig.js';
 
-const DICTIONARY_DIR = fileURLToPath(new URL('../../dictionaries', import.meta.url));
-const PASSWORD = '35675e68f4b5af7b995d9205ad0fc43842f16450';
-const haveTools = findFreeRadius() !== undefined && !spawnSync('radclient', ['-h']).error;
-const mustRun = process.env.CI === 'true';
+const missing = skipWithout(hasFreeRadius() && hasCommand('radclient'), 'FreeRADIUS (freeradius) and radclient');
 
-function radclient(port: number, kind: 'auth' | 'acct', input: string): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('radclient', ['-x', '-r', '2', '-t', '6', '-d', DICTIONARY_DIR, `127.0.0.1:${port}`, kind, 'bench-secret-123'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', () => resolve({ stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const radclient = (port: number, kind: 'auth' | 'acct', input: string) => radclientTo(port, kind, 'bench-secret-123', input, { timeoutSeconds: 6 });
 
-describe.runIf(haveTools || mustRun)('FreeRADIUS 3.2.1 proxying to our radsec listener', () => {
+describe.skipIf(missing)('FreeRADIUS 3.2.1 proxying to our radsec listener', () => {
   let pki: TestPki;
   let ts: TestServer;
   let fr: RunningFreeRadius;
 
   beforeAll(async () => {
-    expect(haveTools, 'freeradius and radclient are required when CI=true').toBe(true);
     pki = makePki();
-    ts = await startTestServer('', {
-      listen: `
-listen:
-  - { type: auth, address: 127.0.0.1, port: 0 }
-  - type: radsec
-    address: 127.0.0.1
-    port: 0
-    tls: { cert: ${JSON.stringify(pki.serverCert)}, key: ${JSON.stringify(pki.serverKey)}, ca: ${JSON.stringify(pki.ca)} }
-`,
-      clients: `${CLIENTS}
-  - { name: freeradius-proxy, address: 127.0.0.1, radsec: { san: site1.example.net } }
-`,
-    });
-    const tlsPort = ts.server.addresses().find((a) => a.type === 'radsec')!.port;
+    let tlsPort: number;
+    ({ ts, tlsPort } = await startRadsecServer(pki, 'freeradius-proxy'));
     const dir = mkdtempSync(join(tmpdir(), 'vr-fr-tls-'));
     writeFileSync(join(dir, 'authorize'), '# users are ours: everything is proxied\n');
     fr = await startFreeRadius({

@@ -4,33 +4,18 @@
  * Vutlan attributes decoded by name. A missing tool skips its tests only outside CI; with
  * CI=true the tests run and fail if the tool is missing.
  */
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import radius from 'radius';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installVutlanDictionary } from '../../src/device/radius-dictionary.js';
 import { repoRoot, startTestServer, type TestServer } from '../server/test-server.js';
+import { runTool } from '../support/run-tool.js';
 import { hasCommand, pythonWithPyrad, skipWithout } from '../support/tools.js';
 
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
-/**
- * Runs a tool without blocking: the server under test lives in this process, so spawnSync
- * would stop it from answering.
- */
-function run(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.on('error', (err) => resolve({ status: null, stdout, stderr: String(err) }));
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-    p.stdin.end(opts.input ?? '');
-  });
-}
+/** Runs a tool from the repository root without blocking the server under test. */
+const run = (cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}) => runTool(cmd, args, { cwd: repoRoot, ...opts });
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -126,6 +111,9 @@ describe.skipIf(skipWithout(python !== undefined, 'python3 with pyrad'))('pyrad'
   });
 });
 
+let identifier = 0;
+const nextIdentifier = () => (identifier = (identifier + 1) & 0xff);
+
 describe('npm radius as the client', () => {
   beforeAll(() => installVutlanDictionary());
 
@@ -133,7 +121,7 @@ describe('npm radius as the client', () => {
     const request = radius.encode({
       code: 'Access-Request',
       secret: 'testing123',
-      identifier: randomBytes(1)[0]!,
+      identifier: nextIdentifier(),
       attributes: [['User-Name', 'username01'], ['User-Password', password], ['NAS-IP-Address', nas]],
       add_message_authenticator: true,
     } as radius.EncodeArgs);

@@ -4,32 +4,27 @@
  * Access-Accept with the Vutlan attributes, accounting over the same TLS connection, a client
  * certificate of another CA refused in the handshake, plain RADIUS/TCP to the TLS port refused.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopChild } from '../../src/bench/stop-child.js';
 import { freeUdpPort } from '../../src/bench/free-ports.js';
-import { CLIENTS, startTestServer, type TestServer } from '../server/test-server.js';
+import type { TestServer } from '../server/test-server.js';
+import { hasCommand, skipWithout } from '../support/tools.js';
 import { makePki, type TestPki } from '../transport/certs.js';
+import { DEVICE_PASSWORD as PASSWORD, radclient as radclientTo, startRadsecServer } from './radsec-rig.js';
 
-const DICTIONARY_DIR = fileURLToPath(new URL('../../dictionaries', import.meta.url));
-const PASSWORD = '35675e68f4b5af7b995d9205ad0fc43842f16450';
-const haveTools = !spawnSync('radsecproxy', ['-v']).error && !spawnSync('radclient', ['-h']).error;
-const mustRun = process.env.CI === 'true';
+const missing = skipWithout(hasCommand('radsecproxy') && hasCommand('radclient'), 'radsecproxy and radclient (apt-get install radsecproxy freeradius-utils)');
 
-function radclient(port: number, kind: 'auth' | 'acct', input: string, tries = 2): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('radclient', ['-x', '-r', String(tries), '-t', tries > 1 ? '4' : '3', '-d', DICTIONARY_DIR, `127.0.0.1:${port}`, kind, 'testing123'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+/** radclient to radsecproxy's UDP side; one try waits 3 s, two tries 4 s each. */
+const radclient = (port: number, kind: 'auth' | 'acct', input: string, tries = 2) =>
+  radclientTo(port, kind, 'testing123', input, { tries, timeoutSeconds: tries > 1 ? 4 : 3 });
+
+/** True when some process has a UDP socket bound to 127.0.0.1:`port` (Linux /proc/net/udp). */
+function udpBound(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === local);
 }
 
 /** Starts radsecproxy in the foreground with a UDP listener and one home server of ours. */
@@ -64,10 +59,12 @@ realm * {
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
-  // ready once it says so (or after 3 s: older builds are quieter)
-  const t0 = Date.now();
-  while (!/radsecproxy revision|started|ready/i.test(log) && Date.now() - t0 < 3000 && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 300));
+  // ready once its UDP listener is bound (whatever this build prints)
+  const deadline = Date.now() + 20_000;
+  while (!udpBound(udpPort) && child.exitCode === null) {
+    if (Date.now() > deadline) throw new Error(`radsecproxy did not bind 127.0.0.1:${udpPort}: ${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   if (child.exitCode !== null) throw new Error(`radsecproxy exited: ${log}`);
   return {
     udpPort,
@@ -77,29 +74,15 @@ realm * {
   };
 }
 
-describe.runIf(haveTools || mustRun)('radsecproxy as RADIUS/TLS client', () => {
+describe.skipIf(missing)('radsecproxy as RADIUS/TLS client', () => {
   let pki: TestPki;
   let ts: TestServer;
   let tlsPort: number;
   const proxies: { stop: () => Promise<void> }[] = [];
 
   beforeAll(async () => {
-    expect(haveTools, 'radsecproxy and radclient are required when CI=true (apt-get install radsecproxy freeradius-utils)').toBe(true);
     pki = makePki();
-    ts = await startTestServer('', {
-      listen: `
-listen:
-  - { type: auth, address: 127.0.0.1, port: 0 }
-  - type: radsec
-    address: 127.0.0.1
-    port: 0
-    tls: { cert: ${JSON.stringify(pki.serverCert)}, key: ${JSON.stringify(pki.serverKey)}, ca: ${JSON.stringify(pki.ca)} }
-`,
-      clients: `${CLIENTS}
-  - { name: site1, address: 127.0.0.1, radsec: { san: site1.example.net } }
-`,
-    });
-    tlsPort = ts.server.addresses().find((a) => a.type === 'radsec')!.port;
+    ({ ts, tlsPort } = await startRadsecServer(pki, 'site1'));
   }, 120_000);
 
   afterAll(async () => {
@@ -120,7 +103,7 @@ listen:
 
     const a = await radclient(proxy.udpPort, 'acct', 'User-Name = "username01"\nAcct-Status-Type = Start\nAcct-Session-Id = "via-radsecproxy"\nNAS-IP-Address = 192.168.1.88\n');
     expect(a.stdout, `${a.stdout}\n${a.stderr}`).toContain('Received Accounting-Response');
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 20_000;
     while (!ts.accountingLines().some((l) => JSON.stringify(l).includes('via-radsecproxy')) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     expect(ts.accountingLines().find((l) => JSON.stringify(l).includes('via-radsecproxy'))?.client).toBe('site1');
 

@@ -9,7 +9,7 @@ import {
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { prng } from '../support/prng.js';
-import { type DiffRequest, UdpClient, askOverUdp, buildRequest } from '../diff/harness.js';
+import { type DiffRequest, openPeer, type Peer, askOverUdp, buildRequest } from '../diff/harness.js';
 import { hasFreeRadius, skipWithout } from '../support/tools.js';
 import { comparable } from '../diff/rig.js';
 import { type OurServer, startOurServer } from '../diff/our-server.js';
@@ -121,8 +121,8 @@ describe.skipIf(!pgOk || !frOk)('PostgreSQL store vs FreeRADIUS 3.2.1 rlm_sql_po
   let ours: OurServer;
   let dict: Dictionary;
   let dir: string;
-  let frClient: UdpClient;
-  let ourClient: UdpClient;
+  let frClient: Peer;
+  let ourClient: Peer;
 
   beforeAll(async () => {
     dict = loadDictionary(DICT);
@@ -144,8 +144,8 @@ describe.skipIf(!pgOk || !frOk)('PostgreSQL store vs FreeRADIUS 3.2.1 rlm_sql_po
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     fr = (started[0] as PromiseFulfilledResult<RunningFreeRadius>).value;
     ours = (started[1] as PromiseFulfilledResult<OurServer>).value;
-    frClient = new UdpClient(fr.port);
-    ourClient = new UdpClient(ours.port);
+    frClient = await openPeer(fr.port);
+    ourClient = await openPeer(ours.port);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,19 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresTestsEnabled, startPostgres, type PostgresCluster } from '../../src/bench/postgres-cluster.js';
-import { type RunningServer, startServer } from '../../src/server/server.js';
-import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
+import { postgresTestsEnabled, type PostgresCluster } from '../../src/bench/postgres-cluster.js';
+import { type PgServer, startPgServer } from './pg-server.js';
+import { A, type UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
 
 /** RADIUS clients from the nas table (users.sql.read_clients): added, changed and refined by SQL, no reload. */
 const enabled = postgresTestsEnabled('the nas-table clients test');
 
 describe.skipIf(!enabled)('clients from the nas table', () => {
   let pgc: PostgresCluster;
-  let dir: string;
-  let server: RunningServer;
   let port: number;
   let client: UdpClient;
 
@@ -31,28 +25,24 @@ describe.skipIf(!enabled)('clients from the nas table', () => {
     return false;
   };
 
+  let rig: PgServer | undefined;
   beforeAll(async () => {
-    pgc = await startPostgres();
-    pgc.psql("INSERT INTO radcheck (username, attribute, op, value) VALUES ('alice', 'Cleartext-Password', ':=', 'alicepw')");
-    dir = mkdtempSync(join(tmpdir(), 'vr-nas-'));
     // no clients in the file at all: every NAS comes from the database
-    writeFileSync(join(dir, 'radiusd.yaml'), `listen:
+    rig = await startPgServer({
+      seedSql: "INSERT INTO radcheck (username, attribute, op, value) VALUES ('alice', 'Cleartext-Password', ':=', 'alicepw')",
+      config: (c) => `listen:
   - { type: auth, address: 127.0.0.1, port: 0 }
 users:
-  sql: { url: ${JSON.stringify(pgc.url)}, read_clients: true, install_triggers: true, poll_interval: 0.1 }
+  sql: { url: ${JSON.stringify(c.url)}, read_clients: true, install_triggers: true, poll_interval: 0.1 }
 log: { level: warn }
 security: { reject_delay: 0 }
 workers: 1
-`);
-    server = await startServer(join(dir, 'radiusd.yaml'), { logger: pino({ level: 'silent' }), watch: false });
-    port = server.addresses()[0]!.port;
-    client = await UdpClient.open();
+`,
+    });
+    ({ pgc, port, client } = rig);
   }, 120_000);
   afterAll(async () => {
-    client?.close();
-    await server?.close();
-    pgc?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   it('an unknown NAS is dropped; a nas row inserted with psql is answered within a second', async () => {

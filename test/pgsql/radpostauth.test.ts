@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresTestsEnabled, startPostgres, type PostgresCluster } from '../../src/bench/postgres-cluster.js';
+import { postgresTestsEnabled, type PostgresCluster } from '../../src/bench/postgres-cluster.js';
 import { loadConfig } from '../../src/server/config.js';
 import { ConfigError } from '../../src/server/config-error.js';
-import { type RunningServer, startServer } from '../../src/server/server.js';
-import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { type PgServer, startPgServer } from './pg-server.js';
+import { A, type UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
 
 /**
  * sql_postauth: one radpostauth row per Access-Accept / Access-Reject, written off the request
@@ -51,37 +51,32 @@ describe('sql_postauth configuration', () => {
 
 describe.skipIf(!pgOk)('post-auth rows into radpostauth (sql_postauth)', () => {
   let pgc: PostgresCluster;
-  let dir: string;
   let server: RunningServer;
   let port: number;
   let client: UdpClient;
 
+  let rig: PgServer | undefined;
   beforeAll(async () => {
-    pgc = await startPostgres();
-    dir = mkdtempSync(join(tmpdir(), 'vr-postauth-'));
-    writeFileSync(join(dir, 'authorize'), `alice Cleartext-Password := "${GOOD}"\n\tClass := 0x73657373696f6e2d31\n`);
-    writeFileSync(join(dir, 'radiusd.yaml'), `listen:
+    rig = await startPgServer({
+      files: { authorize: `alice Cleartext-Password := "${GOOD}"\n\tClass := 0x73657373696f6e2d31\n` },
+      config: (c) => `listen:
   - { type: auth, address: 127.0.0.1, port: 0 }
 clients:
   - { name: lab, address: 127.0.0.0/8, secret: ${SECRET} }
 users: { files: [ ./authorize ] }
 sql_postauth:
-  url: ${JSON.stringify(pgc.url)}
+  url: ${JSON.stringify(c.url)}
   timeout: 1
 security: { reject_delay: 0 }
 log: { level: warn }
 workers: 1
-`);
-    server = await startServer(join(dir, 'radiusd.yaml'), { logger: pino({ level: 'silent' }), watch: false });
-    port = server.addresses()[0]!.port;
-    client = await UdpClient.open();
+`,
+    });
+    ({ pgc, server, port, client } = rig);
   }, 120_000);
 
   afterAll(async () => {
-    client?.close();
-    await server?.close();
-    pgc?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   async function login(password: string, id?: number, authenticator?: Buffer): Promise<number | undefined> {

@@ -10,7 +10,7 @@ import {
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { changeLogInstallSql } from '../../src/store/pgsql/change-log.js';
-import { type DiffRequest, UdpClient, askOverUdp, buildRequest } from '../diff/harness.js';
+import { type DiffRequest, openPeer, type Peer, askOverUdp, buildRequest } from '../diff/harness.js';
 import { type OurServer, startOurServer } from '../diff/our-server.js';
 import { comparable } from '../diff/rig.js';
 import { type CliRun, runCli } from '../support/run-cli.js';
@@ -37,8 +37,8 @@ describe.skipIf(!pgOk || !frOk)('users CLI on PostgreSQL (FreeRADIUS schema)', (
   let dict: Dictionary;
   let frSql: RunningFreeRadius;
   let ours: OurServer;
-  let frClient: UdpClient;
-  let ourClient: UdpClient;
+  let frClient: Peer;
+  let ourClient: Peer;
 
   const sql = (args: string[], input?: string): CliRun => runCli(['users', '--sql', pgc.url, ...args], input);
   const lite = (args: string[], input?: string): CliRun => runCli(['users', '--db', join(dir, 'same.sqlite'), ...args], input);
@@ -85,8 +85,8 @@ describe.skipIf(!pgOk || !frOk)('users CLI on PostgreSQL (FreeRADIUS schema)', (
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     frSql = (started[0] as PromiseFulfilledResult<RunningFreeRadius>).value;
     ours = (started[1] as PromiseFulfilledResult<OurServer>).value;
-    frClient = new UdpClient(frSql.port);
-    ourClient = new UdpClient(ours.port);
+    frClient = await openPeer(frSql.port);
+    ourClient = await openPeer(ours.port);
   }, 180_000);
 
   afterAll(async () => {
@@ -262,8 +262,8 @@ INSERT INTO radgroupreply (groupname, attribute, op, value) VALUES ('viewers', '
       startFreeRadius({ usersFile: out, secret: SECRET, dictionary: DICT }),
       startOurServer({ users: { files: [out] }, dictionary: DICT, secret: SECRET }),
     ]);
-    const frFilesClient = new UdpClient(frFiles.port);
-    const oursFilesClient = new UdpClient(oursFiles.port);
+    const frFilesClient = await openPeer(frFiles.port);
+    const oursFilesClient = await openPeer(oursFiles.port);
     try {
       expect(await oursAnswers(request('g1', 'g1pw', '10.0.0.1'), 'Access-Accept')).toBeGreaterThanOrEqual(0);
       let accepts = 0;

@@ -3,7 +3,6 @@
  * accept our signed replies (Response Authenticator and Message-Authenticator) and, with
  * `-d dictionaries`, print the Vutlan attributes by name.
  */
-import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,23 +12,13 @@ import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { encodeResponse } from '../../src/protocol/encode.js';
 import type { Packet } from '../../src/protocol/packet.js';
+import { runTool } from '../support/run-tool.js';
 import { hasCommand, skipWithout } from '../support/tools.js';
 
 const DICTIONARY_DIR = fileURLToPath(new URL('../../dictionaries', import.meta.url));
 const KEY = Buffer.from('testing123');
 
-function radclient(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('radclient', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const radclient = (args: string[], input: string) => runTool('radclient', args, { input });
 
 describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-utils)'))('radclient 3.2.1 against our codec', () => {
   let dict: Dictionary;
@@ -80,7 +69,7 @@ describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-util
     expect(r.stdout).toContain('CWrite = "none"');
     expect(r.stdout).toContain('RFU2 = "x"');
     expect(r.stdout).toContain('Reply-Message = "hi"');
-    expect(r.code).toBe(0);
+    expect(r.status).toBe(0);
     const last = seen.at(-1)!;
     expect(last.password).toBe('pw-of-the-device');
     expect(last.hadMa).toBe(true);
@@ -100,7 +89,7 @@ describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-util
       ['-r', '1', '-t', '1', '-d', DICTIONARY_DIR, `127.0.0.1:${port}`, 'auth', 'not-the-secret'],
       'User-Name = "username01"\nUser-Password = "x"\n',
     );
-    expect(r.code).toBe(1);
+    expect(r.status).toBe(1);
     expect(r.stdout).not.toContain('Received Access-Accept');
   });
 });

@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest } from './raw-radius.js';
+import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
 import { eventually, startTestServer, type TestServer } from './test-server.js';
 
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';

@@ -2,26 +2,17 @@
  * FreeRADIUS's own client reads our Status-Server statistics by name, as monitoring scripts that
  * poll FreeRADIUS's `status` server do (netdata, collectd, check_radius scripts).
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
 import { repoRoot, startTestServer, type TestServer } from './test-server.js';
+import { runTool } from '../support/run-tool.js';
 import { hasCommand, skipWithout } from '../support/tools.js';
 
 
-/** Runs radclient asynchronously (the server under test shares this event loop). */
-function radclient(port: number, input: string): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('radclient', ['-x', '-t', '3', '-r', '2', '-d', join(repoRoot, 'dictionaries'), `127.0.0.1:${port}`, 'status', 'testing123']);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('error', (err) => resolve({ status: null, out: `${out}${err.message}` }));
-    p.on('exit', (status) => resolve({ status, out }));
-    p.stdin.end(input);
-  });
-}
+/** radclient's Status-Server query (run without blocking: the server under test shares this event loop). */
+const radclient = (port: number, input: string) =>
+  runTool('radclient', ['-x', '-t', '3', '-r', '2', '-d', join(repoRoot, 'dictionaries'), `127.0.0.1:${port}`, 'status', 'testing123'], { input });
 
 describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-utils)'))('Status-Server statistics read by radclient', () => {
   let ts: TestServer;
@@ -39,7 +30,7 @@ describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-util
 
   it('FreeRADIUS-Statistics-Type = All: totals by their FreeRADIUS names', async () => {
     const r = await radclient(ts.auth, 'Message-Authenticator = 0x00, FreeRADIUS-Statistics-Type = All\n');
-    const out = r.out;
+    const out = r.output;
     expect(r.status, out).toBe(0);
     expect(out).toMatch(/Received Access-Accept/);
     expect(out).toMatch(/FreeRADIUS-Total-Access-Requests = 3\b/);
@@ -52,15 +43,15 @@ describe.skipIf(skipWithout(hasCommand('radclient'), 'radclient (freeradius-util
     await radclient(ts.auth, 'Message-Authenticator = 0x00\n');
     await radclient(ts.auth, 'Message-Authenticator = 0x00\n');
     const r = await radclient(ts.auth, 'Message-Authenticator = 0x00, FreeRADIUS-Statistics-Type = All\n');
-    expect(r.status, r.out).toBe(0);
-    expect(r.out).toMatch(/FreeRADIUS-Total-Access-Requests = 3\b/);
-    expect(r.out).toMatch(/FreeRADIUS-Total-Access-Accepts = 1\b/);
-    expect(r.out).toMatch(/FreeRADIUS-Total-Access-Rejects = 2\b/);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(/FreeRADIUS-Total-Access-Requests = 3\b/);
+    expect(r.output).toMatch(/FreeRADIUS-Total-Access-Accepts = 1\b/);
+    expect(r.output).toMatch(/FreeRADIUS-Total-Access-Rejects = 2\b/);
   });
 
   it('without FreeRADIUS-Statistics-Type: a bare Access-Accept (RFC 5997)', async () => {
     const r = await radclient(ts.auth, 'Message-Authenticator = 0x00\n');
-    const out = r.out;
+    const out = r.output;
     expect(r.status, out).toBe(0);
     expect(out).toMatch(/Received Access-Accept/);
     expect(out).not.toMatch(/FreeRADIUS-Total/);

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, UdpClient, buildRequest } from './raw-radius.js';
+import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
 import { eventually, startTestServer, type TestServer } from './test-server.js';
 
 let ts: TestServer;

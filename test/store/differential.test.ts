@@ -12,7 +12,7 @@ import { SqliteUserSource } from '../../src/store/sqlite/sqlite-source.js';
 import { storedEntryFromEntry } from '../../src/store/sqlite/stored-entry.js';
 import { UserStore } from '../../src/store/sqlite/user-store.js';
 import { exportUsersText } from '../../src/store/sqlite/users-export.js';
-import { askFreeRadius, askOurs, buildRequest, UdpClient, type DiffRequest } from '../diff/harness.js';
+import { askFreeRadius, askOurs, buildRequest, openPeer, type Peer, type DiffRequest } from '../diff/harness.js';
 import { hasFreeRadius, skipWithout } from '../support/tools.js';
 
 /**
@@ -58,7 +58,7 @@ describe.skipIf(!available)('differential: SQLite store vs users file vs FreeRAD
   let sqlite: SqliteUserSource;
   let files: UsersFileSource;
   let fr: RunningFreeRadius;
-  let client: UdpClient;
+  let client: Peer;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vr-sqlite-diff-'));
@@ -73,7 +73,7 @@ describe.skipIf(!available)('differential: SQLite store vs users file vs FreeRAD
     sqlite = new SqliteUserSource(db, dict);
     files = new UsersFileSource(USERS, entries);
     fr = await startFreeRadius({ usersFile: exported, secret: SECRET, dictionary: DICT });
-    client = new UdpClient(fr.port);
+    client = await openPeer(fr.port);
   });
 
   afterAll(async () => {
