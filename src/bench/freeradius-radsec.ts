@@ -9,6 +9,16 @@ export interface TlsFiles {
   ca: string;
 }
 
+/** The lines of a FreeRADIUS `tls { }` block both sides share: our PEM files, fragment size, ciphers. */
+function tlsFiles(tls: TlsFiles): string {
+  return `\t\tprivate_key_file = ${resolve(tls.key)}
+\t\tcertificate_file = ${resolve(tls.cert)}
+\t\tca_file = ${resolve(tls.ca)}
+\t\tfragment_size = 8192
+\t\tcipher_list = "DEFAULT"
+`;
+}
+
 /**
  * Adds a RADIUS/TLS listener to a prepared FreeRADIUS raddb, as Debian's
  * `sites-available/tls` does (virtual server `default`, client 127.0.0.1 with proto tls and
@@ -28,12 +38,7 @@ export function addFreeRadiusTlsListener(raddb: string, port: number, tls: TlsFi
 		idle_timeout = 60
 	}
 	tls {
-		private_key_file = ${resolve(tls.key)}
-		certificate_file = ${resolve(tls.cert)}
-		ca_file = ${resolve(tls.ca)}
-		fragment_size = 8192
-		cipher_list = "DEFAULT"
-		cipher_server_preference = no
+${tlsFiles(tls)}		cipher_server_preference = no
 		tls_min_version = "1.2"
 		tls_max_version = "1.3"
 		cache {
@@ -71,12 +76,7 @@ home_server vutlan_tls {
 	status_check = none
 	response_window = 5
 	tls {
-		private_key_file = ${resolve(tls.key)}
-		certificate_file = ${resolve(tls.cert)}
-		ca_file = ${resolve(tls.ca)}
-		fragment_size = 8192
-		cipher_list = "DEFAULT"
-		connect_timeout = 5
+${tlsFiles(tls)}		connect_timeout = 5
 	}
 }
 home_server_pool vutlan_tls_pool {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { A, buildRequest, UdpClient } from '../support/raw-radius.js';
+import { eventually } from '../support/eventually.js';
 import { waitUntilCatching } from '../support/signals.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -172,18 +173,8 @@ export function jsonLines(path: string): Record<string, unknown>[] {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** Polls `f` until it returns something truthy or `ms` pass. */
-export async function eventually<T>(f: () => T | Promise<T>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export { UdpClient };
+export { eventually, UdpClient };

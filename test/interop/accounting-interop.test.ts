@@ -8,20 +8,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startTestServer, type TestServer } from '../server/test-server.js';
+import { eventually } from '../support/eventually.js';
 import { runTool } from '../support/run-tool.js';
 import { hasCommand, pythonWithPyrad, skipWithout } from '../support/tools.js';
 
 /** Runs a tool from the repository root without blocking the server under test. */
 const run = (cmd: string, args: string[], input = '') => runTool(cmd, args, { input, cwd: repoRoot });
-
-async function eventually<T>(f: () => T | undefined, ms = 3000): Promise<T | undefined> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 let ts: TestServer;
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { findFreeUdpPorts } from '../../src/bench/free-ports.js';
 import type { TestServer } from '../server/test-server.js';
 import { hasCommand, hasFreeRadius, skipWithout } from '../support/tools.js';
 import { makePki, type TestPki } from '../transport/certs.js';
-import { DEVICE_PASSWORD as PASSWORD, DICTIONARY_DIR, radclient as radclientTo, startRadsecServer } from './radsec-rig.js';
+import { DEVICE_PASSWORD as PASSWORD, DICTIONARY_DIR, radclient as radclientTo, startRadsecServer } from '../transport/radsec-rig.js';
 
 const missing = skipWithout(hasFreeRadius() && hasCommand('radclient'), 'FreeRADIUS (freeradius) and radclient');
 

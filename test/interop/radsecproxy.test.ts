@@ -13,7 +13,7 @@ import { freeUdpPort } from '../../src/bench/free-ports.js';
 import type { TestServer } from '../server/test-server.js';
 import { hasCommand, skipWithout } from '../support/tools.js';
 import { makePki, type TestPki } from '../transport/certs.js';
-import { DEVICE_PASSWORD as PASSWORD, radclient as radclientTo, startRadsecServer } from './radsec-rig.js';
+import { DEVICE_PASSWORD as PASSWORD, radclient as radclientTo, startRadsecServer } from '../transport/radsec-rig.js';
 
 const missing = skipWithout(hasCommand('radsecproxy') && hasCommand('radclient'), 'radsecproxy and radclient (apt-get install radsecproxy freeradius-utils)');
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresTestsEnabled, type PostgresCluster } from '../../src/bench/postgres-cluster.js';
 import { type PgServer, startPgServer } from './pg-server.js';
 import { A, type UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
+import { eventually } from '../support/eventually.js';
 
 /** RADIUS clients from the nas table (users.sql.read_clients): added, changed and refined by SQL, no reload. */
 const enabled = postgresTestsEnabled('the nas-table clients test');
@@ -19,11 +20,7 @@ describe.skipIf(!enabled)('clients from the nas table', () => {
     expect(parseReply(raw, req.authenticator, secret).responseAuthenticatorOk).toBe(true);
     return raw[0];
   };
-  const within = async (ms: number, f: () => Promise<boolean>): Promise<boolean> => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) if (await f()) return true;
-    return false;
-  };
+  const within = (ms: number, f: () => Promise<boolean>): Promise<boolean> => eventually(f, ms, 0);
 
   let rig: PgServer | undefined;
   beforeAll(async () => {

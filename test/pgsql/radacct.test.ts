@@ -13,6 +13,7 @@ import { hasFreeRadius, skipWithout } from '../support/tools.js';
 import { RadacctSink } from '../../src/store/pgsql/radacct-sink.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import { A, type RawAttr, UdpClient, buildRequest } from '../support/raw-radius.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * Accounting into radacct: the same Accounting-Requests sent to FreeRADIUS 3.2.1 (rlm_sql
@@ -67,14 +68,8 @@ async function send(client: UdpClient, port: number, attrs: RawAttr[], id?: numb
   return (await client.next(5000)) !== undefined;
 }
 
-async function within(ms: number, f: () => boolean): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return f();
-}
+/** True once `f` holds, false if it does not within `ms`. */
+const within = (ms: number, f: () => boolean): Promise<boolean> => eventually(f, ms);
 
 describe.skipIf(!pgOk)('accounting into radacct (sql_accounting)', () => {
   let pgc: PostgresCluster;

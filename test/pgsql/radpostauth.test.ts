@@ -8,6 +8,7 @@ import { ConfigError } from '../../src/server/config-error.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { type PgServer, startPgServer } from './pg-server.js';
 import { A, type UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * sql_postauth: one radpostauth row per Access-Accept / Access-Reject, written off the request
@@ -20,14 +21,8 @@ const SECRET = 'testing123';
 const GOOD = 'correct horse';
 const WRONG = 'Tr0ub4dor&3';
 
-async function within(ms: number, f: () => boolean): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return f();
-}
+/** True once `f` holds, false if it does not within `ms`. */
+const within = (ms: number, f: () => boolean): Promise<boolean> => eventually(f, ms);
 
 describe('sql_postauth configuration', () => {
   it('needs a url or users.sql to share, reported with file:line', () => {

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { A, UdpClient, buildRequest, type RawAttr } from '../support/raw-radius.js';
-import { eventually, startTestServer, type TestServer } from './test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { eventually } from '../support/eventually.js';
 
 const SECRET = 'testing123';
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';

@@ -10,7 +10,8 @@ import {
   DROPS, DROP_REASONS, REJECTS, STREAM_CLOSES, STREAM_REFUSALS, streamClose, type DropReason, type StreamEventInfo,
 } from '../../src/server/reasons.js';
 import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
-import { eventually, repoRoot, startTestServer, type TestServer } from './test-server.js';
+import { repoRoot, startTestServer, type TestServer } from './test-server.js';
+import { eventually } from '../support/eventually.js';
 
 const SECRET = 'testing123';
 

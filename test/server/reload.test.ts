@@ -5,7 +5,8 @@ import { parseUsersText } from '../../src/policy/users-parser.js';
 import { storedEntryFromEntry } from '../../src/store/sqlite/stored-entry.js';
 import { UserStore } from '../../src/store/sqlite/user-store.js';
 import { A, UdpClient, buildRequest, parseReply, vutlan } from '../support/raw-radius.js';
-import { eventually, startTestServer, type TestServer } from './test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { eventually } from '../support/eventually.js';
 
 const SECRET = 'testing123';
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';

@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, UdpClient, buildRequest, parseReply, vutlan } from '../support/raw-radius.js';
-import { eventually, startTestServer, type TestServer } from './test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { eventually } from '../support/eventually.js';
 
 const SECRET = 'testing123';
 let ts: TestServer;

@@ -8,7 +8,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
-import { eventually, startTestServer, type TestServer } from './test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { eventually } from '../support/eventually.js';
 
 const HASH = '35675e68f4b5af7b995d9205ad0fc43842f16450';
 let ts: TestServer;

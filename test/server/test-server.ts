@@ -77,13 +77,3 @@ ${extra.includes('security:') ? '' : 'security:\n  reject_delay: 0\n'}${extra}
     },
   };
 }
-
-/** Waits until `f` returns a truthy value (bounded). */
-export async function eventually<T>(f: () => T, ms = 2000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

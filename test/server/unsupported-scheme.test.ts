@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
-import { eventually, startTestServer, type TestServer } from './test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { eventually } from '../support/eventually.js';
 
 let ts: TestServer;
 let c: UdpClient;

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { A, UdpClient, buildRequest, parseReply } from '../support/raw-radius.js';
-import { eventually, startTestServer, type TestServer } from './test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { eventually } from '../support/eventually.js';
 
 const reveals = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../../src/protocol/password.js', async (importOriginal) => {

@@ -8,6 +8,7 @@ import { A, buildRequest, parseReply, vutlan, type RawAttr } from '../support/ra
 import { CLIENTS, startTestServer, type TestServer } from '../server/test-server.js';
 import { makePki, type TestPki } from './certs.js';
 import { TlsTestClient } from './tls-client.js';
+import { radsecListen } from './radsec-rig.js';
 
 const PASSWORD = '35675e68f4b5af7b995d9205ad0fc43842f16450';
 const PSK = Buffer.from('8d4c0a2bd1f7e6a3b29c1e0f5a4d3c2b1a09f8e7d6c5b4a3', 'hex');
@@ -18,14 +19,7 @@ let tlsPort: number;
 
 function radsecConfig(p: TestPki, extraListen = ''): { listen: string; clients: string } {
   return {
-    listen: `
-listen:
-  - { type: auth, address: 127.0.0.1, port: 0 }
-  - type: radsec
-    address: 127.0.0.1
-    port: 0
-    tls: { cert: ${JSON.stringify(p.serverCert)}, key: ${JSON.stringify(p.serverKey)}, ca: ${JSON.stringify(p.ca)} }
-${extraListen}`,
+    listen: radsecListen(p, extraListen),
     clients: `${CLIENTS}
   - { name: site1, address: 127.0.0.0/8, radsec: { san: site1.example.net } }
   - { name: psk1, address: 127.0.0.1, radsec: { psk_identity: psk1, psk: "${PSK.toString('hex')}" } }
