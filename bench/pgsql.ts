@@ -1,12 +1,15 @@
 /**
  * PostgreSQL benchmarks (BENCHMARKS.md, "PostgreSQL"): run with `npx tsx bench/pgsql.ts` after
  * `npm run build`. Needs PostgreSQL, FreeRADIUS 3.2 and freeradius-postgresql. Environment:
- * USERS (100000), DUR (5 s per round), ROUNDS (3), CHANGES (100), OUTAGE (30 s).
+ * USERS (100000), DUR (5 s per round), ROUNDS (3), CHANGES (100), OUTAGE (30 s), GEN (both: our
+ * Node generator and radload, bench/radload.c, built with cc -lcrypto; or node, or radload).
  *
  * 1. Access-Requests, USERS users round-robin, FreeRADIUS's schema in one private cluster:
  *    our server on users.sql, our server on the same users as an authorize file, FreeRADIUS
  *    3.2.1 with rlm_sql_postgresql on the same database (stock default site, post-auth -sql
- *    off so it writes nothing per request either). Rounds interleaved; medians reported.
+ *    off so it writes nothing per request either). Rounds interleaved, every generator with the
+ *    same settings for all three; medians reported, with CPU per request of the server and of the
+ *    PostgreSQL cluster, and the load average beside each round.
  * 2. Change propagation: CHANGES password changes committed on the database; time from the
  *    commit to the first Accept with the new password from a SECOND server (change log mode).
  * 3. Accounting: Start records/s into radacct, ours (sql_accounting) vs FreeRADIUS rlm_sql.
@@ -16,14 +19,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { benchReplyAttributes, userScheme, writeAuthorizeFile } from '../src/bench/bench-users.js';
 import { freeUdpPort } from '../src/bench/free-ports.js';
 import { startFreeRadius } from '../src/bench/freeradius-runner.js';
-import { runLoad, type LoadResult } from '../src/bench/load-generator.js';
+import { invalidCount, runLoad, type LoadResult } from '../src/bench/load-generator.js';
+import { processTreeCpuSeconds } from '../src/bench/process-cpu.js';
+import { buildRadload, runRadload } from '../src/bench/radload-runner.js';
 import { RADIUS_PASSWORD, RADIUS_USER, startPostgres } from '../src/bench/postgres-cluster.js';
 import { waitForReply } from '../src/bench/probe.js';
 import { median } from '../src/bench/stats.js';
@@ -36,6 +41,9 @@ const DUR = Number(process.env.DUR ?? 5) * 1000;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CHANGES = Number(process.env.CHANGES ?? 100);
 const OUTAGE = Number(process.env.OUTAGE ?? 30) * 1000;
+/** Load generators for section 1: `node` (ours, in this process), `radload` (C), or `both`. */
+const GENERATORS: ('node' | 'radload')[] = process.env.GEN === 'node' ? ['node'] : process.env.GEN === 'radload' ? ['radload'] : ['node', 'radload'];
+const INFLIGHT = 64;
 const SECRET = 'testing123';
 const DICT = 'dictionaries/dictionary';
 const dict = loadDictionary(DICT);
@@ -56,6 +64,14 @@ function ourServer(name: string, yaml: string): { port: number; child: ChildProc
       throw new Error(`${name} did not answer: ${e.message}\n${out}`);
     });
   return { port, child, ready, stop: () => stopChild(child, 5000) };
+}
+
+/** One Access-Request round: the generator's figures, the load average before it, CPU per request. */
+type AccessRound = LoadResult & { load: number; serverUs: number; dbUs: number };
+
+/** The postmaster's pid (first line of postmaster.pid): its process tree is the whole cluster. */
+function postmasterPid(dataDir: string): number {
+  return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
 async function main(): Promise<void> {
@@ -97,22 +113,61 @@ ${extra}`;
       sql: { host: '127.0.0.1', port: pgc.port, user: RADIUS_USER, password: RADIUS_PASSWORD, database: 'radius' },
     });
     await Promise.all([sql.ready, files.ready]);
+    const nodeLoad = { host: '127.0.0.1', secret: SECRET, dict, users: USERS, durationMs: DUR, warmupMs: 1000, inflight: INFLIGHT, sockets: 4, timeoutMs: 1000, requireMessageAuthenticator: false };
 
     // --- 1. Access-Requests
-    log(`\n## 1. Access-Request throughput, ${USERS} users round-robin, ${ROUNDS} rounds of ${DUR / 1000} s, 64 in flight`);
-    const targets: [string, number, boolean][] = [['ours users.sql', sql.port, true], ['ours files', files.port, true], ['FreeRADIUS rlm_sql', fr.port, false]];
-    const results = new Map<string, LoadResult[]>();
+    // The same generator settings for all three servers. FreeRADIUS 3.2.1 puts no
+    // Message-Authenticator in Access-Accept, so replies are verified without requiring it
+    // (Response Authenticator, code) for all three; that ours carries it is checked once below.
+    const pgPid = postmasterPid(pgc.dataDir);
+    log(`\n## 1. Access-Request throughput, ${USERS} users round-robin, ${ROUNDS} rounds of ${DUR / 1000} s, ${INFLIGHT} in flight, generators: ${GENERATORS.join(', ')}`);
+    log('CPU per request: the server process tree, and the PostgreSQL cluster (every backend, checkpointer, WAL writer) in the same window');
+    const targets: [string, number, number][] = [['ours users.sql', sql.port, sql.child.pid!], ['ours files', files.port, files.child.pid!], ['FreeRADIUS rlm_sql', fr.port, fr.pid]];
+    for (const [name, port] of targets.slice(0, 2)) {
+      const check = await runLoad({ ...nodeLoad, port, durationMs: 300, warmupMs: 100, requireMessageAuthenticator: true });
+      if (check.ok === 0 || invalidCount(check) > 0) throw new Error(`${name}: replies without a valid Message-Authenticator: ${JSON.stringify(check.invalid)}`);
+    }
+    let radload: string | undefined;
+    if (GENERATORS.includes('radload')) {
+      mkdirSync('tmp/bench', { recursive: true });
+      radload = buildRadload('bench/radload.c', 'tmp/bench/radload');
+    }
+    const results = new Map<string, AccessRound[]>();
     for (let r = 0; r < ROUNDS; r++) {
-      for (const [name, port, ma] of targets) {
-        const res = await runLoad({ host: '127.0.0.1', port, secret: SECRET, dict, users: USERS, durationMs: DUR, warmupMs: 1000, requireMessageAuthenticator: ma });
-        if (res.ok === 0) throw new Error(`${name}: no verified replies`);
-        (results.get(name) ?? results.set(name, []).get(name)!).push(res);
-        log(`round ${r + 1} ${name}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, timeouts ${res.timeouts}, wrong ${res.unexpectedCode}`);
+      for (const gen of GENERATORS) {
+        for (const [name, port, pid] of targets) {
+          const load = loadavg()[0]!;
+          const cpu0 = processTreeCpuSeconds(pid);
+          const db0 = processTreeCpuSeconds(pgPid);
+          const res = gen === 'radload'
+            ? await runRadload({ binary: radload!, host: '127.0.0.1', port, secret: SECRET, users: USERS, durationMs: DUR, inflight: INFLIGHT })
+            : await runLoad({ ...nodeLoad, port });
+          if (res.ok === 0) throw new Error(`${name}: no verified replies`);
+          const answered = res.ok + res.unexpectedCode + (res.warmupReplies ?? 0);
+          const round: AccessRound = {
+            ...res, load,
+            serverUs: ((processTreeCpuSeconds(pid) - cpu0) * 1e6) / answered,
+            dbUs: ((processTreeCpuSeconds(pgPid) - db0) * 1e6) / answered,
+          };
+          const key = `${gen} ${name}`;
+          (results.get(key) ?? results.set(key, []).get(key)!).push(round);
+          log(`round ${r + 1} ${gen.padEnd(7)} ${name.padEnd(18)}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, ` +
+            `CPU ${round.serverUs.toFixed(1)} us/req server + ${round.dbUs.toFixed(1)} us/req PostgreSQL, timeouts ${res.timeouts}, wrong ${res.unexpectedCode}, load ${load.toFixed(2)}`);
+        }
       }
     }
-    const med = (name: string, k: 'rps' | 'p99' | 'p50') => median(results.get(name)!.map((x) => x[k]));
-    for (const [name] of targets) log(`median ${name}: ${Math.round(med(name, 'rps'))} req/s, p50 ${med(name, 'p50').toFixed(2)} ms, p99 ${med(name, 'p99').toFixed(2)} ms`);
-    log(`ratio users.sql / files: ${(med('ours users.sql', 'rps') / med('ours files', 'rps')).toFixed(2)}x; users.sql / FreeRADIUS rlm_sql: ${(med('ours users.sql', 'rps') / med('FreeRADIUS rlm_sql', 'rps')).toFixed(1)}x`);
+    for (const gen of GENERATORS) {
+      const med = (name: string, k: 'rps' | 'p99' | 'p50' | 'serverUs' | 'dbUs') => median(results.get(`${gen} ${name}`)!.map((x) => x[k]));
+      for (const [name] of targets) {
+        log(`median ${gen} ${name}: ${Math.round(med(name, 'rps'))} req/s, p50 ${med(name, 'p50').toFixed(2)} ms, p99 ${med(name, 'p99').toFixed(2)} ms, ` +
+          `CPU ${med(name, 'serverUs').toFixed(1)} + ${med(name, 'dbUs').toFixed(1)} = ${(med(name, 'serverUs') + med(name, 'dbUs')).toFixed(1)} us/req`);
+      }
+      const cpu = (name: string) => med(name, 'serverUs') + med(name, 'dbUs');
+      log(`${gen}: users.sql / files ${(med('ours users.sql', 'rps') / med('ours files', 'rps')).toFixed(2)}x req/s; ` +
+        `users.sql / FreeRADIUS rlm_sql ${(med('ours users.sql', 'rps') / med('FreeRADIUS rlm_sql', 'rps')).toFixed(1)}x req/s, ` +
+        `p99 ${(med('ours users.sql', 'p99') / med('FreeRADIUS rlm_sql', 'p99')).toFixed(2)}x, ` +
+        `CPU per request (server + database) FreeRADIUS / users.sql ${(cpu('FreeRADIUS rlm_sql') / cpu('ours users.sql')).toFixed(1)}x`);
+    }
     await files.stop();
 
     // --- 2. Propagation to a second server
@@ -140,20 +195,28 @@ ${extra}`;
     await sql.stop();
 
     // --- 3. Accounting throughput
-    log(`\n## 3. Accounting-Request (Start) records/s into radacct, ${ROUNDS} rounds of ${DUR / 1000} s, 64 in flight`);
+    log(`\n## 3. Accounting-Request (Start) records/s into radacct, ${ROUNDS} rounds of ${DUR / 1000} s, ${INFLIGHT} in flight`);
     const acct = ourServer('acct', `${base(aOurs!, `users:\n  files: [ ${JSON.stringify(join(dir, 'empty'))} ]\nsql_accounting: { url: "${pgc.url}", spool: ./spool }\n`, 'acct')}`);
     await acct.ready;
-    const acctRates = new Map<string, number[]>();
+    const acctRates = new Map<string, { rate: number; us: number; dbUs: number }[]>();
     let session = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      for (const [name, port] of [['ours sql_accounting', aOurs!], ['FreeRADIUS rlm_sql', aFr!]] as const) {
-        const res = await accountingLoad(port, DUR, 64, () => `b${session++}`);
-        (acctRates.get(name) ?? acctRates.set(name, []).get(name)!).push(res.acked / (DUR / 1000));
-        log(`round ${r + 1} ${name}: ${Math.round(res.acked / (DUR / 1000))} records/s acknowledged (${res.sent} sent, ${res.timeouts} timeouts)`);
+      for (const [name, port, pid] of [['ours sql_accounting', aOurs!, acct.child.pid!], ['FreeRADIUS rlm_sql', aFr!, fr.pid]] as const) {
+        const load = loadavg()[0]!;
+        const cpu0 = processTreeCpuSeconds(pid);
+        const db0 = processTreeCpuSeconds(pgPid);
+        const res = await accountingLoad(port, DUR, INFLIGHT, () => `b${session++}`);
+        const us = ((processTreeCpuSeconds(pid) - cpu0) * 1e6) / res.acked;
+        const dbUs = ((processTreeCpuSeconds(pgPid) - db0) * 1e6) / res.acked;
+        (acctRates.get(name) ?? acctRates.set(name, []).get(name)!).push({ rate: res.acked / (DUR / 1000), us, dbUs });
+        log(`round ${r + 1} ${name}: ${Math.round(res.acked / (DUR / 1000))} records/s acknowledged (${res.sent} sent, ${res.timeouts} timeouts), ` +
+          `CPU ${us.toFixed(0)} us/record server + ${dbUs.toFixed(0)} us/record PostgreSQL, load ${load.toFixed(2)}`);
       }
     }
-    const am = (n: string) => median(acctRates.get(n)!);
-    log(`median ours ${Math.round(am('ours sql_accounting'))} records/s, FreeRADIUS ${Math.round(am('FreeRADIUS rlm_sql'))} records/s: ${(am('ours sql_accounting') / am('FreeRADIUS rlm_sql')).toFixed(2)}x`);
+    const am = (n: string, k: 'rate' | 'us' | 'dbUs' = 'rate') => median(acctRates.get(n)!.map((x) => x[k]));
+    log(`median ours ${Math.round(am('ours sql_accounting'))} records/s (CPU ${am('ours sql_accounting', 'us').toFixed(0)} + ${am('ours sql_accounting', 'dbUs').toFixed(0)} us/record), ` +
+      `FreeRADIUS ${Math.round(am('FreeRADIUS rlm_sql'))} records/s (CPU ${am('FreeRADIUS rlm_sql', 'us').toFixed(0)} + ${am('FreeRADIUS rlm_sql', 'dbUs').toFixed(0)} us/record): ` +
+      `${(am('ours sql_accounting') / am('FreeRADIUS rlm_sql')).toFixed(2)}x`);
     await fr.stop();
 
     // --- 4. Outage under load
@@ -288,4 +351,3 @@ async function steadyAccounting(port: number, rate: number, ms: number, during: 
 }
 
 await main();
-void readFileSync;

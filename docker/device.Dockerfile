@@ -8,6 +8,9 @@ FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# `npm run build` also bundles the admin web UI (ui/) with scripts/build-ui.mjs
+COPY scripts ./scripts
+COPY ui ./ui
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund
 

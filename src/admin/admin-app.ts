@@ -1,4 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { HttpBindings } from '@hono/node-server';
 import { isIP } from 'node:net';
@@ -53,6 +54,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
+/** Largest request body read (the biggest user form, with many per-NAS overrides, is a few dozen KiB). */
+const MAX_BODY_BYTES = 256 * 1024;
+
 class ApiError extends Error {
   constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 415 | 423 | 429 | 500 | 503, readonly code: string, message: string, readonly extra: object = {}) {
     super(message);
@@ -87,6 +91,12 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
     if (c.req.path.startsWith('/api/')) c.header('cache-control', 'no-store');
   });
+
+  // a request body is read into memory whole: bound it before anything parses one (sign-in included)
+  app.use('/api/*', bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json({ error: { code: 'body_too_large', message: `the request body is over ${MAX_BODY_BYTES / 1024} KiB` } }, 413),
+  }));
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json({ error: { code: err.code, message: err.message, ...err.extra } }, err.status);
@@ -159,7 +169,8 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
 
   app.post('/api/login', async (c) => {
     const b = await body(c) as { name?: unknown; password?: unknown };
-    const name = typeof b.name === 'string' ? b.name : '';
+    // longer than any account name can be (64): cut, so the throttle and the audit keep little of it
+    const name = typeof b.name === 'string' ? b.name.slice(0, 65) : '';
     const password = typeof b.password === 'string' ? b.password : '';
     const address = peer(c);
     const verdict = throttle.check(name, address);

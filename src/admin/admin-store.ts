@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createPrivateFile } from '../store/sqlite/private-file.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -97,6 +98,7 @@ export class AdminStore {
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
+    createPrivateFile(path);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');

@@ -51,6 +51,8 @@ export interface FreeRadiusRunOptions {
 export interface RunningFreeRadius {
   port: number;
   address: string;
+  /** Process id of radiusd (CPU accounting in benchmarks). */
+  pid: number;
   /** The private raddb directory. */
   raddb: string;
   /** Path of the log file (debug output with -X). */
@@ -173,7 +175,7 @@ export async function startFreeRadius(opts: FreeRadiusRunOptions): Promise<Runni
     await stop();
     throw new Error(`FreeRADIUS did not start:\n${output.slice(-3000)}`);
   }
-  return { port, address: '127.0.0.1', raddb, logFile, stop, get output() { return output; } } as RunningFreeRadius;
+  return { port, address: '127.0.0.1', pid: child.pid ?? 0, raddb, logFile, stop, get output() { return output; } } as RunningFreeRadius;
 }
 
 /** Result of `freeradius -XC` on a configuration. */

@@ -94,7 +94,7 @@ export function registerBenchCommand(program: Command): void {
   const bench = program
     .command('bench')
     .description('load-test a RADIUS server (req/s, p50/p90/p99/max latency), or compare with FreeRADIUS side by side')
-    .option('--server <host:port>', 'server to load', hostPort, { host: '127.0.0.1', port: 1812 })
+    .addOption(new Option('--server <host:port>', 'server to load').argParser(hostPort).default({ host: '127.0.0.1', port: 1812 }, '127.0.0.1:1812'))
     .option('--secret <secret>', 'shared secret', 'testing123')
     .option('--users <n>', 'users user0..user<n-1>, requested round-robin', positiveInt('--users'), 1000)
     .option('--users-prefix <prefix>', 'User-Name prefix of the generated users', 'user')

@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../server/server.js';
 import { attachSql } from '../server/sql-attach.js';
 import { createLogger } from '../server/logger.js';
 import {
-  reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerProblemsReporter, workerServingFiles, workerStartFailed,
+  reportWorkerReady, runWorkersIfConfigured, workerMessageAuthenticatorPolicy, workerComponentsReporter, workerProblemsReporter, workerServingFiles, workerStartFailed,
   workerWatchesFiles,
 } from '../server/workers.js';
 import { registerAdminCommand } from './admin-command.js';
@@ -39,11 +39,13 @@ async function serve(opts: { config: string; X?: boolean }): Promise<void> {
     if (await runWorkersIfConfigured(opts.config, { trace: opts.X === true })) return;
     const files = await workerServingFiles();
     const onProblems = workerProblemsReporter();
+    const onComponents = workerComponentsReporter();
     server = await startServer(opts.config, {
       maPolicy: workerMessageAuthenticatorPolicy(),
       watch: workerWatchesFiles(),
       ...(files ? { files } : {}),
       ...(onProblems ? { onProblems } : {}),
+      ...(onComponents ? { onComponents } : {}),
       ...(opts.X ? { trace: true } : {}),
     });
   } catch (err) {

@@ -5,6 +5,7 @@
  * Valid = 0 and the row (and its Name) stays.
  */
 import Database from 'better-sqlite3';
+import { createPrivateFile } from '../store/sqlite/private-file.js';
 import type { PermissionLists } from './permissions.js';
 import { sha1Hex } from './password-hash.js';
 
@@ -91,6 +92,7 @@ export class UserStore {
 
   /** Opens (creating if needed) the database at `file` (`:memory:` allowed). */
   constructor(file: string, now: () => Date = () => new Date()) {
+    createPrivateFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);

@@ -25,14 +25,39 @@ import { type FallThrough, type RowSet, sqlEscape } from './sql-row.js';
  * group step of a user with no radcheck / radreply rows is `notfound` instead, as in rlm_sql.
  */
 
+/**
+ * Work done once per row set, when it is read (row sets are immutable: a change replaces them):
+ * its items as merge items, and what merging them into an empty list gives (the common case: a
+ * user's first reply rows), so that case is a copy.
+ */
+export interface PreparedRows {
+  items: MergeItem[];
+  alone: readonly Avp[];
+}
+
+/** The merge form of `items` (see {@link PreparedRows}). */
+export function prepareRows(items: readonly Item[]): PreparedRows {
+  const merge = items.map((i) => ({ op: i.op, avp: i.tag !== undefined ? { def: i.attr, value: i.value, tag: i.tag } : { def: i.attr, value: i.value } }));
+  return { items: merge, alone: mergeReply([], merge).slice() };
+}
+
+/** The rows of one name in one table: parsed, counted, and prepared for merging. */
+export type SqlRowSet = RowSet & { rows: number; prepared: PreparedRows };
+
+/** What one lookup of SQL-User-Name gives: its radcheck and radreply rows and its groups. */
+export interface SqlUserRows {
+  check: SqlRowSet;
+  reply: SqlRowSet;
+  /** Group names of radusergroup in priority order (as stored, unescaped). */
+  groups: readonly string[];
+}
+
 /** The rows the algorithm reads, by escaped name (what the stock queries would be given). */
 export interface SqlRows {
-  check(user: string): RowSet & { rows: number };
-  reply(user: string): RowSet & { rows: number };
-  /** Group names of radusergroup in priority order (as stored, unescaped). */
-  groups(user: string): readonly string[];
-  groupCheck(group: string): RowSet & { rows: number };
-  groupReply(group: string): RowSet & { rows: number };
+  /** One map access per request: the three per-user queries' rows together. */
+  user(name: string): SqlUserRows;
+  groupCheck(group: string): SqlRowSet;
+  groupReply(group: string): SqlRowSet;
 }
 
 export interface SqlAuthorizeOptions {
@@ -46,38 +71,15 @@ export interface SqlAuthorizeOptions {
 
 const USER_PROFILE = 1062;
 
-/**
- * Work done once per row set (row sets are immutable: a change replaces them): its items as
- * merge items, and what merging them into an empty list gives (the common case: a user's first
- * reply rows), so that case is a copy. Kept beside the items, never on them.
- */
-interface PreparedRows {
-  items: MergeItem[];
-  alone: readonly Avp[];
-}
-const prepared = new WeakMap<readonly Item[], PreparedRows>();
-
-function prepare(items: readonly Item[]): PreparedRows {
-  let p = prepared.get(items);
-  if (!p) {
-    const merge = items.map((i) => ({ op: i.op, avp: i.tag !== undefined ? { def: i.attr, value: i.value, tag: i.tag } : { def: i.attr, value: i.value } }));
-    p = { items: merge, alone: mergeReply([], merge).slice() };
-    prepared.set(items, p);
-  }
-  return p;
-}
-
-/** radius_pairmove(list, items). */
-function merge(list: Avp[], items: readonly Item[]): Avp[] {
-  if (items.length === 0) return list;
-  const p = prepare(items);
-  return list.length === 0 ? p.alone.slice() : mergeReply(list, p.items);
+/** radius_pairmove(list, rows). */
+function merge(list: Avp[], set: SqlRowSet): Avp[] {
+  if (set.items.length === 0) return list;
+  return list.length === 0 ? set.prepared.alone.slice() : mergeReply(list, set.prepared.items);
 }
 
 type GroupsResult = { rcode: 'ok' | 'noop' | 'notfound' | 'fail'; fallThrough: FallThrough; detail?: string };
 
-function processGroups(ctx: ModuleContext, rows: SqlRows, user: string, fallThroughIn: FallThrough): GroupsResult {
-  const groups = rows.groups(user);
+function processGroups(ctx: ModuleContext, rows: SqlRows, user: string, groups: readonly string[], fallThroughIn: FallThrough): GroupsResult {
   if (groups.length === 0) {
     ctx.trace?.(`sql: "${user}" is in no group`);
     return { rcode: 'notfound', fallThrough: 'default' };
@@ -99,11 +101,11 @@ function processGroups(ctx: ModuleContext, rows: SqlRows, user: string, fallThro
     }
     ctx.trace?.(`sql: group "${group}": check items matched, merging`);
     rcode = 'ok';
-    ctx.control = merge(ctx.control, check.items);
+    ctx.control = merge(ctx.control, check);
     const reply = rows.groupReply(key);
     if (reply.error) return { rcode: 'fail', fallThrough, detail: reply.error };
     fallThrough = reply.fallThrough;
-    ctx.reply = merge(ctx.reply, reply.items);
+    ctx.reply = merge(ctx.reply, reply);
     if (fallThrough !== 'yes') break;
   }
   return { rcode, fallThrough };
@@ -121,7 +123,8 @@ export function sqlAuthorize(ctx: ModuleContext, userName: string, rows: SqlRows
   let fallThrough: FallThrough = 'default';
   let rcode: ModuleResult['code'] = 'noop';
 
-  const check = rows.check(user);
+  const found = rows.user(user);
+  const check = found.check;
   if (check.error) return { code: 'fail', detail: check.error };
   let readReply = false;
   if (check.rows === 0) {
@@ -133,25 +136,25 @@ export function sqlAuthorize(ctx: ModuleContext, userName: string, rows: SqlRows
       ctx.trace?.(`sql: "${user}": radcheck items do not match (${fail})`);
     } else {
       ctx.trace?.(`sql: "${user}": radcheck items matched, merging into control`);
-      ctx.control = merge(ctx.control, check.items);
+      ctx.control = merge(ctx.control, check);
       rcode = 'ok';
       readReply = true;
     }
   }
   if (readReply) {
-    const reply = rows.reply(user);
+    const reply = found.reply;
     if (reply.error) return { code: 'fail', detail: reply.error };
     if (reply.rows > 0) {
       fallThrough = reply.fallThrough;
       userFound = true;
       ctx.trace?.(`sql: "${user}": merging radreply${fallThrough !== 'default' ? `, Fall-Through = ${fallThrough === 'yes' ? 'Yes' : 'No'}` : ''}`);
-      ctx.reply = merge(ctx.reply, reply.items);
+      ctx.reply = merge(ctx.reply, reply);
       rcode = 'ok';
     }
   }
 
-  const step = (name: string): ModuleResult | undefined => {
-    const r = processGroups(ctx, rows, name, fallThrough);
+  const step = (name: string, groups: readonly string[]): ModuleResult | undefined => {
+    const r = processGroups(ctx, rows, name, groups, fallThrough);
     fallThrough = r.fallThrough;
     if (r.rcode === 'fail') return { code: userFound ? 'fail' : 'notfound', ...(r.detail ? { detail: r.detail } : {}) };
     if (r.rcode === 'ok' || r.rcode === 'noop') {
@@ -162,7 +165,7 @@ export function sqlAuthorize(ctx: ModuleContext, userName: string, rows: SqlRows
   };
 
   if (fallThrough === 'yes' || (opts.readGroups && fallThrough === 'default')) {
-    const stop = step(user);
+    const stop = step(user, found.groups);
     if (stop) return stop;
   }
   if (fallThrough === 'yes' || (opts.readProfiles && fallThrough === 'default')) {
@@ -170,7 +173,8 @@ export function sqlAuthorize(ctx: ModuleContext, userName: string, rows: SqlRows
     const profile = vp ? vp.value.toString('utf8') : opts.defaultProfile;
     if (profile) {
       ctx.trace?.(`sql: checking profile "${profile}"`);
-      const stop = step(sqlEscape(profile));
+      const name = sqlEscape(profile);
+      const stop = step(name, rows.user(name).groups);
       if (stop) return stop;
     }
   }

@@ -196,7 +196,9 @@ function parseBody(tokens: Token[], pos: { i: number }, into: Section, top: bool
       into.pairs.push({ key: t.text, value: v.text, quoted: v.kind === 'string', file: t.file, line: t.line });
       const after = tokens[pos.i];
       if (after && after.kind !== 'eol' && after.kind !== '}') {
-        errors.push({ file: after.file, line: after.line, message: `Syntax error: unexpected "${after.text}" after the value of "${t.text}"` });
+        // the rest of an unquoted secret is still the secret: say where, never what
+        const unexpected = isSecretKey(t.text) ? 'more text' : `"${after.text}"`;
+        errors.push({ file: after.file, line: after.line, message: `Syntax error: unexpected ${unexpected} after the value of "${t.text}"${isSecretKey(t.text) ? ' (quote a secret that holds spaces: secret = "...")' : ''}` });
         skipLine(tokens, pos);
       }
       continue;
@@ -324,9 +326,15 @@ function tokenizeLine(raw: string, file: string, line: number, out: Token[], err
     while (j < raw.length && !' \t{}='.includes(raw[j]!) && !(raw[j] === '#' && j === i)) j++;
     const word = raw.slice(i, j);
     if (word.includes('${')) {
-      errors.push({ file, line, message: `Variable references like "${word}" are not supported in clients.conf here; write the value itself` });
+      const shown = /^\s*secret\s*=/i.test(raw) ? '$' + '{...}' : word;
+      errors.push({ file, line, message: `Variable references like "${shown}" are not supported in clients.conf here; write the value itself` });
     }
     out.push({ kind: 'word', text: word, file, line });
     i = j;
   }
+}
+
+/** A key whose value is a shared secret: no message ever quotes its text. */
+function isSecretKey(key: string): boolean {
+  return key.toLowerCase() === 'secret';
 }

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import { escapeForConsole } from '../protocol/printable.js';
 import type { LogLevel } from './config.js';
 
 /**
@@ -11,7 +12,11 @@ export function createLogger(level: LogLevel, prettyOutput?: boolean): pino.Logg
   const usePretty = prettyOutput ?? process.stdout.isTTY === true;
   const options: pino.LoggerOptions = { level, base: { name: 'vutlan-radius' } };
   if (usePretty) {
-    return pino(options, pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:standard', ignore: 'pid,hostname,name' }));
+    return pino(options, pretty({
+      sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:standard', ignore: 'pid,hostname,name',
+      // JSON lines escape everything; the console prints the message as it is, so escape it here
+      messageFormat: (log, key) => escapeForConsole(String(log[key] ?? '')),
+    }));
   }
   return pino(options, pino.destination({ dest: 1, sync: false }));
 }

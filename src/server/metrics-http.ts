@@ -55,13 +55,14 @@ export interface HealthSource {
 /**
  * The metrics of every cluster worker, summed (counters, histograms) or min/max-ed (start and
  * reload times, config generation), for the endpoint in the primary process. Workers call
- * `ServerMetrics.shareWithClusterPrimary()`. The config generation is the highest any worker
- * reported at the last scrape.
+ * `ServerMetrics.shareWithClusterPrimary()`. The config generation is counted by the primary (1 at
+ * start, one more per rolling reload), or the highest any worker reported, if higher.
  */
 export class ClusterMetricsSource implements MetricsSource {
   private readonly registry = new AggregatorRegistry();
   private readonly started = Date.now();
-  configGeneration = 0;
+  /** Configurations served: 1 at start, counted up by the primary at each reload, raised by a scrape. */
+  configGeneration = 1;
 
   get contentType(): string {
     return this.registry.contentType;
@@ -75,7 +76,7 @@ export class ClusterMetricsSource implements MetricsSource {
   async text(): Promise<string> {
     let text = await this.registry.clusterMetrics();
     const m = /^radius_config_generation (\d+)$/m.exec(text);
-    if (m) this.configGeneration = Number(m[1]);
+    if (m) this.configGeneration = Math.max(this.configGeneration, Number(m[1]));
     text = text.replace(/^(radius_reloads_total\{result="error"\}) (\d+)$/m, (_, name: string, n: string) => `${name} ${Number(n) + this.primaryReloadErrors}`);
     if (this.primaryReloadRefused) text = text.replace(/^radius_config_reload_refused \d+$/m, 'radius_config_reload_refused 1');
     return text;

@@ -25,11 +25,12 @@ import type { ServingFiles } from './serving-files.js';
 import { heldBackUsersFiles, type UsersFileSize } from './users-shrink-guard.js';
 import { StoreFailures } from './store-error.js';
 import { attachSql } from './sql-attach.js';
-import { RadacctSink } from '../store/pgsql/radacct-sink.js';
+import { type HealthComponents, serverComponents } from './health-components.js';
 import { registerSqlMetrics } from './sql-metrics.js';
 import { LearntStateFile, loadOrCreateFingerprintKey, saveLearnt } from './state-files.js';
 import { CancelledError } from './time-slice.js';
 import { reportsForAll } from './worker-role.js';
+import { settingsNeedingRestart } from './restart-settings.js';
 import { UdpListener } from './udp-listener.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { ReloadStatus } from '../admin/admin-host.js';
@@ -58,6 +59,8 @@ export interface StartServerOptions {
   files?: ServingFiles;
   /** Called when the list of {@link RunningServer.problems} changes (a worker reports it to the primary). */
   onProblems?: (problems: string[]) => void;
+  /** Called every second with this process's /healthz components (a worker reports them to the primary). */
+  onComponents?: (components: HealthComponents) => void;
 }
 
 /** A started server. */
@@ -216,8 +219,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     const changed = now.size !== known.size || [...now].some((p) => !known.has(p));
     known = now;
     if (changed) opts.onProblems?.([...now]);
+    opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth));
   }, 1000);
   healthTimer.unref();
+  opts.onComponents?.(serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth));
   const onMessage = (msg: Buffer, address: string, port: number, listener: UdpListener) => pipeline.handle(msg, address, port, listener);
   const streamStats = new StreamStats();
   streamStats.register(metrics);
@@ -254,16 +259,7 @@ export async function startServer(configPath: string, opts: StartServerOptions =
       metricsHttp = await MetricsHttpServer.start(first.config.metrics, metrics, {
         configGeneration: () => generation,
         problems,
-        components: (): Record<string, { status: string } & Record<string, unknown>> => {
-          const out: Record<string, { status: string } & Record<string, unknown>> = {};
-          const sql = state.snapshot.sqlSource?.health();
-          if (sql) out.sql = { status: sql.state, age_s: Math.round(sql.ageMs / 100) / 10, ...(sql.error ? { error: sql.error } : {}) };
-          const radacct = state.accounting.find((s): s is RadacctSink => s instanceof RadacctSink);
-          if (radacct) out.radacct = radacct.state();
-          const postauth = state.logs.postauth?.health();
-          if (postauth) out.radpostauth = { ...postauth };
-          return out;
-        },
+        components: () => serverComponents(state.snapshot.sqlSource, state.accounting, state.logs.postauth),
       });
     } catch (err) {
       clearInterval(healthTimer);
@@ -305,6 +301,8 @@ export async function startServer(configPath: string, opts: StartServerOptions =
     users_entries: first.counts.fileEntries,
   }, 'vutlan-radius ready');
 
+  // what a reload cannot change is compared with the configuration the process started with
+  const startConfig = first.config;
   const doReload = async (files: ServingFiles | undefined, explicit: boolean): Promise<{ ok: boolean; errors?: string[] }> => {
     const r = await doReloadOnce(files, explicit);
     if (r.errors?.[0] !== 'server is closed') {
@@ -381,7 +379,10 @@ export async function startServer(configPath: string, opts: StartServerOptions =
         return refuse([`${next.config.file}:0: cannot listen: ${(err as Error).message}`]);
       }
     }
-    if (reportsForAll()) for (const w of next.warnings) logger.warn(formatProblem(w));
+    if (reportsForAll()) {
+      for (const w of next.warnings) logger.warn(formatProblem(w));
+      for (const m of settingsNeedingRestart(startConfig, next.config)) logger.warn({ file: next.config.file }, `${next.config.file}: ${m}`);
+    }
     const old = state;
     state = buildState(next, nextLogs, old, senders, auditLoss, fingerprintKey);
     if (nextMetricsHttp) {

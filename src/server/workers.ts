@@ -6,7 +6,8 @@ import { ConfigError, formatProblem } from './config-error.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { closeUnusedLogFiles, openLogFiles } from './log-files.js';
 import { createLogger } from './logger.js';
-import { ClusterMetricsSource, MetricsHttpServer } from './metrics-http.js';
+import { ClusterMetricsSource, type HealthSource, MetricsHttpServer } from './metrics-http.js';
+import { type HealthComponents, mergeComponents } from './health-components.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { ClusterAdminHost } from '../admin/cluster-admin-host.js';
 import { MessageAuthenticatorPolicy } from './message-authenticator-policy.js';
@@ -60,7 +61,8 @@ type WorkerMessage =
   | { type: 'vutlan:reloaded'; ok: boolean; files: string[] }
   | { type: 'vutlan:config-request' }
   | { type: 'vutlan:config'; files: ServingFilesMessage }
-  | { type: 'vutlan:problems'; problems: string[] };
+  | { type: 'vutlan:problems'; problems: string[] }
+  | { type: 'vutlan:components'; components: HealthComponents };
 
 function isWorkerMessage(m: unknown): m is WorkerMessage {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
@@ -106,15 +108,16 @@ export async function runWorkersIfConfigured(configPath: string, opts: { trace?:
   await probeListenPorts(snapshot.config.listen);
   const logger = createLogger(log.level, log.pretty);
   for (const w of snapshot.warnings) logger.warn(formatProblem(w));
-  const endpoint: PrimaryEndpoint = { http: undefined, source: new ClusterMetricsSource(), problems: () => [] };
+  const endpoint: PrimaryEndpoint = { http: undefined, source: new ClusterMetricsSource(), problems: () => [], components: () => ({}) };
   const sizes = snapshot.usersFiles.map((u) => ({ file: u.source.name, entries: u.source.entries.length }));
   let adminHost: ClusterAdminHost | undefined;
   const supervisor = await superviseWorkers(count, logger, files, configPath, capture.toMessage(), endpoint, sizes,
     { file: learntFile, clients: learnt }, () => { void adminHost?.refresh(); });
   endpoint.problems = supervisor.problems;
+  endpoint.components = supervisor.components;
   // one /metrics + /healthz for the whole server: the sum over the workers' counters
   if (metrics) {
-    endpoint.http = await MetricsHttpServer.start(metrics, endpoint.source, { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems() });
+    endpoint.http = await MetricsHttpServer.start(metrics, endpoint.source, primaryHealth(endpoint));
     logger.info({ metrics: endpoint.http.url() }, 'metrics endpoint (sum over workers)');
   }
   // the web administration runs here, beside the workers (see cluster-admin-host.ts)
@@ -134,6 +137,8 @@ interface Supervisor {
   authAddresses(): { address: string; port: number }[];
   /** What is wrong while the workers serve (refused reload, workers missing, their own problems). */
   problems(): string[];
+  /** The workers' /healthz components, merged (health-components.ts). */
+  components(): HealthComponents;
 }
 
 /** The primary's /metrics + /healthz endpoint (replaced by a reload that changes `metrics.listen`). */
@@ -141,6 +146,12 @@ interface PrimaryEndpoint {
   http: MetricsHttpServer | undefined;
   source: ClusterMetricsSource;
   problems: () => string[];
+  components: () => HealthComponents;
+}
+
+/** What the primary's /healthz shows: the workers' problems and components. */
+function primaryHealth(endpoint: PrimaryEndpoint): HealthSource {
+  return { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems(), components: () => endpoint.components() };
 }
 
 /** Applies `metrics` of a validated configuration to the primary's endpoint; throws when a new address cannot be bound. */
@@ -157,7 +168,7 @@ async function applyMetricsConfig(endpoint: PrimaryEndpoint, config: ServerConfi
   }
   let next: MetricsHttpServer;
   try {
-    next = await MetricsHttpServer.start(want, endpoint.source, { configGeneration: () => endpoint.source.configGeneration, problems: () => endpoint.problems() });
+    next = await MetricsHttpServer.start(want, endpoint.source, primaryHealth(endpoint));
   } catch (err) {
     throw new ConfigError([{ file: config.file, line: config.lines.metricsListen, message: `cannot start the metrics endpoint on ${want.listen}: ${(err as Error).message}` }]);
   }
@@ -175,6 +186,7 @@ async function superviseWorkers(
   let servingSizes = firstSizes;
   let refused: string | undefined;
   const workerProblems = new Map<Worker, string[]>();
+  const workerComponents = new Map<Worker, HealthComponents>();
   let consecutiveEarlyExits = 0;
   const decisions = learnt.clients;
   const ready = new Set<Worker>();
@@ -245,6 +257,8 @@ async function superviseWorkers(
           if (stopping) return;
           await reloadOne(w);
         }
+        // /healthz answers from this count, which is right before any /metrics scrape
+        endpoint.source.configGeneration++;
       } while (reloadAgain && !stopping);
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload failed');
@@ -293,6 +307,8 @@ async function superviseWorkers(
         w.send({ type: 'vutlan:config', files: serving } satisfies WorkerMessage);
       } else if (m.type === 'vutlan:problems') {
         workerProblems.set(w, m.problems);
+      } else if (m.type === 'vutlan:components') {
+        workerComponents.set(w, m.components);
       } else if (m.type === 'vutlan:reloaded') {
         watcher.setFiles(m.files);
         const done = reloadWaiters.get(w);
@@ -320,6 +336,7 @@ async function superviseWorkers(
     w.on('exit', (code, signal) => {
       ready.delete(w);
       workerProblems.delete(w);
+      workerComponents.delete(w);
       reloadWaiters.get(w)?.(false);
       reloadWaiters.delete(w);
       if (stopping) return;
@@ -368,6 +385,7 @@ async function superviseWorkers(
       for (const p of new Set([...workerProblems.values()].flat())) out.push(p);
       return out;
     },
+    components: () => mergeComponents([...workerComponents.values()]),
   };
 }
 
@@ -427,6 +445,14 @@ export function workerServingFiles(): Promise<ServingFiles | undefined> {
 export function workerProblemsReporter(): ((problems: string[]) => void) | undefined {
   if (!cluster.isWorker) return undefined;
   return (problems) => process.send?.({ type: 'vutlan:problems', problems } satisfies WorkerMessage);
+}
+
+/** In a worker: sends this process's /healthz components to the primary. Outside a worker: undefined. */
+export function workerComponentsReporter(): ((components: HealthComponents) => void) | undefined {
+  if (!cluster.isWorker) return undefined;
+  return (components) => {
+    if (Object.keys(components).length > 0) process.send?.({ type: 'vutlan:components', components } satisfies WorkerMessage);
+  };
 }
 
 /** Whether startServer should watch the loaded files itself (not in a worker: the primary does). */

@@ -56,7 +56,7 @@ describe('npm pack', () => {
     for (const f of [
       'package.json', 'README.md', 'dist/cli/vutlan-radius.js', 'dist/cli/vutlan-device.js', 'dictionaries/dictionary',
       'dictionaries/dictionary.vutlan', 'config/radiusd.yaml', 'config/authorize', 'config/clients.conf', 'config/device.yaml',
-      'deploy/vutlan-radius.service', 'deploy/vutlan-radius.sysusers',
+      'deploy/vutlan-radius.service', 'deploy/vutlan-radius.sysusers', 'deploy/radiusd.yaml',
     ]) expect(packed).toContain(f);
   });
 

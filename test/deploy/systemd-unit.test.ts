@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config.js';
 
 const unitPath = new URL('../../deploy/vutlan-radius.service', import.meta.url);
 const unit = readFileSync(unitPath, 'utf8');
@@ -71,5 +72,24 @@ describe('deploy/vutlan-radius.service', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('deploy/radiusd.yaml, the config the unit header installs', () => {
+  it('is the one installed into /etc/vutlan-radius, and writes only where the unit allows writing', () => {
+    expect(unit).toMatch(/^#\s+sudo install .*deploy\/radiusd\.yaml .*\/etc\/vutlan-radius\/$/m);
+    const d = serviceDirectives(unit);
+    const writable = [`/var/lib/${d.get('StateDirectory')!.at(-1)}/`, `/var/log/${d.get('LogsDirectory')!.at(-1)}/`];
+    // read as the installed /etc/vutlan-radius/radiusd.yaml would be
+    const text = readFileSync(new URL('../../deploy/radiusd.yaml', import.meta.url), 'utf8');
+    const c = loadConfig('/etc/vutlan-radius/radiusd.yaml', { readText: () => text });
+    const written = [c.users.sqlite, c.log.authFail, c.log.accounting].filter((p): p is string => p !== undefined);
+    expect(written).toHaveLength(3);
+    for (const p of written) expect(writable.some((w) => p.startsWith(w)), p).toBe(true);
+    expect(c.users.files).toEqual(['/etc/vutlan-radius/authorize']);
+    expect(c.clientsFile).toBe('/etc/vutlan-radius/clients.conf');
+    // the admin block, once uncommented, writes there too
+    const admin = loadConfig('/etc/vutlan-radius/radiusd.yaml', { readText: () => text.replace(/^# (admin:| {2}\w+:)/gm, '$1') });
+    for (const p of [admin.admin!.cert, admin.admin!.key, admin.admin!.db, admin.admin!.auditLog]) expect(writable.some((w) => p.startsWith(w)), p).toBe(true);
   });
 });

@@ -4,8 +4,9 @@
  * and the Dockerfiles reference exists, the configs they run validate with the real loaders,
  * and docker/healthcheck.mjs really detects a live / dead server.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +103,32 @@ describe('Dockerfiles', () => {
     expect(server.match(/^FROM /gm)).toHaveLength(2);
     expect(device.match(/^FROM /gm)).toHaveLength(2);
   });
+
+  /** The sources the build stage (up to the second FROM) copies into /app, by COPY line. */
+  const buildStageSources = (text: string): string[] => {
+    const stage = text.split(/^FROM /m)[1]!;
+    return [...stage.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+  };
+
+  it('copy into the build stage everything `npm ci` needs to build dist/ (its prepare script runs `npm run build`)', () => {
+    // Without a Docker engine: lay out /app as the build stage's COPY lines do, then run the same
+    // build there (node_modules linked, as `npm ci` would have installed it).
+    const sources = buildStageSources(server);
+    expect(buildStageSources(device)).toEqual(sources);
+    const app = mkdtempSync(path.join(tmpdir(), 'vr-docker-build-'));
+    try {
+      for (const src of sources) cpSync(path.join(root, src), path.join(app, src), { recursive: true });
+      symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'));
+      const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: app, encoding: 'utf8', timeout: 240_000 });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      // what the runtime stage takes from the build stage
+      expect(existsSync(path.join(app, 'dist/cli/vutlan-radius.js'))).toBe(true);
+      expect(existsSync(path.join(app, 'dist/cli/vutlan-device.js'))).toBe(true);
+      expect(existsSync(path.join(app, 'dist/admin-ui/index.html'))).toBe(true);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('expose the RADIUS ports and health-check the server with Status-Server', () => {
     expect(server).toMatch(/^EXPOSE 1812\/udp 1813\/udp$/m);

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseClientsConf } from '../../src/server/clients-conf.js';
@@ -52,5 +56,24 @@ describe('parseClientsConf', () => {
     expect(t.errors).toHaveLength(1);
     expect(t.errors[0]).toMatchObject({ file: '/z.conf', line: 5 });
     expect(t.errors[0]!.message).toMatch(/^Failed to add duplicate client b/);
+  });
+});
+
+describe('clients.conf errors never show a secret', () => {
+  it('check: an unquoted secret with a space or a variable reference in it is file:line without its text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vr-cc-secret-'));
+    try {
+      const root = fileURLToPath(new URL('../..', import.meta.url));
+      copyFileSync(join(root, 'config/authorize'), join(dir, 'authorize'));
+      writeFileSync(join(dir, 'clients.conf'), 'client a {\n\tipaddr = 127.0.0.1\n\tsecret = hunter2 topsecretpart\n}\nclient b {\n\tipaddr = 127.0.0.2\n\tsecret = s3cr3t$' + '{x}\n}\n');
+      writeFileSync(join(dir, 'radiusd.yaml'), 'listen:\n  - { type: auth, address: 127.0.0.1, port: 0 }\nclients_file: ./clients.conf\nusers: { files: [ ./authorize ] }\n');
+      const r = spawnSync(process.execPath, [join(root, 'dist/cli/vutlan-radius.js'), 'check', '-c', join(dir, 'radiusd.yaml')], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`${join(dir, 'clients.conf')}:3: Syntax error: unexpected more text after the value of "secret" (quote a secret that holds spaces: secret = "...")`);
+      expect(r.stderr).toContain(`${join(dir, 'clients.conf')}:7: Syntax error: unexpected more text after the value of "secret"`);
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(/hunter2|topsecretpart|s3cr3t/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

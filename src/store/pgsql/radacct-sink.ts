@@ -1,20 +1,22 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Avp } from '../../protocol/attribute.js';
 import type { Dictionary } from '../../protocol/dictionary.js';
 import { unknownAttributeDef } from '../../protocol/values.js';
 import type { AccountingRecord, AccountingSink, SinkHealth } from '../../server/accounting-sink.js';
-import { radacctStatements } from './radacct.js';
+import { radacctScope, radacctStatements } from './radacct.js';
 import { type SourceLogger, redactUrl } from './pg-source.js';
 
 /**
  * Accounting into FreeRADIUS's `radacct` (radacct.ts has the queries), acknowledged only when
- * durable. Records are written by one loop, in arrival order, a batch per transaction (one
- * commit for many records; each record's query chain inside a savepoint so a failing query
- * moves to the next as rlm_sql does). While the database is unreachable a batch is appended to
+ * durable. Records are written by one loop, in arrival order, a batch per transaction (group
+ * commit: the records that arrived while the previous commit ran share the next one, and each
+ * is acknowledged only once that commit returned). Inside a transaction the statements of
+ * records on different sessions are pipelined (runPipelined); a failing query makes the batch
+ * run again with a savepoint around each statement, so it moves to the next as rlm_sql does.
+ * While the database is unreachable a batch is appended to
  * a local spool file and fsync'ed instead, and acknowledged then; from that moment on every
  * record goes to the spool, so order is kept, until the loop has replayed the spool into the
  * database (FreeRADIUS's detail file + buffered-sql, built in). Replays are idempotent: the
@@ -86,19 +88,15 @@ export function isConnectionError(err: unknown): boolean {
     /Connection terminated|timeout|not queryable|Client was closed/i.test(e.message ?? '');
 }
 
-/** Prepared once per connection: the same status type always builds the same text. */
-const names = new Map<string, string>();
-function statementName(text: string): string {
-  let n = names.get(text);
-  if (!n) {
-    n = `radacct_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    if (names.size < 1000) names.set(text, n);
-  }
-  return n;
-}
-
 /** A statement failed in the fast path (no savepoints): the batch is done again with them. */
 class StatementFailed extends Error {}
+
+type Settled = { ok: true; res: pg.QueryResult } | { ok: false; err: unknown };
+
+/** A query's outcome as a value (queries of a pipeline are awaited together; none may go unhandled). */
+function settle(p: Promise<pg.QueryResult>): Promise<Settled> {
+  return p.then((res) => ({ ok: true as const, res }), (err: unknown) => ({ ok: false as const, err }));
+}
 
 const SILENT: SourceLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -114,15 +112,15 @@ export class RadacctSink implements AccountingSink {
   private spooled = 0;
   private down = false;
   private nextTry = 0;
-  /** Records committed to the database / appended to the spool / replayed from it. */
-  readonly counts = { committed: 0, spooled: 0, replayed: 0 };
+  /** Records committed to the database / appended to the spool / replayed from it; transactions committed. */
+  readonly counts = { committed: 0, spooled: 0, replayed: 0, transactions: 0 };
 
   private lastError: string | undefined;
   private readonly where: string;
 
   constructor(private readonly dict: Dictionary, private readonly opts: RadacctSinkOptions, private readonly log: SourceLogger = SILENT) {
     this.where = `radacct:${redactUrl(opts.url)}`;
-    mkdirSync(opts.spoolDir, { recursive: true });
+    mkdirSync(opts.spoolDir, { recursive: true, mode: 0o700 });
     // one spool per process: worker processes each have a sink, and a file has one writer
     this.live = join(opts.spoolDir, `radacct-${process.pid}.spool`);
     this.replaying = join(opts.spoolDir, `radacct-${process.pid}.replaying`);
@@ -247,7 +245,10 @@ export class RadacctSink implements AccountingSink {
 
   private async connect(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: this.opts.timeoutMs, query_timeout: this.opts.timeoutMs * 4, application_name: 'vutlan-radius-acct' });
+    const client = new pg.Client({
+      connectionString: this.opts.url, connectionTimeoutMillis: this.opts.timeoutMs, query_timeout: this.opts.timeoutMs * 4,
+      application_name: 'vutlan-radius-acct', pipeline: true,
+    });
     client.on('error', () => {
       if (this.client === client) this.client = undefined;
       client.end().catch(() => undefined);
@@ -280,9 +281,9 @@ export class RadacctSink implements AccountingSink {
 
   /**
    * One transaction: each record's statements tried in order until one affects a row. First
-   * without savepoints (one round trip per statement); if a statement fails, the transaction is
-   * rolled back and the batch is done again with a savepoint around each statement, so a failing
-   * query moves to the next one as in rlm_sql.
+   * pipelined without savepoints (runPipelined); if a statement fails, the transaction is rolled
+   * back and the batch is done again one statement at a time with a savepoint around each, so a
+   * failing query moves to the next one as in rlm_sql.
    */
   private async commit(records: readonly AcctRecord[]): Promise<void> {
     try {
@@ -295,42 +296,86 @@ export class RadacctSink implements AccountingSink {
 
   private async runBatch(records: readonly AcctRecord[], savepoints: boolean): Promise<void> {
     const client = await this.connect();
-    await client.query('BEGIN');
     try {
-      for (const r of records) {
-        for (const st of radacctStatements(r)) {
-          if (!savepoints) {
-            let res: pg.QueryResult;
-            try {
-              res = await client.query({ name: statementName(st.text), text: st.text, values: st.values });
-            } catch (err) {
-              if (isConnectionError(err)) throw err;
-              throw new StatementFailed((err as Error).message);
-            }
-            if ((res.rowCount ?? 0) > 0) break;
-            continue;
-          }
-          await client.query('SAVEPOINT acct');
-          try {
-            const res = await client.query(st.text, st.values);
-            await client.query('RELEASE SAVEPOINT acct');
-            if ((res.rowCount ?? 0) > 0) break;
-          } catch (err) {
-            if (isConnectionError(err)) throw err;
-            await client.query('ROLLBACK TO SAVEPOINT acct');
-            this.log.warn({ sink: this.where, err: (err as Error).message }, 'radacct query failed, trying the next one (as rlm_sql does)');
-          }
-        }
-      }
-      await client.query('COMMIT');
+      if (savepoints) await this.runWithSavepoints(client, records);
+      else await this.runPipelined(client, records);
+      // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error
+      const done = await client.query('COMMIT');
+      if (done.command !== 'COMMIT') throw new Error(`the transaction ended with ${done.command}, not COMMIT`);
+      this.counts.transactions++;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
   }
 
+  /**
+   * BEGIN and the first statement of every record of a wave go out at once (pg's pipeline mode:
+   * one round trip, not one per record), then the next statement of the records whose previous
+   * one affected no row, and so on. A wave is a run of records with distinct AcctUniqueIds:
+   * their statements touch different rows, so running them side by side gives what running them
+   * one after the other gives. A record whose AcctUniqueId is already in the wave, or an
+   * Accounting-On / Off (every open session of a NAS), starts the next wave, which keeps the
+   * order where it matters. Leaves the transaction open for the caller's COMMIT.
+   */
+  private async runPipelined(client: pg.Client, records: readonly AcctRecord[]): Promise<void> {
+    const work = records.map((r) => ({ statements: radacctStatements(r), scope: radacctScope(r) }));
+    const begin = settle(client.query('BEGIN'));
+    let i = 0;
+    while (i < work.length) {
+      const wave: typeof work = [];
+      const uids = new Set<string>();
+      for (; i < work.length; i++) {
+        const w = work[i]!;
+        if (w.scope === 'nas') {
+          if (wave.length === 0) { wave.push(w); i++; }
+          break;
+        }
+        if (w.scope !== 'none') {
+          if (uids.has(w.scope.uid)) break;
+          uids.add(w.scope.uid);
+        }
+        wave.push(w);
+      }
+      let live = wave.filter((w) => w.statements.length > 0);
+      for (let k = 0; live.length > 0; k++) {
+        const results = await Promise.all(live.map((w) => {
+          const st = w.statements[k]!;
+          return settle(client.query({ name: st.name, text: st.text, values: st.values }));
+        }));
+        const failed = [await begin, ...results].filter((r) => !r.ok).map((r) => r.err);
+        const lost = failed.find(isConnectionError);
+        if (lost) throw lost;
+        // the first failure aborted the transaction; later ones only say so
+        if (failed.length > 0) throw new StatementFailed((failed[0] as Error).message);
+        live = live.filter((w, j) => k + 1 < w.statements.length && ((results[j] as { res: pg.QueryResult }).res.rowCount ?? 0) === 0);
+      }
+    }
+    const b = await begin;
+    if (!b.ok) throw b.err;
+  }
+
+  /** One statement at a time, each inside a savepoint: a failing one is logged and the next tried. */
+  private async runWithSavepoints(client: pg.Client, records: readonly AcctRecord[]): Promise<void> {
+    await client.query('BEGIN');
+    for (const r of records) {
+      for (const st of radacctStatements(r)) {
+        await client.query('SAVEPOINT acct');
+        try {
+          const res = await client.query(st.text, st.values);
+          await client.query('RELEASE SAVEPOINT acct');
+          if ((res.rowCount ?? 0) > 0) break;
+        } catch (err) {
+          if (isConnectionError(err)) throw err;
+          await client.query('ROLLBACK TO SAVEPOINT acct');
+          this.log.warn({ sink: this.where, err: (err as Error).message }, 'radacct query failed, trying the next one (as rlm_sql does)');
+        }
+      }
+    }
+  }
+
   private async spool(batch: Pending[]): Promise<void> {
-    mkdirSync(this.opts.spoolDir, { recursive: true });
+    mkdirSync(this.opts.spoolDir, { recursive: true, mode: 0o700 });
     const fh = await open(this.live, 'a');
     try {
       await fh.write(batch.map((p) => toLine(p.record)).join(''));

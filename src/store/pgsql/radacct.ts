@@ -23,7 +23,16 @@ import { sqlEscape } from '../../policy/sql-row.js';
 export interface SqlStatement {
   text: string;
   values: unknown[];
+  /** A name for it as a prepared statement: the same for every statement of the same text. */
+  name: string;
 }
+
+/**
+ * The text of a status type's n-th statement, normalised and named, built once: it depends only
+ * on the status type (the values are parameters); the raw text is compared, so a text that did
+ * depend on a value would be built again, never misnamed.
+ */
+const texts = new Map<string, { raw: string; text: string; name: string }>();
 
 /** What the queries are built from. */
 export interface AccountingInput {
@@ -91,6 +100,18 @@ export function acctUniqueSessionId(input: AccountingInput): string {
   return createHash('md5').update(parts.join(','), 'utf8').digest('hex');
 }
 
+/**
+ * The rows a record's queries touch: those of its AcctUniqueId (Start, Interim-Update, Stop),
+ * every open session of its NAS (Accounting-On / Off), or none (a type without queries). Records
+ * of different AcctUniqueIds commute; a NAS-wide one is ordered against all others.
+ */
+export function radacctScope(input: AccountingInput): { uid: string } | 'nas' | 'none' {
+  const status = STATUS[int(input.attributes, A.acctStatusType) ?? -1];
+  if (!status) return 'none';
+  if (status === 'accounting-on' || status === 'accounting-off') return 'nas';
+  return { uid: acctUniqueSessionId(input) };
+}
+
 /** The status type's queries in rlm_sql's order; empty for a type the stock config has none for. */
 export function radacctStatements(input: AccountingInput): SqlStatement[] {
   const attrs = input.attributes;
@@ -132,8 +153,16 @@ export function radacctStatements(input: AccountingInput): SqlStatement[] {
     AcctUpdateTime, AcctStopTime, AcctSessionTime, AcctAuthentic, ConnectInfo_start, ConnectInfo_Stop, AcctInputOctets,
     AcctOutputOctets, CalledStationId, CallingStationId, AcctTerminateCause, ServiceType, FramedProtocol, FramedIpAddress,
     FramedIpv6Address, FramedIpv6Prefix, FramedInterfaceId, DelegatedIpv6Prefix`;
+  let n = 0;
   const stmt = (sql: string): SqlStatement => {
-    const st = { text: sql.replace(/\s+/g, ' ').trim(), values };
+    const key = `${status}/${n++}`;
+    let t = texts.get(key);
+    if (t?.raw !== sql) {
+      const text = sql.replace(/\s+/g, ' ').trim();
+      t = { raw: sql, text, name: `radacct_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
+      texts.set(key, t);
+    }
+    const st = { text: t.text, name: t.name, values };
     values = [];
     ref = new Map();
     return st;

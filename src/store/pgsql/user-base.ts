@@ -1,10 +1,11 @@
 import type { Dictionary } from '../../protocol/dictionary.js';
-import type { SqlRows } from '../../policy/sql-authorize.js';
-import { EMPTY_ROWS, type RowSet, type SqlRow, rowSet } from '../../policy/sql-row.js';
+import { prepareRows, type SqlRowSet, type SqlRows, type SqlUserRows } from '../../policy/sql-authorize.js';
+import { EMPTY_ROWS, type SqlRow, rowSet } from '../../policy/sql-row.js';
 
 /**
  * The user base of FreeRADIUS's SQL schema held in memory: each user's radcheck / radreply rows
- * and groups, each group's radgroupcheck / radgroupreply rows, parsed once into items. The
+ * and groups in one record (one map access per request), each group's radgroupcheck /
+ * radgroupreply rows, parsed once into items and prepared for merging. The
  * request path reads it synchronously (no query per request); the change feed replaces the rows
  * of the names that changed, each batch in one synchronous step, so a request sees either the
  * old or the new rows of a user, never half.
@@ -22,8 +23,12 @@ export interface GroupMembership {
   priority: number;
 }
 
-type Counted = RowSet & { rows: number };
-const NONE: Counted = Object.freeze({ ...EMPTY_ROWS, rows: 0 });
+const NONE: SqlRowSet = Object.freeze({ ...EMPTY_ROWS, rows: 0, prepared: prepareRows([]) });
+const NO_GROUPS: readonly string[] = Object.freeze([]);
+const NO_USER: SqlUserRows = Object.freeze({ check: NONE, reply: NONE, groups: NO_GROUPS });
+
+/** A user's record; its fields are replaced, each in one synchronous step, when its rows change. */
+type UserRecord = { check: SqlRowSet; reply: SqlRowSet; groups: readonly string[] };
 
 /** A row-set problem for the log: table, row id, name and message. */
 export interface RowProblem {
@@ -32,10 +37,13 @@ export interface RowProblem {
   message: string;
 }
 
-function counted(dict: Dictionary, table: string, rows: readonly SqlRow[]): Counted {
+function counted(dict: Dictionary, table: string, rows: readonly SqlRow[]): SqlRowSet {
   if (rows.length === 0) return NONE;
-  return { ...rowSet(dict, table, rows), rows: rows.length };
+  const set = rowSet(dict, table, rows);
+  return { ...set, rows: rows.length, prepared: prepareRows(set.items) };
 }
+
+const USER_FIELD = { radcheck: 'check', radreply: 'reply', radusergroup: 'groups' } as const;
 
 /** Groups rows by name, keeping their order (callers pass them in id order). */
 function byName<T extends { name: string }>(rows: readonly T[]): Map<string, T[]> {
@@ -49,22 +57,22 @@ function byName<T extends { name: string }>(rows: readonly T[]): Map<string, T[]
 }
 
 export class SqlUserBase implements SqlRows {
-  private readonly userCheck = new Map<string, Counted>();
-  private readonly userReply = new Map<string, Counted>();
-  private readonly userGroups = new Map<string, readonly string[]>();
-  private readonly groupCheckRows = new Map<string, Counted>();
-  private readonly groupReplyRows = new Map<string, Counted>();
+  private readonly users = new Map<string, UserRecord>();
+  private readonly groupCheckRows = new Map<string, SqlRowSet>();
+  private readonly groupReplyRows = new Map<string, SqlRowSet>();
+  private withCheck = 0;
 
   constructor(private readonly dict: Dictionary) {}
 
-  check(user: string): Counted { return this.userCheck.get(user) ?? NONE; }
-  reply(user: string): Counted { return this.userReply.get(user) ?? NONE; }
-  groups(user: string): readonly string[] { return this.userGroups.get(user) ?? []; }
-  groupCheck(group: string): Counted { return this.groupCheckRows.get(group) ?? NONE; }
-  groupReply(group: string): Counted { return this.groupReplyRows.get(group) ?? NONE; }
+  user(name: string): SqlUserRows { return this.users.get(name) ?? NO_USER; }
+  check(user: string): SqlRowSet { return this.user(user).check; }
+  reply(user: string): SqlRowSet { return this.user(user).reply; }
+  groups(user: string): readonly string[] { return this.user(user).groups; }
+  groupCheck(group: string): SqlRowSet { return this.groupCheckRows.get(group) ?? NONE; }
+  groupReply(group: string): SqlRowSet { return this.groupReplyRows.get(group) ?? NONE; }
 
   /** Users with at least one radcheck row. */
-  get userCount(): number { return this.userCheck.size; }
+  get userCount(): number { return this.withCheck; }
 
   /**
    * Replaces the rows of `names` in `table` with `rows` (every current row of those names, in id
@@ -73,34 +81,58 @@ export class SqlUserBase implements SqlRows {
    */
   replace(table: UserTable, names: Iterable<string> | 'all', rows: readonly SqlRow[] | readonly GroupMembership[]): RowProblem[] {
     const problems: RowProblem[] = [];
+    if (table === 'radgroupcheck' || table === 'radgroupreply') {
+      const map = table === 'radgroupcheck' ? this.groupCheckRows : this.groupReplyRows;
+      if (names === 'all') map.clear();
+      else for (const n of names) map.delete(n);
+      for (const [n, list] of byName(rows as readonly SqlRow[])) {
+        const set = counted(this.dict, table, list);
+        if (set.error) problems.push({ table, name: n, message: set.error });
+        map.set(n, set);
+      }
+      return problems;
+    }
+    const field = USER_FIELD[table];
+    const next = new Map<string, SqlRowSet | string[]>();
     if (table === 'radusergroup') {
-      const memberships = rows as readonly GroupMembership[];
-      const next = new Map<string, string[]>();
-      for (const m of memberships) {
-        const l = next.get(m.username);
+      for (const m of rows as readonly GroupMembership[]) {
+        const l = next.get(m.username) as string[] | undefined;
         if (l) l.push(m.groupname);
         else next.set(m.username, [m.groupname]);
       }
-      if (names === 'all') this.userGroups.clear();
-      else for (const n of names) this.userGroups.delete(n);
-      for (const [n, groups] of next) this.userGroups.set(n, groups);
-      return problems;
+    } else {
+      for (const [n, list] of byName(rows as readonly SqlRow[])) {
+        const set = counted(this.dict, table, list);
+        if (set.error) problems.push({ table, name: n, message: set.error });
+        next.set(n, set);
+      }
     }
-    const map = table === 'radcheck' ? this.userCheck : table === 'radreply' ? this.userReply
-      : table === 'radgroupcheck' ? this.groupCheckRows : this.groupReplyRows;
-    const grouped = byName(rows as readonly SqlRow[]);
-    if (names === 'all') map.clear();
-    else for (const n of names) map.delete(n);
-    for (const [n, list] of grouped) {
-      const set = counted(this.dict, table, list);
-      if (set.error) problems.push({ table, name: n, message: set.error });
-      map.set(n, set);
-    }
+    const cleared = names === 'all' ? [...this.users.keys()] : names;
+    for (const n of cleared) if (!next.has(n)) this.set(n, field, undefined);
+    for (const [n, v] of next) this.set(n, field, v);
     return problems;
+  }
+
+  /** Sets (or, with undefined, empties) one field of a user's record; a record left empty goes. */
+  private set(name: string, field: 'check' | 'reply' | 'groups', value: SqlRowSet | readonly string[] | undefined): void {
+    let rec = this.users.get(name);
+    if (!rec) {
+      if (value === undefined) return;
+      rec = { check: NONE, reply: NONE, groups: NO_GROUPS };
+      this.users.set(name, rec);
+    }
+    if (field === 'groups') rec.groups = (value as readonly string[] | undefined) ?? NO_GROUPS;
+    else {
+      const before = rec[field];
+      const after = (value as SqlRowSet | undefined) ?? NONE;
+      rec[field] = after;
+      if (field === 'check') this.withCheck += (after.rows > 0 ? 1 : 0) - (before.rows > 0 ? 1 : 0);
+    }
+    if (rec.check === NONE && rec.reply === NONE && rec.groups.length === 0) this.users.delete(name);
   }
 
   /** Every user name that has rows in radcheck, radreply or radusergroup (for the CLI). */
   userNames(): string[] {
-    return [...new Set([...this.userCheck.keys(), ...this.userReply.keys(), ...this.userGroups.keys()])].sort();
+    return [...this.users.keys()].sort();
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { createPrivateFile } from './private-file.js';
 
 /**
  * The SQLite user store's schema and its migrations.
@@ -183,6 +184,7 @@ export function openStoreDatabase(path: string, opts: OpenOptions = {}): SqliteD
   }
   let db: SqliteDatabase;
   try {
+    if (!readonly && opts.create !== false) createPrivateFile(path);
     db = readonly ? openReadOnly(path) : new Database(path, { fileMustExist: opts.create === false });
   } catch (err) {
     if (err instanceof SqliteStoreError) throw err;
