@@ -31,6 +31,7 @@ function canonicalIp(ip: string): string {
 
 export class SqlUserStore implements ProfileStore {
   readonly label: string;
+  private depth = 0;
 
   private constructor(private readonly client: pg.Client, private readonly dict: () => Dictionary, url: string) {
     this.label = redactUrl(url);
@@ -63,6 +64,26 @@ export class SqlUserStore implements ProfileStore {
     const named = [...(await this.readUsers()).values()].map((u) => ({ login: loginUserName(u.username) ?? u.username, u }));
     named.sort((a, b) => (a.login < b.login ? -1 : a.login > b.login ? 1 : 0));
     return named.map(({ login, u }) => profileView(login, sqlProfile(login, u)));
+  }
+
+  /**
+   * One page of profiles whose stored name contains `search` (case-insensitive), sorted by
+   * stored name, and how many match: one query for the names, then only those users' rows.
+   */
+  async page(search: string, offset: number, limit: number): Promise<{ total: number; users: UserProfileView[] }> {
+    const names = `SELECT username AS name FROM radcheck UNION SELECT username FROM radreply UNION SELECT username FROM radusergroup`;
+    const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const total = await this.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${names}) u WHERE name ILIKE $1`, [like]);
+    const page = await this.client.query<{ name: string }>(
+      `SELECT name FROM (${names}) u WHERE name ILIKE $1 ORDER BY name COLLATE "C" LIMIT $2 OFFSET $3`, [like, limit, offset]);
+    const users = await this.readUsers(page.rows.map((r) => r.name));
+    return {
+      total: total.rows[0]!.n,
+      users: page.rows.map((r) => {
+        const login = loginUserName(r.name) ?? r.name;
+        return profileView(login, sqlProfile(login, users.get(r.name)!));
+      }),
+    };
   }
 
   async show(name: string): Promise<UserProfileView> {
@@ -205,16 +226,30 @@ export class SqlUserStore implements ProfileStore {
     return editable(name, await this.profileOf(name));
   }
 
+  /**
+   * Runs several operations as one transaction (the web administration's "replace" is delete +
+   * set + enable): operations called inside join it instead of committing on their own.
+   */
+  inTransaction<T>(body: () => Promise<T>): Promise<T> {
+    return this.transaction(body);
+  }
+
   private async transaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.client.query('BEGIN');
+    if (this.depth > 0) return body();
+    this.depth++;
     try {
-      await this.client.query(LOCK);
-      const r = await body();
-      await this.client.query('COMMIT');
-      return r;
-    } catch (err) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      await this.client.query('BEGIN');
+      try {
+        await this.client.query(LOCK);
+        const r = await body();
+        await this.client.query('COMMIT');
+        return r;
+      } catch (err) {
+        await this.client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      this.depth--;
     }
   }
 
