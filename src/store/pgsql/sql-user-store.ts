@@ -4,7 +4,7 @@ import { sqlEscape } from '../../policy/sql-row.js';
 import type { ProfileStore } from '../profile-store.js';
 import { applySpec, type EntrySpec, nasItem, nasOf, newProfileEntry, ProfileError, viewEntry } from '../sqlite/profile.js';
 import type { StoredEntry } from '../sqlite/stored-entry.js';
-import { type NasSpec, type UserProfileView, validateName } from '../sqlite/user-store.js';
+import { entryToSet, type NasSpec, setSpecFor, type UserProfileView, validateName } from '../sqlite/user-store.js';
 import { explainPgError, redactUrl, urlProblem } from './pg-source.js';
 import {
   entriesForExport, groupToken, type IdRow, loginUserName, OWN_GROUP_PATTERN, type SqlProfile, sqlProfile, type SqlUserRows,
@@ -108,19 +108,8 @@ export class SqlUserStore implements ProfileStore {
     await this.transaction(async () => {
       const p = await this.editableProfileOf(name);
       const entries = p.own.slice();
-      const generalEntry = entries.find((e) => nasOf(e) === undefined);
-      const generalLists = Object.keys(general.lists).length > 0 || (general.unset?.length ?? 0) > 0;
-      if (!general.password && !generalLists && overrides.length === 0) {
-        throw new ProfileError('invalid_argument', 'nothing to change: give a password option, list options or --nas');
-      }
-      if (generalLists && !generalEntry) {
-        throw new ProfileError('invalid_argument', `user "${name}" has only per-NAS entries: put the list options after --nas IP`);
-      }
-      entries.forEach((e, i) => {
-        const spec: EntrySpec = e === generalEntry ? general : { lists: {} };
-        if (general.password) spec.password = general.password;
-        entries[i] = applySpec(e, spec);
-      });
+      const generalEntry = entryToSet(name, entries, general, overrides);
+      entries.forEach((e, i) => { entries[i] = applySpec(e, setSpecFor(e, generalEntry, general)); });
       for (const o of overrides) {
         const at = entries.findIndex((e) => nasOf(e) === canonicalIp(o.nas));
         if (at >= 0) {
@@ -246,7 +235,8 @@ export class SqlUserStore implements ProfileStore {
         return r;
       } catch (err) {
         await this.client.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        if (err instanceof ProfileError || err instanceof SqlStoreError) throw err;
+        throw new SqlStoreError(`PostgreSQL at ${this.label}: nothing written: ${explainPgError(err)}`);
       }
     } finally {
       this.depth--;
