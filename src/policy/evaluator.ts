@@ -1,5 +1,5 @@
 import type { Avp } from '../protocol/attribute.js';
-import { Attr } from '../protocol/attribute-numbers.js';
+import { Attr, AuthTypeValue } from '../protocol/attribute-numbers.js';
 import { ipv6ToBytes } from '../protocol/ip-address.js';
 import type { AttributeDef, Dictionary } from '../protocol/dictionary.js';
 import { ValueError, formatValue, inetAton, parseValue, readUnsigned } from '../protocol/values.js';
@@ -55,8 +55,13 @@ export interface AuthRequest {
   receivedAt?: number;
 }
 
-/** Where entries come from: for a user name, that user's entries and DEFAULTs in order. */
-export type EntrySource = (userName: string) => Iterable<Entry>;
+/**
+ * Where entries come from: for a user name, that user's entries and DEFAULTs in order. The
+ * stores' `UserSource` (src/store/source.ts) is one; the evaluator asks nothing else of them.
+ */
+export interface EntrySource {
+  lookup(userName: string): Iterable<Entry>;
+}
 
 /** Stable reasons, for logs, metrics and tests. */
 export type DecisionReason =
@@ -102,10 +107,8 @@ export interface AuthorizeResult {
   reply: Avp[];
 }
 
-// Values of Service-Type, Auth-Type and Response-Packet-Type used below.
+// Values of Service-Type and Response-Packet-Type used below (Auth-Type's: AuthTypeValue).
 const FRAMED_USER = 2;
-const AUTH_TYPE_REJECT = 4;
-const AUTH_TYPE_ACCEPT = 254;
 const DO_NOT_RESPOND = 256;
 
 /** Server-side check items skipped by paircompare whatever their operator. */
@@ -358,13 +361,9 @@ function cString(b: Buffer): string {
 }
 
 /** The sources' entries for `key` as one list, in order (no generator: most are arrays). */
-function runSources(run: Run, sources: EntrySource | readonly EntrySource[], key: string): Entry[] {
+function runSources(run: Run, sources: readonly EntrySource[], key: string): Entry[] {
   const matched: Entry[] = [];
-  if (typeof sources === 'function') {
-    runFiles(run, sources(key), matched);
-  } else {
-    for (let i = 0; i < sources.length; i++) if (!runFiles(run, sources[i]!(key), matched)) break;
-  }
+  for (let i = 0; i < sources.length; i++) if (!runFiles(run, sources[i]!.lookup(key), matched)) break;
   return matched;
 }
 
@@ -520,7 +519,7 @@ function finishDecision(f: Finish, code: 'accept' | 'reject', reason: DecisionRe
  * treated as one list. `trace`, when given, receives readable lines for `serve -X`.
  */
 export function authorizeAndAuthenticate(
-  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
+  req: AuthRequest, sources: readonly EntrySource[], dict: Dictionary, trace?: TraceSink,
   modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision {
   return evaluate(req, sources, dict, trace, modules, undefined) as Decision;
@@ -542,14 +541,14 @@ export interface PendingPasswordCheck {
  * says is slow (PBKDF2, SHA-crypt) is not computed: it comes back as `pending` for the caller.
  */
 export function authorizeAndAuthenticateDeferred(
-  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
+  req: AuthRequest, sources: readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
   isSlow: (known: Avp) => boolean, modules: readonly AuthorizeModule[] = NO_MODULES,
 ): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
   return evaluate(req, sources, dict, trace, modules, isSlow);
 }
 
 function evaluate(
-  req: AuthRequest, sources: EntrySource | readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
+  req: AuthRequest, sources: readonly EntrySource[], dict: Dictionary, trace: TraceSink | undefined,
   modules: readonly AuthorizeModule[], isSlow: ((known: Avp) => boolean) | undefined,
 ): Decision | { code: 'pending'; pending: PendingPasswordCheck } {
   const request: Avp[] = [];
@@ -643,7 +642,7 @@ function evaluate(
   for (const a of control) {
     if (!isStd(a.def, Attr.AuthType)) continue;
     last = a;
-    if (readUnsigned(a.def, a.value) === AUTH_TYPE_REJECT) {
+    if (readUnsigned(a.def, a.value) === AuthTypeValue.Reject) {
       trace?.('auth: Auth-Type = Reject, rejecting the user');
       return finishDecision(ctx, 'reject', 'auth_type_reject');
     }
@@ -653,7 +652,7 @@ function evaluate(
     return finishDecision(ctx, 'reject', matched.length === 0 && !moduleFound ? 'no_matching_entry' : 'no_password', { detail });
   }
   const authType = readUnsigned(last.def, last.value);
-  if (authType === AUTH_TYPE_ACCEPT) {
+  if (authType === AuthTypeValue.Accept) {
     trace?.('auth: Auth-Type = Accept, accepting the user');
     return finishDecision(ctx, 'accept', 'auth_type_accept');
   }

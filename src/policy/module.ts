@@ -16,7 +16,7 @@ export interface ModuleContext {
   reply: Avp[];
   control: Avp[];
   /**
-   * `paircompare` of the users file (reference freeradius-semantics.md): undefined when every
+   * `paircompare` of the users file (FreeRADIUS src/main/pair.c): undefined when every
    * comparison item holds for the request, else a short reason (for the trace).
    */
   compare(items: readonly Item[]): string | undefined;

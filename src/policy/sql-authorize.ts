@@ -6,8 +6,8 @@ import { type FallThrough, type RowSet, sqlEscape } from './sql-row.js';
 
 /**
  * rlm_sql's authorize (FreeRADIUS 3.2.1 `mod_authorize` and `rlm_sql_process_groups`,
- * src/modules/rlm_sql/rlm_sql.c) over rows already read: pure, no I/O. See
- * reference/sql-store.md 4.4 and 4.5. In short:
+ * src/modules/rlm_sql/rlm_sql.c, lines 1134-1360 and 689-845) over rows already read: pure, no
+ * I/O; test/pgsql compares it with FreeRADIUS on random rows. In short:
  *
  * 1. radcheck rows of SQL-User-Name (User-Name, escaped): none -> skip to the groups. Otherwise
  *    the comparison items are tested against the request; if they hold, all items are merged

@@ -4,7 +4,7 @@ import {
 } from '../protocol/values.js';
 import type { Item, Operator, Quote } from './entry.js';
 import { compileRegex, octetsPattern, regexTarget } from './regex.js';
-import { getThing, isSpace } from './users-lexer.js';
+import { getThing } from './users-lexer.js';
 import { checkExpansion } from './expand.js';
 
 /**
@@ -353,9 +353,4 @@ function strtolBase0(s: string): number | undefined {
   if (/^0[0-7]*$/.test(s)) return parseInt(s, 8);
   if (/^[1-9][0-9]*$/.test(s)) return Number(s);
   return undefined;
-}
-
-/** Exposed for the parser: whether a physical line starts with white space (a reply line). */
-export function startsWithSpace(line: string): boolean {
-  return isSpace(line[0]);
 }

@@ -66,11 +66,6 @@ export function writtenItemOf(item: Item): WrittenItem {
   return it;
 }
 
-/** One item of a parsed entry as `Attribute[:tag] op value`. */
-export function writeItem(item: Item): string {
-  return writeWrittenItem(writtenItemOf(item));
-}
-
 /** One entry: the name and check items on the first line, reply items indented below. */
 export function writeEntryLines(entry: WrittenEntry): string[] {
   const check = entry.check.map(writeWrittenItem).join(', ');
@@ -94,11 +89,6 @@ export function writeUsersText(entries: Iterable<WrittenEntry>, header?: string)
     out.push(...writeEntryLines(e));
   }
   return out.length > 0 ? out.join('\n') + '\n' : '';
-}
-
-/** One parsed entry as users-file text (ending with a newline). */
-export function writeEntry(entry: Entry): string {
-  return writeUsersText([writtenEntryOf(entry)]);
 }
 
 /** A whole users file from parsed entries. */

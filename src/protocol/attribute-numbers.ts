@@ -1,8 +1,11 @@
+import type { DataType } from './dictionary.js';
+
 /**
  * The vendor-0 attribute numbers the code refers to, declared once: RADIUS standard attributes
  * and FreeRADIUS's internal (control) attributes (dictionary.freeradius.internal: never on the
- * wire). {@link ATTRIBUTE_NAMES} gives each its dictionary name; the dictionary loader's test
- * checks every one against the bundled dictionaries.
+ * wire). {@link DECLARED_ATTRIBUTES} gives each its dictionary name and data type; the
+ * dictionary loader checks every one against the loaded dictionaries (a site dictionary that
+ * gives one of these numbers another type is refused at load, with its file:line).
  */
 export const Attr = {
   UserName: 1,
@@ -36,34 +39,40 @@ export const Attr = {
   Pbkdf2Password: 1181,
 } as const;
 
-/** The dictionary name of each {@link Attr} entry. */
-export const ATTRIBUTE_NAMES: { readonly [K in keyof typeof Attr]: string } = {
-  UserName: 'User-Name',
-  UserPassword: 'User-Password',
-  ChapPassword: 'CHAP-Password',
-  NasIpAddress: 'NAS-IP-Address',
-  ServiceType: 'Service-Type',
-  FramedProtocol: 'Framed-Protocol',
-  Class: 'Class',
-  VendorSpecific: 'Vendor-Specific',
-  CalledStationId: 'Called-Station-Id',
-  CallingStationId: 'Calling-Station-Id',
-  NasIdentifier: 'NAS-Identifier',
-  ProxyState: 'Proxy-State',
-  EventTimestamp: 'Event-Timestamp',
-  ChapChallenge: 'CHAP-Challenge',
-  ArapPassword: 'ARAP-Password',
-  EapMessage: 'EAP-Message',
-  MessageAuthenticator: 'Message-Authenticator',
-  ChargeableUserIdentity: 'Chargeable-User-Identity',
-  NasIpv6Address: 'NAS-IPv6-Address',
-  AuthType: 'Auth-Type',
-  CryptPassword: 'Crypt-Password',
-  AutzType: 'Autz-Type',
-  AcctType: 'Acct-Type',
-  SessionType: 'Session-Type',
-  StripUserName: 'Strip-User-Name',
-  ResponsePacketType: 'Response-Packet-Type',
-  PasswordWithHeader: 'Password-With-Header',
-  Pbkdf2Password: 'PBKDF2-Password',
+/** The dictionary name and data type of each {@link Attr} entry. */
+export const DECLARED_ATTRIBUTES: { readonly [K in keyof typeof Attr]: readonly [name: string, type: DataType] } = {
+  UserName: ['User-Name', 'string'],
+  UserPassword: ['User-Password', 'string'],
+  ChapPassword: ['CHAP-Password', 'octets'],
+  NasIpAddress: ['NAS-IP-Address', 'ipaddr'],
+  ServiceType: ['Service-Type', 'integer'],
+  FramedProtocol: ['Framed-Protocol', 'integer'],
+  Class: ['Class', 'octets'],
+  VendorSpecific: ['Vendor-Specific', 'vsa'],
+  CalledStationId: ['Called-Station-Id', 'string'],
+  CallingStationId: ['Calling-Station-Id', 'string'],
+  NasIdentifier: ['NAS-Identifier', 'string'],
+  ProxyState: ['Proxy-State', 'octets'],
+  EventTimestamp: ['Event-Timestamp', 'date'],
+  ChapChallenge: ['CHAP-Challenge', 'octets'],
+  ArapPassword: ['ARAP-Password', 'octets'],
+  EapMessage: ['EAP-Message', 'octets'],
+  MessageAuthenticator: ['Message-Authenticator', 'octets'],
+  ChargeableUserIdentity: ['Chargeable-User-Identity', 'octets'],
+  NasIpv6Address: ['NAS-IPv6-Address', 'ipv6addr'],
+  AuthType: ['Auth-Type', 'integer'],
+  CryptPassword: ['Crypt-Password', 'string'],
+  AutzType: ['Autz-Type', 'integer'],
+  AcctType: ['Acct-Type', 'integer'],
+  SessionType: ['Session-Type', 'integer'],
+  StripUserName: ['Strip-User-Name', 'integer'],
+  ResponsePacketType: ['Response-Packet-Type', 'integer'],
+  PasswordWithHeader: ['Password-With-Header', 'string'],
+  Pbkdf2Password: ['PBKDF2-Password', 'octets'],
 };
+
+/** The Auth-Type VALUEs the evaluator acts on (dictionary.freeradius.internal), checked at load too. */
+export const AuthTypeValue = {
+  Reject: 4,
+  Accept: 254,
+} as const;

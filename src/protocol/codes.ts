@@ -22,9 +22,6 @@ export const Code = {
   ProtocolError: 52,
 } as const;
 
-/** One of the known packet code numbers. */
-export type CodeNumber = (typeof Code)[keyof typeof Code];
-
 const NAMES: ReadonlyMap<number, string> = new Map([
   [1, 'Access-Request'],
   [2, 'Access-Accept'],

@@ -5,6 +5,7 @@
  * share/dictionary 3.2.1) and then the local entry file (raddb/dictionary). Error messages use
  * FreeRADIUS's wording, prefixed with `file:line: `.
  */
+import { Attr, AuthTypeValue, DECLARED_ATTRIBUTES } from './attribute-numbers.js';
 import { ensureAuthTypeValues } from './auth-type-values.js';
 import { readTextFile } from './read-text.js';
 import { builtInVendorFormat, maxVendorType } from './vendor-formats.js';
@@ -55,6 +56,7 @@ export function loadDictionary(entryFile?: string, opts: LoadDictionaryOptions =
   const loader = new DictionaryLoader(new Dictionary(), opts.readText ?? defaultReadText);
   if (opts.base !== false) loader.loadFile(bundledDictionaryPath());
   if (entryFile !== undefined) loader.loadFile(resolve(entryFile));
+  loader.checkDeclared();
   ensureAuthTypeValues(loader.dict);
   return loader.dict;
 }
@@ -113,6 +115,8 @@ interface PendingValue {
 class DictionaryLoader {
   private readonly pending = new Map<string, PendingValue[]>();
   private readonly including = new Set<string>();
+  /** The last ATTRIBUTE line of each standard (vendor 0) definition, for {@link checkDeclared}. */
+  private readonly standardAt = new WeakMap<AttributeDef, Position>();
 
   constructor(
     readonly dict: Dictionary,
@@ -209,6 +213,42 @@ class DictionaryLoader {
       }
     }
     if (block) this.fail(at, `BEGIN-VENDOR ${block.vendor.name} has no matching END-VENDOR`);
+  }
+
+  /**
+   * Every attribute the code refers to by number (attribute-numbers.ts) must still be, after the
+   * site's dictionaries, the attribute of that name and data type: a site dictionary that puts
+   * another attribute or type at one of these numbers is refused at the line that did, as a
+   * decoder reading User-Password as an integer would be wrong for every request. An alias (a
+   * second name with the same type) is allowed, as FreeRADIUS allows it; an attribute that is
+   * not defined at all (a dictionary loaded without the base set) is not checked.
+   */
+  checkDeclared(): void {
+    for (const [key, [name, type]] of Object.entries(DECLARED_ATTRIBUTES)) {
+      const number = Attr[key as keyof typeof Attr];
+      const byName = this.dict.attributeByName(name);
+      const byNumber = this.dict.attributeByCode(0, number);
+      if (byNumber && byNumber !== byName) {
+        this.fail(this.positionOf(byNumber), `ATTRIBUTE ${byNumber.name} ${number} ${byNumber.dataType} takes the number of ${name}, which this server needs as ${number} ${type}: remove the line or give the attribute another number`);
+      }
+      if (byName && (byName.vendorId !== 0 || byName.type !== number)) {
+        this.fail(this.positionOf(byName), `ATTRIBUTE ${name} must be number ${number} (vendor 0) for this server: remove the line or rename the attribute`);
+      }
+      if (byName && byName.dataType !== type) {
+        this.fail(this.positionOf(byName), `ATTRIBUTE ${name} ${number} is redefined as ${byName.dataType}; this server needs it as ${type}: remove the line`);
+      }
+    }
+    const authType = this.dict.attributeByCode(0, Attr.AuthType);
+    for (const [name, value] of Object.entries(AuthTypeValue)) {
+      const defined = authType?.valuesByName.get(name.toLowerCase());
+      if (defined !== undefined && defined !== value) {
+        this.fail(this.positionOf(authType!), `VALUE Auth-Type ${name} must be ${value} for this server, not ${defined}: remove the VALUE line`);
+      }
+    }
+  }
+
+  private positionOf(def: AttributeDef): Position {
+    return this.standardAt.get(def) ?? { file: bundledDictionaryPath(), line: 0 };
   }
 
   private fail(at: Position, what: string): never {
@@ -339,6 +379,7 @@ class DictionaryLoader {
       valuesByName: new Map(),
       namesByValue: new Map(),
     });
+    if (vendorId === 0) this.standardAt.set(def, { ...at });
     const waiting = this.pending.get(name.toLowerCase());
     if (waiting) {
       this.pending.delete(name.toLowerCase());

@@ -62,11 +62,6 @@ export interface AttributeDef {
   namesByValue: Map<number, string>;
 }
 
-/** True when the attribute exists only inside the server (never sent or received). */
-export function isInternal(def: AttributeDef): boolean {
-  return def.vendorId === 0 && def.type > 255;
-}
-
 /** A loaded dictionary. Lookups are O(1) and resolved once at load time by callers. */
 export class Dictionary {
   private readonly attrsByName = new Map<string, AttributeDef>();

@@ -17,7 +17,5 @@ export interface Packet {
 export const HEADER_LENGTH = 20;
 /** RFC 2865 section 3: the largest packet. */
 export const MAX_PACKET_LENGTH = 4096;
-/** Octets of the authenticator field. */
-export const AUTHENTICATOR_LENGTH = 16;
 
 export { Attr } from './attribute-numbers.js';

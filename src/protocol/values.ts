@@ -19,8 +19,6 @@ export type ValueQuote = '"' | "'" | '`' | '';
 /** A value that cannot be converted; the message is FreeRADIUS's wording where it has one. */
 export class ValueError extends Error {}
 
-const INTEGER_TYPES = new Set(['integer', 'byte', 'short']);
-
 /**
  * Converts the text of a value (quotes already removed by the lexer, `\<quote>` already turned
  * into the quote) to its wire form for `def`. FreeRADIUS 3.2.1 applies the double-quote escape
@@ -128,11 +126,6 @@ export function readUnsigned(def: AttributeDef, value: Buffer): number | undefin
   if (def.dataType === 'byte') return value.length === 1 ? value[0] : undefined;
   if (def.dataType === 'short') return value.length === 2 ? value.readUInt16BE(0) : undefined;
   return value.length === 4 ? value.readUInt32BE(0) : undefined;
-}
-
-/** True for integer, byte and short: the types with VALUE names. */
-export function isIntegerType(def: AttributeDef): boolean {
-  return INTEGER_TYPES.has(def.dataType);
 }
 
 // ---------------------------------------------------------------------------------------------

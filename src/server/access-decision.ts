@@ -1,9 +1,7 @@
 import type { Avp } from '../protocol/attribute.js';
 import type { Dictionary } from '../protocol/dictionary.js';
 import { Attr, type Packet } from '../protocol/packet.js';
-import {
-  authorizeAndAuthenticate, authorizeAndAuthenticateDeferred, type Decision, type EntrySource,
-} from '../policy/evaluator.js';
+import { authorizeAndAuthenticate, authorizeAndAuthenticateDeferred, type Decision } from '../policy/evaluator.js';
 import type { PasswordCheck } from '../policy/passwords/index.js';
 import type { UserSource } from '../store/source.js';
 import type { AuthorizeModule } from '../policy/module.js';
@@ -33,17 +31,6 @@ export function printablePassword(p: Buffer): boolean {
   return !/[\u0000-\u001f\u007f]/.test(decoded);
 }
 
-const lookupsOf = new WeakMap<readonly UserSource[], EntrySource[]>();
-
-function entrySources(sources: readonly UserSource[]): EntrySource[] {
-  let l = lookupsOf.get(sources);
-  if (!l) {
-    l = sources.map((s) => (userName: string) => s.lookup(userName));
-    lookupsOf.set(sources, l);
-  }
-  return l;
-}
-
 /**
  * Decides an Access-Request whose User-Password is already revealed (decoded with the secret).
  * `srcAddress` is the packet's source (preprocess adds it as NAS-IP-Address when missing).
@@ -57,16 +44,9 @@ export function decideAccess(
   trace?: (line: string) => void,
   modules?: readonly AuthorizeModule[],
 ): Decision {
-  let userPassword: Buffer | undefined;
-  for (const a of packet.attributes) {
-    if (a.def.vendorId === 0 && a.def.type === Attr.UserPassword) {
-      userPassword = a.value;
-      break;
-    }
-  }
   return authorizeAndAuthenticate(
-    { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword },
-    entrySources(sources),
+    { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword: userPasswordOf(packet) },
+    sources,
     dict,
     trace,
     modules,
@@ -97,7 +77,7 @@ export function decideAccessDeferred(
 ): Decision | { code: 'pending'; pending: PendingAccess } {
   const d = authorizeAndAuthenticateDeferred(
     { attributes: packet.attributes, srcAddress, requestAuthenticator: packet.authenticator, userPassword: userPasswordOf(packet) },
-    entrySources(sources),
+    sources,
     dict,
     trace,
     isSlow,

@@ -1,24 +1,29 @@
 /**
  * Server metrics: plain-number counters on the request path (per client: client-metrics.ts;
- * per user source: store-metrics.ts; latency: latency-histogram.ts), exported in the Prometheus
+ * per user source: store-metrics.ts), exported in the Prometheus
  * text format through a prom-client `Registry` of our own (never the global one, so several
  * servers in one process, as in tests, do not mix their numbers).
  *
- * Why not prom-client's counters directly: `counter.labels(..).inc()` builds a label-hash
- * string and validates the labels on every call. Here the server binds a {@link ClientMetrics}
- * per configured client once, at config load, and the request path only does `n++`; the label
- * strings are built at scrape time, a few times a minute.
+ * Why not prom-client's counters on the request path: `counter.labels(..).inc()` builds a
+ * label-hash string and validates the labels on every call. Here the server binds a
+ * {@link ClientMetrics} per configured client once, at config load, and the request path only
+ * does `n++`; each exported Counter or Gauge copies those numbers in its `collect()` hook, which
+ * prom-client calls at scrape time (a few times a minute).
  */
 import cluster from 'node:cluster';
-import { AggregatorRegistry, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import { Code, codeName } from '../protocol/codes.js';
 import { ClientMetrics } from './client-metrics.js';
 import { parsePrefix, prefixContains, type IpPrefix } from './ip-prefix.js';
 import type { MetricsSource } from './metrics-http.js';
-import { LatencyHistogram } from './latency-histogram.js';
 import { DROPS, DROP_REASONS, type DropReason } from './reasons.js';
 import { RadiusCounters, type ClientStatsView, type StatsSource } from './status-counters.js';
 import { StoreLookupMetrics } from './store-metrics.js';
+
+/** Latency histogram bounds in seconds (prometheus `le`), 50 us to 2.5 s. */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
 
 /** Options of {@link ServerMetrics}. */
 export interface ServerMetricsOptions {
@@ -36,7 +41,11 @@ export class ServerMetrics implements StatsSource, MetricsSource {
   readonly registry = new Registry();
   readonly auth = new RadiusCounters();
   readonly acct = new RadiusCounters();
-  readonly latency = new LatencyHistogram();
+  /**
+   * Time from receipt to reply. prom-client's own Histogram: its observe() costs about 0.1 us
+   * more than counting into a plain array (Node 20), nothing beside a request's 30 us or more.
+   */
+  readonly latency: Histogram;
   readonly startTime: number;
   hupTime: number;
   configGeneration = 0;
@@ -53,7 +62,7 @@ export class ServerMetrics implements StatsSource, MetricsSource {
     this.startTime = Math.floor(this.now() / 1000);
     this.hupTime = this.startTime;
     for (const r of DROP_REASONS) this.drops.set(r, { n: 0 });
-    this.registerCollectors();
+    this.latency = this.registerCollectors();
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -117,12 +126,15 @@ export class ServerMetrics implements StatsSource, MetricsSource {
 
   /** Exports a gauge read at scrape time (table sizes, queue lengths). Names must be unique. */
   gauge(name: string, help: string, read: () => number, aggregator: 'sum' | 'min' | 'max' = 'sum'): void {
-    this.addCollector(name, help, 'gauge', () => [v({}, read())], aggregator);
+    this.addCollector(name, help, 'gauge', [], () => [v({}, read())], aggregator);
   }
 
-  /** Exports a metric with labels read at scrape time (health states, loss counters). Names must be unique. */
-  labelled(name: string, help: string, type: 'counter' | 'gauge', read: () => { labels: Record<string, string>; value: number }[]): void {
-    this.addCollector(name, help, type, read);
+  /**
+   * Exports a metric with labels read at scrape time (health states, loss counters). Names must
+   * be unique; `labelNames` lists every label `read` may return (prom-client checks them).
+   */
+  labelled(name: string, help: string, type: 'counter' | 'gauge', labelNames: readonly string[], read: () => MetricValue[]): void {
+    this.addCollector(name, help, type, labelNames, read);
   }
 
   /** Seconds since the server started. */
@@ -180,33 +192,45 @@ export class ServerMetrics implements StatsSource, MetricsSource {
   }
 
   /**
-   * Registers a metric whose values are computed at scrape time: prom-client's custom-collector
-   * shape (`name`, `help`, `type`, `get()`), so the request path never touches prom-client.
+   * Registers a Counter or Gauge whose values are copied from `values()` at scrape time, in
+   * prom-client's `collect()` hook, so the request path never touches prom-client. `aggregator`
+   * tells a cluster primary how to combine workers' values (see shareWithClusterPrimary).
    */
   private addCollector(
     name: string,
     help: string,
-    type: 'counter' | 'gauge' | 'histogram',
+    type: 'counter' | 'gauge',
+    labelNames: readonly string[],
     values: () => MetricValue[],
-    aggregator: 'sum' | 'min' | 'max' = 'sum',
+    aggregator: Aggregator = 'sum',
   ): void {
-    // `aggregator` tells a cluster primary how to combine workers' values (see shareWithClusterPrimary).
-    const metric = { name, help, type, aggregator, get: async () => ({ name, help, type, aggregator, values: values() }) };
-    this.registry.registerMetric(metric as unknown as Metric);
+    const config = { name, help, labelNames, aggregator, registers: [this.registry] };
+    if (type === 'gauge') {
+      new Gauge({ ...config, collect() {
+        this.reset();
+        for (const x of values()) this.set(x.labels, x.value);
+      } });
+    } else {
+      new Counter({ ...config, collect() {
+        this.reset();
+        for (const x of values()) this.inc(x.labels, x.value);
+      } });
+    }
   }
 
-  private registerCollectors(): void {
+  /** Registers the server's own metrics, in exposition order; returns the latency histogram. */
+  private registerCollectors(): Histogram {
     const add = this.addCollector.bind(this);
     const perClient = (fn: (c: ClientMetrics) => MetricValue[]) => () => [...this.clients.values()].flatMap(fn);
 
-    add('radius_requests_total', 'Requests accepted for processing, by client and packet type.', 'counter',
+    add('radius_requests_total', 'Requests accepted for processing, by client and packet type.', 'counter', ['client', 'type'],
       perClient((c) => [
         v({ client: c.name, type: 'Access-Request' }, c.requests.access),
         v({ client: c.name, type: 'Accounting-Request' }, c.requests.accounting),
         v({ client: c.name, type: 'Status-Server' }, c.requests.status),
         ...(c.requests.other > 0 ? [v({ client: c.name, type: 'other' }, c.requests.other)] : []),
       ]));
-    add('radius_responses_total', 'Replies sent, by client and reply code (re-sent duplicates included).', 'counter',
+    add('radius_responses_total', 'Replies sent, by client and reply code (re-sent duplicates included).', 'counter', ['client', 'code'],
       perClient((c) => [
         v({ client: c.name, code: codeName(Code.AccessAccept) }, c.responses.accept),
         v({ client: c.name, code: codeName(Code.AccessReject) }, c.responses.reject),
@@ -214,40 +238,32 @@ export class ServerMetrics implements StatsSource, MetricsSource {
         v({ client: c.name, code: codeName(Code.AccountingResponse) }, c.responses.accountingResponse),
         ...(c.responses.other > 0 ? [v({ client: c.name, code: 'other' }, c.responses.other)] : []),
       ]));
-    add('radius_duplicate_requests_total', 'Retransmissions answered from the duplicate cache, by client.', 'counter',
+    add('radius_duplicate_requests_total', 'Retransmissions answered from the duplicate cache, by client.', 'counter', ['client'],
       perClient((c) => [v({ client: c.name }, c.duplicateReplays)]));
-    add('radius_client_dropped_packets_total', 'Datagrams of a known client dropped without a reply, by client.', 'counter',
+    add('radius_client_dropped_packets_total', 'Datagrams of a known client dropped without a reply, by client.', 'counter', ['client'],
       perClient((c) => [v({ client: c.name }, c.dropped)]));
-    add('radius_client_last_seen_time_seconds', 'Unix time of the last datagram from a client (0: never), by client.', 'gauge',
+    add('radius_client_last_seen_time_seconds', 'Unix time of the last datagram from a client (0: never), by client.', 'gauge', ['client'],
       perClient((c) => [v({ client: c.name }, Math.floor(c.lastSeenMs / 1000))]), 'max');
-    add('radius_dropped_packets_total', 'Datagrams dropped without a reply, by reason code.', 'counter',
+    add('radius_dropped_packets_total', 'Datagrams dropped without a reply, by reason code.', 'counter', ['reason'],
       () => [...this.drops].map(([reason, d]) => v({ reason }, d.n)));
-    add('radius_request_duration_seconds', 'Time from receipt to reply, excluding reject_delay.', 'histogram', () => {
-      const h = this.latency;
-      const out: MetricValue[] = [];
-      let acc = 0;
-      h.bounds.forEach((le, i) => {
-        acc += h.counts[i]!;
-        out.push({ labels: { le }, value: acc, metricName: 'radius_request_duration_seconds_bucket' });
-      });
-      out.push({ labels: { le: '+Inf' }, value: h.count, metricName: 'radius_request_duration_seconds_bucket' });
-      out.push({ labels: {}, value: h.sum, metricName: 'radius_request_duration_seconds_sum' });
-      out.push({ labels: {}, value: h.count, metricName: 'radius_request_duration_seconds_count' });
-      return out;
+    const latency = new Histogram({
+      name: 'radius_request_duration_seconds', help: 'Time from receipt to reply, excluding reject_delay.',
+      buckets: [...LATENCY_BUCKETS], registers: [this.registry],
     });
-    add('radius_reloads_total', 'Configuration reloads, by result.', 'counter',
+    add('radius_reloads_total', 'Configuration reloads, by result.', 'counter', ['result'],
       () => [v({ result: 'ok' }, this.reloadsOk), v({ result: 'error' }, this.reloadsFailed)]);
-    add('radius_store_lookups_total', 'User lookups, by source and result.', 'counter',
+    add('radius_store_lookups_total', 'User lookups, by source and result.', 'counter', ['source', 'result'],
       () => [...this.stores.values()].flatMap((s) => [
         v({ source: s.source, result: 'found' }, s.found),
         v({ source: s.source, result: 'not_found' }, s.notFound),
         v({ source: s.source, result: 'error' }, s.errors),
       ]));
-    add('radius_config_generation', 'Generation of the configuration in service (1 at start, +1 per successful reload).', 'gauge',
+    add('radius_config_generation', 'Generation of the configuration in service (1 at start, +1 per successful reload).', 'gauge', [],
       () => [v({}, this.configGeneration)], 'max');
-    add('radius_start_time_seconds', 'Unix time the server started.', 'gauge', () => [v({}, this.startTime)], 'min');
-    add('radius_last_reload_time_seconds', 'Unix time of the last successful reload (start time before any).', 'gauge',
+    add('radius_start_time_seconds', 'Unix time the server started.', 'gauge', [], () => [v({}, this.startTime)], 'min');
+    add('radius_last_reload_time_seconds', 'Unix time of the last successful reload (start time before any).', 'gauge', [],
       () => [v({}, this.hupTime)], 'max');
+    return latency;
   }
 }
 
@@ -255,7 +271,6 @@ export class ServerMetrics implements StatsSource, MetricsSource {
 export interface MetricValue {
   labels: Record<string, string | number>;
   value: number;
-  metricName?: string;
 }
 
 function v(labels: Record<string, string | number>, value: number): MetricValue {

@@ -32,7 +32,6 @@ import { RequestIds } from './request-id.js';
 import type { Snapshot } from './snapshot.js';
 import type { ReplyChannel } from './transport.js';
 
-export type { StreamChannel } from './transport.js';
 
 /**
  * The request lifecycle. One datagram goes through fixed stages, in this order, called from one
@@ -57,9 +56,6 @@ export type { StreamChannel } from './transport.js';
  * the level the catalogue gives (warn lines rate-limited) and written to the auth-fail log; an
  * unexpected exception is a logged `internal_error` drop, never a crash.
  */
-
-/** The reply channel under its first name (the UDP listener and transports in flight use it). */
-export type ListenerPort = ReplyChannel;
 
 /** Per-configuration tools; rebuilt (or carried over) on reload together with the snapshot. */
 export interface ServerState {

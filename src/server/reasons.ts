@@ -6,7 +6,8 @@
  * metrics, Status-Server statistics and the audit log all read this table.
  *
  * Codes come from three places: the codec (`PacketDropReason`, src/protocol/errors.ts), the
- * pipeline (client, limits, duplicates, policy), and the evaluator (`DecisionReason`).
+ * pipeline (client, limits, duplicates, policy), and the evaluator (`DecisionReason`). Stream
+ * listeners (src/transport) add why a connection was refused or closed.
  */
 import type { DecisionReason } from '../policy/evaluator.js';
 import { PACKET_DROP_REASONS, type PacketDropReason } from '../protocol/errors.js';
@@ -69,6 +70,11 @@ export type AuditReason =
   | 'internal_error'
   | 'accounting_not_recorded'
   | 'password_check_busy'
+  | 'connection_limit'
+  | 'alpn_mismatch'
+  | 'tls_handshake_failed'
+  | 'certificate_expired'
+  | 'client_removed'
   | RejectReason;
 
 const malformed = (text: string): DropInfo => ({ text, audit: 'malformed', stats: 'malformed', level: 'warn' });
@@ -150,8 +156,57 @@ export function rejectReason(reason: DecisionReason): RejectReason {
  * discards, a malformed packet or a bad authenticator, ends a TLS/TCP connection); an unknown
  * code or a refused request leaves it open.
  */
-export function closesStream(reason: DropReason): boolean {
+export function closesStream(reason: DropReason): reason is PacketDropReason {
   return reason !== 'bad_code' && (PACKET_DROP_REASONS as readonly string[]).includes(reason);
+}
+
+/** What the catalogue says about a refused or closed stream (RADIUS/TLS, RADIUS/TCP) connection. */
+export interface StreamEventInfo {
+  /** What happened, in a few words. */
+  readonly text: string;
+  /** The auth-fail log's `reason` (with `action: "close"`); `null`: not audited. */
+  readonly audit: AuditReason | null;
+  /** `info`: the ordinary life of a connection; `warn`: rate-limited per reason, as drops are. */
+  readonly level: 'info' | 'warn';
+}
+
+/** Why a stream connection was refused before it could carry a packet. */
+export type StreamRefusal = keyof typeof STREAM_REFUSALS;
+
+/**
+ * The refusal catalogue: each code is the `result` label of `radius_stream_connections_total`,
+ * the `reason` of the log line, and the auth-fail `detail` when it differs from the `reason`.
+ */
+export const STREAM_REFUSALS = {
+  listener_closed: { text: 'the listener is closing (shutdown, or a reload that removed it)', audit: 'connection_limit', level: 'warn' },
+  connection_limit: { text: 'the listener\'s max_connections is reached', audit: 'connection_limit', level: 'warn' },
+  client_connection_limit: { text: 'the client\'s max_connections_per_client is reached', audit: 'connection_limit', level: 'warn' },
+  unknown_client: { text: 'no client allows this source address, or no client certificate or PSK identity matches', audit: 'unknown_client', level: 'warn' },
+  unknown_certificate: {
+    text: 'the client certificate does not chain to the CA list with a known subjectAltName and is not pinned',
+    audit: 'unknown_client', level: 'warn',
+  },
+  alpn_mismatch: { text: 'no common ALPN protocol, or the client\'s radius11 policy refuses the one negotiated', audit: 'alpn_mismatch', level: 'warn' },
+  tls_handshake_failed: { text: 'the TLS handshake failed (version, ciphers, certificate, timeout)', audit: 'tls_handshake_failed', level: 'warn' },
+} as const satisfies Record<string, StreamEventInfo>;
+
+/** Why an open stream connection was closed: one of {@link STREAM_CLOSES}, or a drop that ends it. */
+export type StreamCloseReason = keyof typeof STREAM_CLOSES | PacketDropReason;
+
+/** The close catalogue (besides the drops of {@link closesStream}): the `reason` label of `radius_stream_closes_total`. */
+export const STREAM_CLOSES = {
+  peer_closed: { text: 'the client closed the connection', audit: null, level: 'info' },
+  idle_timeout: { text: 'no packet within the listener\'s idle_timeout', audit: null, level: 'info' },
+  server_shutdown: { text: 'the server is stopping', audit: null, level: 'info' },
+  certificate_expired: { text: 'the client certificate of the connection has expired', audit: 'certificate_expired', level: 'warn' },
+  client_removed: { text: 'after a reload no client allows the connection any more', audit: 'client_removed', level: 'warn' },
+} as const satisfies Record<string, StreamEventInfo>;
+
+/** The catalogue entry of a close reason; a drop that ends the stream is audited as the drop is. */
+export function streamClose(reason: StreamCloseReason): StreamEventInfo {
+  if (Object.hasOwn(STREAM_CLOSES, reason)) return STREAM_CLOSES[reason as keyof typeof STREAM_CLOSES];
+  const drop = DROPS[reason as PacketDropReason];
+  return { text: drop.text, audit: drop.audit, level: 'warn' };
 }
 
 /** True when `code` is a drop code of the catalogue (for codes read back from log fields). */

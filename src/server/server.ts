@@ -179,15 +179,15 @@ export async function startServer(configPath: string, opts: StartServerOptions =
   metrics.gauge('radius_delayed_rejects', 'Access-Rejects waiting for reject_delay.', () => state.rejects.pending);
   metrics.gauge('radius_password_checks_pending', 'Slow password checks (PBKDF2, SHA-crypt) running or waiting in the thread pool.', () => hashPool?.pending ?? 0);
   registerSqlMetrics(metrics, () => state.snapshot.sqlSource);
-  metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter',
+  metrics.labelled('radius_accounting_records_total', 'Accounting-Requests by outcome: recorded (then answered), failed (not answered), duplicate (a retransmission joined to its first attempt).', 'counter', ['result'],
     () => [{ labels: { result: 'recorded' }, value: recorder.recorded }, { labels: { result: 'failed' }, value: recorder.failed }, { labels: { result: 'duplicate' }, value: recorder.duplicates }]);
-  metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', () => [
+  metrics.labelled('radius_log_sink_up', 'Whether a log sink could write at its last attempt (1) or not (0).', 'gauge', ['sink'], () => [
     ...state.accounting.map((s) => ({ labels: { sink: `accounting_${s.name}` }, value: s.health().ok ? 1 : 0 })),
     ...(state.logs.authFail ? [{ labels: { sink: 'auth_fail' }, value: state.logs.authFail.lastError ? 0 : 1 }] : []),
   ]);
-  metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter',
+  metrics.labelled('radius_log_lines_lost_total', 'Audit lines not written because the log failed or could not keep up.', 'counter', ['log'],
     () => [{ labels: { log: 'auth_fail' }, value: auditLoss.lost }]);
-  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', () => {
+  metrics.labelled('radius_sql_postauth_rows_total', 'radpostauth rows by outcome: written, or lost (queue full, refused by the database, not written before shutdown).', 'counter', ['result'], () => {
     const h = state.logs.postauth?.health();
     return h ? [{ labels: { result: 'written' }, value: h.written }, { labels: { result: 'lost' }, value: h.lost }] : [];
   });

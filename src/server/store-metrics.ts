@@ -13,29 +13,43 @@ export class StoreLookupMetrics {
 }
 
 /**
- * Wraps user sources so each lookup is counted under `radius_store_lookups_total` by source
- * kind (`files`, `sqlite`) and result: `found` (an entry for that user, not only DEFAULTs),
- * `not_found`, `error` (the lookup threw; rethrown). Two increments and one scan of the
- * returned entries per lookup.
+ * A user source as the request path uses it: each lookup counted under
+ * `radius_store_lookups_total` by source kind (`files`, `sqlite`) and result: `found` (an entry
+ * for that user, not only DEFAULTs), `not_found`, `error` (the lookup threw: rethrown as a
+ * {@link StoreLookupError}, so the pipeline drops the request instead of rejecting it). Two
+ * increments and one scan of the returned entries per lookup.
+ */
+export class CountedUserSource implements UserSource {
+  readonly name: string;
+
+  constructor(readonly source: UserSource, private readonly counters: StoreLookupMetrics) {
+    this.name = source.name;
+  }
+
+  lookup(userName: string): readonly Entry[] {
+    let entries: readonly Entry[];
+    try {
+      entries = this.source.lookup(userName);
+    } catch (err) {
+      this.counters.errors++;
+      throw new StoreLookupError(this.source.name, err);
+    }
+    if (entries.some((e) => !e.isDefault)) this.counters.found++;
+    else this.counters.notFound++;
+    return entries;
+  }
+
+  close(): void {
+    this.source.close();
+  }
+}
+
+/**
+ * The sources of a snapshot, each counted once: a source already counted (a reload keeps the
+ * running snapshot's list) is returned as it is, so no lookup is ever counted twice.
  */
 export function countLookups(sources: readonly UserSource[], metrics: ServerMetrics): UserSource[] {
-  return sources.map((source) => {
-    const counters = metrics.store(source.name.startsWith('sqlite:') ? 'sqlite' : 'files');
-    return {
-      name: source.name,
-      lookup(userName: string): readonly Entry[] {
-        let entries: readonly Entry[];
-        try {
-          entries = source.lookup(userName);
-        } catch (err) {
-          counters.errors++;
-          throw new StoreLookupError(source.name, err);
-        }
-        if (entries.some((e) => !e.isDefault)) counters.found++;
-        else counters.notFound++;
-        return entries;
-      },
-      close: () => source.close(),
-    };
-  });
+  return sources.map((source) => source instanceof CountedUserSource
+    ? source
+    : new CountedUserSource(source, metrics.store(source.name.startsWith('sqlite:') ? 'sqlite' : 'files')));
 }

@@ -1,3 +1,4 @@
+import type { PacketDropReason } from '../protocol/errors.js';
 import type { Client } from './clients.js';
 import type { ListenerType } from './config.js';
 import type { DuplicateCache } from './duplicate-cache.js';
@@ -29,5 +30,5 @@ export interface StreamChannel {
   /** RADIUS/1.1 (RFC 9765) negotiated by ALPN: Token header, no MD5, no Message-Authenticator. */
   readonly radius11: boolean;
   /** What UDP silently discards closes a stream connection (RFC 6614 section 2.6.1). */
-  fail(reason: string, message: string): void;
+  fail(reason: PacketDropReason, message: string): void;
 }

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer as createTcpServer, isIP } from 'node:net';
 import type { ListenConfig, ListenerType } from './config.js';
-import type { ListenerPort } from './pipeline.js';
+import type { ReplyChannel } from './transport.js';
 
 /** Kernel receive buffer asked for, so a burst of requests is queued rather than lost. */
 const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -11,7 +11,7 @@ const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
  * One bound UDP socket (IPv4 or IPv6; an IPv6 socket is IPv6-only, so `::` and `0.0.0.0` can
  * both be listed for dual stack). Datagrams go to `onMessage` until `stopReceiving()`.
  */
-export class UdpListener implements ListenerPort {
+export class UdpListener implements ReplyChannel {
   private receiving = true;
   /** Sends handed to the socket and not yet completed (close waits for them). */
   private pending = 0;

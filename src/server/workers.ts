@@ -72,11 +72,6 @@ export function workerCount(setting: number | 'auto'): number {
   return setting === 'auto' ? Math.max(1, availableParallelism()) : setting;
 }
 
-/** True in a process forked by {@link runWorkersIfConfigured}. */
-export function isWorkerProcess(): boolean {
-  return cluster.isWorker;
-}
-
 /** A worker that dies sooner than this after its start counts as failing (restarts back off). */
 const EARLY_EXIT_MS = 10_000;
 const FIRST_BACKOFF_MS = 1000;

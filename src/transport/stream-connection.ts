@@ -3,7 +3,8 @@ import { StreamFramer } from '../protocol/stream-framing.js';
 import type { Client } from '../server/clients.js';
 import type { ListenerType } from '../server/config.js';
 import { DuplicateCache } from '../server/duplicate-cache.js';
-import type { ListenerPort, StreamChannel } from '../server/pipeline.js';
+import type { ReplyChannel, StreamChannel } from '../server/transport.js';
+import type { StreamCloseReason } from '../server/reasons.js';
 
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -25,18 +26,18 @@ export interface StreamConnectionOptions {
   /** Each framed packet, in order. */
   onPacket(packet: Buffer, conn: StreamConnection): void;
   /** Called once, when the socket is gone; `reason` says who or what ended it. */
-  onClose(conn: StreamConnection, reason: string, message: string | undefined): void;
+  onClose(conn: StreamConnection, reason: StreamCloseReason, message: string | undefined): void;
 }
 
 /**
- * One RADIUS/TLS or RADIUS/TCP connection, seen by the request pipeline as a listener port
+ * One RADIUS/TLS or RADIUS/TCP connection, seen by the request pipeline as a reply channel
  * whose replies go back on this connection. Bytes are cut into packets by their Length field;
  * a packet that cannot be framed, and any packet the pipeline finds malformed or forged, closes
  * the connection (RFC 6614 section 2.6.1), and with it its duplicate cache and pending replies.
  * A peer that does not read its replies stops being read from (backpressure), so a connection
  * holds a bounded amount of memory.
  */
-export class StreamConnection implements ListenerPort, StreamChannel {
+export class StreamConnection implements ReplyChannel, StreamChannel {
   readonly index: number;
   readonly type: ListenerType;
   readonly local: { address: string; port: number };
@@ -50,7 +51,7 @@ export class StreamConnection implements ListenerPort, StreamChannel {
   /** Called after the connection is gone (the listener's shutdown waits for it). */
   onGone: (() => void) | undefined;
   private readonly framer = new StreamFramer();
-  private closing: { reason: string; message: string | undefined } | undefined;
+  private closing: { reason: StreamCloseReason; message: string | undefined } | undefined;
   private ended = false;
   private expiry: NodeJS.Timeout | undefined;
 
@@ -106,12 +107,12 @@ export class StreamConnection implements ListenerPort, StreamChannel {
   }
 
   /** StreamChannel: a malformed or forged packet closes the connection. */
-  fail(reason: string, message: string): void {
+  fail(reason: StreamCloseReason, message: string): void {
     this.close(reason, message);
   }
 
   /** Ends the connection: no more packets are read, written replies are flushed, then it closes. */
-  close(reason: string, message?: string): void {
+  close(reason: StreamCloseReason, message?: string): void {
     if (this.closing) return;
     this.closing = { reason, message };
     this.socket.pause();
@@ -121,7 +122,7 @@ export class StreamConnection implements ListenerPort, StreamChannel {
   }
 
   /** Destroys the socket at once (server shutdown after the grace period). */
-  destroy(reason: string): void {
+  destroy(reason: StreamCloseReason): void {
     if (!this.closing) this.closing = { reason, message: undefined };
     this.socket.destroy();
   }

@@ -5,9 +5,11 @@ import type pino from 'pino';
 import { ALPN_RADIUS_10, ALPN_RADIUS_11 } from '../protocol/radius11.js';
 import type { Client } from '../server/clients.js';
 import type { ListenConfig, ListenerType, StreamListenConfig } from '../server/config.js';
-import type { ListenerPort, ServerState } from '../server/pipeline.js';
+import type { ServerState } from '../server/pipeline.js';
+import type { ReplyChannel } from '../server/transport.js';
 import type { RadsecClient } from '../server/radsec-clients.js';
 import type { RateLimitedLogger } from '../server/rate-limited-logger.js';
+import { STREAM_REFUSALS, streamClose, type StreamCloseReason, type StreamRefusal } from '../server/reasons.js';
 import type { TlsMaterial } from '../server/tls-material.js';
 import { StreamConnection } from './stream-connection.js';
 import type { StreamStats } from './stream-stats.js';
@@ -16,7 +18,7 @@ import type { StreamStats } from './stream-stats.js';
 export interface StreamListenerEnv {
   state(): ServerState;
   /** The request pipeline's entry point. */
-  handle(packet: Buffer, address: string, port: number, port_: ListenerPort): void;
+  handle(packet: Buffer, address: string, port: number, channel: ReplyChannel): void;
   log: pino.Logger;
   /** Rate-limited log of refused and failed connections (one line per reason per second). */
   connectionLog: RateLimitedLogger;
@@ -38,9 +40,6 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Per-connection duplicate cache sizes: all Identifiers; a window of Tokens. */
 const DUPLICATES_RADIUS10 = 256;
 const DUPLICATES_RADIUS11 = 4096;
-
-/** Close reasons that are the ordinary life of a connection (logged at info, not warn). */
-const ORDINARY_CLOSE = new Set(['peer_closed', 'idle_timeout', 'server_shutdown', 'listener_closed']);
 
 /**
  * A RADIUS/TLS (RFC 6614, radext RADIUS/(D)TLS bis, RFC 9765) or RADIUS/TCP (RFC 6613) listener.
@@ -171,26 +170,26 @@ export class StreamListener {
   private accept(socket: Socket): void {
     const address = socket.remoteAddress ?? '';
     const port = socket.remotePort ?? 0;
-    const refuse = (reason: string, auditReason: string, message: string) => {
+    const refuse = (reason: StreamRefusal, message: string) => {
       this.refused.add(socket);
-      this.refuse(address, port, reason, auditReason, message, null);
+      this.refuse(address, port, reason, message, null);
       socket.destroy();
     };
-    if (!this.receiving) return refuse('listener_closed', 'connection_limit', 'the listener is closing');
+    if (!this.receiving) return refuse('listener_closed', 'the listener is closing');
     if (this.sockets.size >= this.settings.maxConnections) {
-      return refuse('connection_limit', 'connection_limit', `max_connections (${this.settings.maxConnections}) reached on ${this.type} ${this.local.address}:${this.local.port}`);
+      return refuse('connection_limit', `max_connections (${this.settings.maxConnections}) reached on ${this.type} ${this.local.address}:${this.local.port}`);
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const snapshot = this.env.state().snapshot;
     if (this.type === 'radsec') {
       if (!snapshot.radsecClients.mayConnect(address)) {
-        return refuse('unknown_client', 'unknown_client', `Refusing TLS connection from ${address} port ${port}: no radsec client allows this address`);
+        return refuse('unknown_client', `Refusing TLS connection from ${address} port ${port}: no radsec client allows this address`);
       }
       return; // the TLS server goes on with the handshake
     }
     const client = snapshot.clients.lookup(address);
-    if (!client) return refuse('unknown_client', 'unknown_client', `Refusing TCP connection from unknown client ${address} port ${port}`);
+    if (!client) return refuse('unknown_client', `Refusing TCP connection from unknown client ${address} port ${port}`);
     if (!this.admitClient(client, address, port, null)) {
       socket.destroy();
       return;
@@ -213,25 +212,26 @@ export class StreamListener {
     if (policy !== 'require' && protocols.includes(ALPN_RADIUS_10)) return ALPN_RADIUS_10;
     // no common protocol: Node answers with the no_application_protocol alert (120)
     this.refused.add(socket);
-    this.refuse(socket.remoteAddress ?? '', socket.remotePort ?? 0, 'alpn_mismatch', 'alpn_mismatch',
+    this.refuse(socket.remoteAddress ?? '', socket.remotePort ?? 0, 'alpn_mismatch',
       `TLS connection from ${socket.remoteAddress} offers ALPN ${protocols.join(', ')}, but radius11 is "${policy}" for it: no_application_protocol`, null);
     return undefined;
   }
 
   private handshakeFailed(err: Error, socket: TLSSocket): void {
-    if (this.refused.has(socket) || this.refused.has((socket as unknown as { _parent?: object })._parent ?? socket)) return;
-    const address = socket.remoteAddress ?? (socket as unknown as { _parent?: Socket })._parent?.remoteAddress ?? '';
+    const tcp = tcpSocketOf(socket);
+    if (this.refused.has(socket) || (tcp && this.refused.has(tcp))) return;
+    const address = socket.remoteAddress ?? tcp?.remoteAddress ?? '';
     const port = socket.remotePort ?? 0;
     const detail = tlsErrorText(err);
-    this.refuse(address, port, 'tls_handshake_failed', 'tls_handshake_failed', `TLS handshake with ${address} port ${port} failed: ${detail}`, null, detail);
+    this.refuse(address, port, 'tls_handshake_failed', `TLS handshake with ${address} port ${port} failed: ${detail}`, null, detail);
   }
 
   private secured(socket: TLSSocket): void {
     const address = socket.remoteAddress ?? '';
     const port = socket.remotePort ?? 0;
     const snapshot = this.env.state().snapshot;
-    const deny = (reason: string, auditReason: string, message: string, client: string | null, detail?: string) => {
-      this.refuse(address, port, reason, auditReason, message, client, detail);
+    const deny = (reason: StreamRefusal, message: string, client: string | null, detail?: string) => {
+      this.refuse(address, port, reason, message, client, detail);
       socket.destroy();
     };
     // no renegotiation: all authentication happens in the first handshake
@@ -244,30 +244,30 @@ export class StreamListener {
       found = snapshot.radsecClients.byPskIdentity(identity, address);
     } else {
       const cert = socket.getPeerX509Certificate();
-      if (!cert) return deny('unknown_client', 'unknown_client', `TLS connection from ${address} port ${port} without a client certificate or PSK`, null, 'no client certificate');
+      if (!cert) return deny('unknown_client', `TLS connection from ${address} port ${port} without a client certificate or PSK`, null, 'no client certificate');
       chain = peerChain(socket);
       found = snapshot.radsecClients.byCertificate(cert, socket.authorized, address);
       if (!found) {
         const why = socket.authorized ? 'no radsec client names its subjectAltName' : `it does not chain to the CA list (${socket.authorizationError ?? 'unverified'}) and its fingerprint is not pinned`;
-        return deny('unknown_certificate', 'unknown_client',
+        return deny('unknown_certificate',
           `Refusing TLS connection from ${address} port ${port}: certificate (SAN ${cert.subjectAltName ?? 'none'}, sha256 ${cert.fingerprint256}) is not a known client: ${why}`,
           null, `unknown certificate sha256 ${cert.fingerprint256}`);
       }
       notAfterMs = Date.parse(cert.validTo);
     }
-    if (!found) return deny('unknown_client', 'unknown_client', `TLS connection from ${address} port ${port}: PSK identity is not a client at this address`, null);
+    if (!found) return deny('unknown_client', `TLS connection from ${address} port ${port}: PSK identity is not a client at this address`, null);
     const client = found.client;
     const alpn = socket.alpnProtocol;
     const radius11 = alpn === ALPN_RADIUS_11;
     const policy = found.identity.radius11;
     if (policy === 'require' && !radius11) {
-      return deny('alpn_mismatch', 'alpn_mismatch', `client ${client.name} requires RADIUS/1.1 (radius11: require) but the connection from ${address} negotiated ${alpn || 'no ALPN'}`, client.name);
+      return deny('alpn_mismatch', `client ${client.name} requires RADIUS/1.1 (radius11: require) but the connection from ${address} negotiated ${alpn || 'no ALPN'}`, client.name);
     }
     if (policy === 'forbid' && radius11) {
-      return deny('alpn_mismatch', 'alpn_mismatch', `client ${client.name} has radius11: forbid but the connection from ${address} negotiated radius/1.1`, client.name);
+      return deny('alpn_mismatch', `client ${client.name} has radius11: forbid but the connection from ${address} negotiated radius/1.1`, client.name);
     }
     if (radius11 && socket.getProtocol() !== 'TLSv1.3') {
-      return deny('alpn_mismatch', 'alpn_mismatch', `RADIUS/1.1 needs TLS 1.3; client ${client.name} at ${address} negotiated ${socket.getProtocol()}`, client.name);
+      return deny('alpn_mismatch', `RADIUS/1.1 needs TLS 1.3; client ${client.name} at ${address} negotiated ${socket.getProtocol()}`, client.name);
     }
     if (!this.admitClient(client, address, port, client.name)) {
       socket.destroy();
@@ -283,7 +283,7 @@ export class StreamListener {
   private admitClient(client: Client, address: string, port: number, name: string | null): boolean {
     const n = this.perClient.get(client.name) ?? 0;
     if (n >= this.settings.maxConnectionsPerClient) {
-      this.refuse(address, port, 'client_connection_limit', 'connection_limit',
+      this.refuse(address, port, 'client_connection_limit',
         `client ${client.name} already has ${n} connections (max_connections_per_client ${this.settings.maxConnectionsPerClient}): refusing one from ${address} port ${port}`, name);
       return false;
     }
@@ -313,7 +313,7 @@ export class StreamListener {
     return conn;
   }
 
-  private closed(conn: StreamConnection, reason: string, message: string | undefined): void {
+  private closed(conn: StreamConnection, reason: StreamCloseReason, message: string | undefined): void {
     this.connections.delete(conn);
     const name = conn.client.name;
     const n = (this.perClient.get(name) ?? 1) - 1;
@@ -322,16 +322,16 @@ export class StreamListener {
     this.env.stats.close(this.type, reason);
     const fields = { reason, client: name, src: conn.remote.address, src_port: conn.remote.port, listen: `${this.type} ${this.local.address}:${this.local.port}` };
     const text = `${this.type} connection from client ${name} (${conn.remote.address} port ${conn.remote.port}) closed: ${reason}${message ? ` (${message})` : ''}`;
-    if (ORDINARY_CLOSE.has(reason)) this.env.connectionLog.log(`close:${reason}`, { ...fields, level: 'info' }, text);
-    else {
-      this.env.connectionLog.log(`close:${reason}`, fields, text);
-      this.audit(conn.remote.address, conn.remote.port, auditReasonOfClose(reason), name, reason);
-    }
+    const info = streamClose(reason);
+    if (info.level === 'info') this.env.connectionLog.log(`close:${reason}`, { ...fields, level: 'info' }, text);
+    else this.env.connectionLog.log(`close:${reason}`, fields, text);
+    if (info.audit !== null) this.audit(conn.remote.address, conn.remote.port, info.audit, name, reason);
     conn.onGone?.();
   }
 
-  /** Counts, logs (rate-limited) and audits a refused connection. */
-  private refuse(address: string, port: number, reason: string, auditReason: string, message: string, client: string | null, detail?: string): void {
+  /** Counts, logs (rate-limited) and audits a refused connection, as the catalogue says (reasons.ts). */
+  private refuse(address: string, port: number, reason: StreamRefusal, message: string, client: string | null, detail?: string): void {
+    const auditReason = STREAM_REFUSALS[reason].audit;
     this.env.stats.refuse(this.type, reason);
     this.env.connectionLog.log(`refuse:${reason}`, { reason, client, src: address, src_port: port, listen: `${this.type} ${this.local.address}:${this.local.port}` }, message);
     this.audit(address, port, auditReason, client, detail ?? (reason !== auditReason ? reason : undefined));
@@ -411,18 +411,17 @@ function chainsTo(chain: readonly X509Certificate[], caPems: readonly string[]):
   return chain.some((c) => cas.some((ca) => c.checkIssued(ca) && c.verify(ca.publicKey)) || cas.some((ca) => ca.fingerprint256 === c.fingerprint256));
 }
 
+/**
+ * The TCP socket under a server-side TLS socket. Node keeps it as `_parent` and offers no public
+ * accessor; once that socket is destroyed (a connection refused before its handshake) the TLS
+ * socket no longer knows its peer, so a handshake error finds the refused socket, and the peer's
+ * address, through this.
+ */
+function tcpSocketOf(socket: TLSSocket): Socket | undefined {
+  return (socket as TLSSocket & { _parent?: Socket })._parent;
+}
+
 function tlsErrorText(err: Error): string {
   const e = err as Error & { code?: string; reason?: string };
   return e.reason ?? e.code ?? err.message.split('\n')[0]!.slice(0, 200);
-}
-
-function auditReasonOfClose(reason: string): string {
-  switch (reason) {
-    case 'too_short': case 'bad_length': case 'attribute_too_short': case 'attribute_overflow': case 'attribute_type_zero':
-    case 'too_many_attributes': case 'bad_message_authenticator_length': case 'eap_with_password': case 'bad_user_password':
-    case 'chap_without_challenge':
-      return 'malformed';
-    default:
-      return reason;
-  }
 }

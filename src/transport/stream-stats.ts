@@ -35,14 +35,14 @@ export class StreamStats {
   /** Registers the metrics with a server's registry (once per server). */
   register(metrics: ServerMetrics): void {
     metrics.gauge('radius_stream_connections_open', 'Open RADIUS/TLS and RADIUS/TCP connections.', () => this.open);
-    metrics.labelled('radius_stream_connections_total', 'Stream connections accepted (result "accepted") or refused (result = reason), by listener type.', 'counter', () => [
+    metrics.labelled('radius_stream_connections_total', 'Stream connections accepted (result "accepted") or refused (result = reason), by listener type.', 'counter', ['type', 'result'], () => [
       ...[...this.accepted].map(([type, value]) => ({ labels: { type, result: 'accepted' }, value })),
       ...[...this.refused].map(([k, value]) => {
         const [type, result] = k.split('|') as [string, string];
         return { labels: { type, result }, value };
       }),
     ]);
-    metrics.labelled('radius_stream_closes_total', 'Stream connections closed, by listener type and reason.', 'counter', () => [...this.closed].map(([k, value]) => {
+    metrics.labelled('radius_stream_closes_total', 'Stream connections closed, by listener type and reason.', 'counter', ['type', 'reason'], () => [...this.closed].map(([k, value]) => {
       const [type, reason] = k.split('|') as [string, string];
       return { labels: { type, reason }, value };
     }));

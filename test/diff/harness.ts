@@ -9,7 +9,7 @@ import { encodeRequest, encodeResponse } from '../../src/protocol/encode.js';
 import { formatValue, parseValue } from '../../src/protocol/values.js';
 import type { Entry } from '../../src/policy/entry.js';
 import { UsersFileSource } from '../../src/store/files-source.js';
-import { authorizeAndAuthenticate } from '../../src/policy/evaluator.js';
+import { authorizeAndAuthenticate, type EntrySource } from '../../src/policy/evaluator.js';
 
 /**
  * Differential testing against FreeRADIUS 3.2.1: the same request datagram goes over UDP to the
@@ -187,17 +187,12 @@ function authenticReply(reply: Buffer, requestAuthenticator: Buffer, secret: Buf
 }
 
 /** Runs `req` through our evaluator and encoder and returns the outcome. */
-export function askOurs(dict: Dictionary, entries: readonly Entry[] | ((n: string) => readonly Entry[]), secret: string, built: ReturnType<typeof buildRequest>, trace?: (l: string) => void): Outcome {
-  let lookup: (userName: string) => readonly Entry[];
-  if (typeof entries === 'function') lookup = entries;
-  else {
-    const source = new UsersFileSource('test', entries);
-    lookup = (userName) => source.lookup(userName);
-  }
+export function askOurs(dict: Dictionary, entries: readonly Entry[] | EntrySource, secret: string, built: ReturnType<typeof buildRequest>, trace?: (l: string) => void): Outcome {
+  const source: EntrySource = 'lookup' in entries ? entries : new UsersFileSource('test', entries);
   const d = authorizeAndAuthenticate({
     attributes: built.avps, srcAddress: '127.0.0.1', requestAuthenticator: built.authenticator,
     ...(built.plain ? { userPassword: built.plain } : {}),
-  }, lookup, dict, trace);
+  }, [source], dict, trace);
   if (d.code === 'no-response') return { code: 'no reply', attrs: [] };
   const wire = encodeResponse({
     code: d.code === 'accept' ? 2 : 3, identifier: 1, requestAuthenticator: built.authenticator,

@@ -21,7 +21,7 @@ function run(users: string, attrs: [string, string][], password?: string, trace?
   const avps: Avp[] = attrs.map(([n, v]) => ({ def: def(n), value: parseValue(def(n), v) }));
   if (password !== undefined) avps.push({ def: def('User-Password'), value: Buffer.from(password) });
   return authorizeAndAuthenticate({ attributes: avps, srcAddress: '127.0.0.1', requestAuthenticator: Buffer.alloc(16, 7) },
-    (name) => source.lookup(name), dict, trace ? (l) => trace.push(l) : undefined);
+    [source], dict, trace ? (l) => trace.push(l) : undefined);
 }
 
 function reply(d: Decision): string[] {

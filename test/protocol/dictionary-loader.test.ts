@@ -234,14 +234,42 @@ describe('dictionary errors are file:line: message in FreeRADIUS wording', () =>
 });
 
 describe('what the code declares once, checked against the bundled dictionaries', () => {
-  it('every Attr number is the attribute of that name, vendor 0', async () => {
-    const { Attr, ATTRIBUTE_NAMES } = await import('../../src/protocol/attribute-numbers.js');
+  it('every Attr number is the attribute of that name and type, vendor 0', async () => {
+    const { Attr, DECLARED_ATTRIBUTES } = await import('../../src/protocol/attribute-numbers.js');
     const dict = loadDictionary();
     for (const [key, number] of Object.entries(Attr)) {
-      const def = dict.attributeByName(ATTRIBUTE_NAMES[key as keyof typeof Attr]);
+      const [name, type] = DECLARED_ATTRIBUTES[key as keyof typeof Attr];
+      const def = dict.attributeByName(name);
       expect(def, key).toBeDefined();
-      expect([def!.vendorId, def!.type], key).toEqual([0, number]);
+      expect([def!.vendorId, def!.type, def!.dataType], key).toEqual([0, number, type]);
     }
+  });
+
+  it('a site dictionary that gives a declared number another type is refused at its line', () => {
+    expect(loadError('# site\nATTRIBUTE\tUser-Password\t2\tinteger\n', true))
+      .toBe('/v/dictionary:2: ATTRIBUTE User-Password 2 is redefined as integer; this server needs it as string: remove the line');
+  });
+
+  it('a site dictionary that puts another attribute at a declared number is refused at its line', () => {
+    expect(loadError('ATTRIBUTE My-Id 32 integer\n', true))
+      .toBe('/v/dictionary:1: ATTRIBUTE My-Id 32 integer takes the number of NAS-Identifier, which this server needs as 32 string: remove the line or give the attribute another number');
+  });
+
+  it('a dictionary of its own may not move a declared name to another number', () => {
+    expect(loadError('ATTRIBUTE User-Name 200 string\n'))
+      .toBe('/v/dictionary:1: ATTRIBUTE User-Name must be number 1 (vendor 0) for this server: remove the line or rename the attribute');
+  });
+
+  it('Auth-Type Accept and Reject keep the numbers the evaluator acts on', () => {
+    expect(loadError('ATTRIBUTE Auth-Type 1000 integer\nVALUE Auth-Type Accept 5\n'))
+      .toBe('/v/dictionary:1: VALUE Auth-Type Accept must be 254 for this server, not 5: remove the VALUE line');
+  });
+
+  it('an alias of a declared attribute (same number and type) is allowed, as FreeRADIUS allows it', () => {
+    const text = 'ATTRIBUTE Site-User 1 string\n';
+    const dict = loadDictionary('/v/dictionary', { readText: (p) => (p === '/v/dictionary' ? text : defaultRead(p)) });
+    expect(dict.attributeByCode(0, 1)).toBe(dict.attributeByName('User-Name'));
+    expect(dict.attributeByCode(0, 1)!.name).toBe('Site-User');
   });
 
   it('the loader adds the Auth-Type values of the default site (PAP, CHAP, ...) after the dictionaries', () => {

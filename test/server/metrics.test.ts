@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
 import { Dictionary, noFlags, type AttributeDef } from '../../src/protocol/dictionary.js';
 import type { Avp } from '../../src/protocol/attribute.js';
-import { LatencyHistogram } from '../../src/server/latency-histogram.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
 import { FREERADIUS_VENDOR_ID, StatusCounterAttributes } from '../../src/server/status-counters.js';
 
@@ -146,14 +145,23 @@ describe('ServerMetrics', () => {
   });
 });
 
-describe('LatencyHistogram', () => {
-  it('puts a value equal to a bound into that bound (le semantics)', () => {
-    const h = new LatencyHistogram([0.1, 1]);
-    h.observe(0.1);
-    h.observe(0.5);
-    h.observe(5);
-    expect([...h.counts]).toEqual([1, 1, 1]);
-    expect(h.count).toBe(3);
+describe('radius_request_duration_seconds', () => {
+  it('counts a duration equal to a bound into that bound (le semantics), cumulative, with sum and count', async () => {
+    const m = new ServerMetrics({ processMetrics: false });
+    const c = m.client('lab');
+    c.response(Code.AccessAccept, 0.0001);
+    c.response(Code.AccessAccept, 0.0003);
+    c.response(Code.AccessReject, 5);
+    c.response(Code.AccessReject); // re-sent duplicate: no duration
+    const t = await m.text();
+    expect(t).toContain('# TYPE radius_request_duration_seconds histogram');
+    expect(sample(t, 'radius_request_duration_seconds_bucket', { le: '0.00005' })).toBe(0);
+    expect(sample(t, 'radius_request_duration_seconds_bucket', { le: '0.0001' })).toBe(1);
+    expect(sample(t, 'radius_request_duration_seconds_bucket', { le: '0.0005' })).toBe(2);
+    expect(sample(t, 'radius_request_duration_seconds_bucket', { le: '2.5' })).toBe(2);
+    expect(sample(t, 'radius_request_duration_seconds_bucket', { le: '+Inf' })).toBe(3);
+    expect(sample(t, 'radius_request_duration_seconds_count')).toBe(3);
+    expect(sample(t, 'radius_request_duration_seconds_sum')).toBeCloseTo(5.0004, 9);
   });
 });
 

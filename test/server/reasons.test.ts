@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DROPS, DROP_REASONS, REJECTS, type DropReason } from '../../src/server/reasons.js';
+import {
+  DROPS, DROP_REASONS, REJECTS, STREAM_CLOSES, STREAM_REFUSALS, streamClose, type DropReason, type StreamEventInfo,
+} from '../../src/server/reasons.js';
 import { A, UdpClient, buildRequest } from '../support/raw-radius.js';
 import { eventually, repoRoot, startTestServer, type TestServer } from './test-server.js';
 
@@ -14,7 +16,13 @@ const SECRET = 'testing123';
 
 describe('docs/reasons.md', () => {
   const page = readFileSync(join(repoRoot, 'docs/reasons.md'), 'utf8');
-  const rows = page.split('\n').filter((l) => /^\| `[a-z_]+` \|/.test(l));
+  const rowsOf = (text: string) => text.split('\n').filter((l) => /^\| `[a-z_]+` \|/.test(l));
+  const streamAt = page.indexOf('## Stream connections');
+  const rows = rowsOf(page.slice(0, streamAt));
+  const refusedRows = rowsOf(page.slice(page.indexOf('### Refused'), page.indexOf('### Closed')));
+  const closedRows = rowsOf(page.slice(page.indexOf('### Closed')));
+  const streamRow = (code: string, info: StreamEventInfo) =>
+    `| \`${code}\` | ${info.text} | ${info.audit === null ? '(not written)' : `\`${info.audit}\``} | ${info.level} |`;
 
   it('has one row per drop with the catalogue\'s text, audit reason, counter and level', () => {
     for (const r of DROP_REASONS) {
@@ -27,6 +35,12 @@ describe('docs/reasons.md', () => {
   it('has one row per reject and no code the catalogue does not know', () => {
     for (const [r, text] of Object.entries(REJECTS)) expect(rows, r).toContain(`| \`${r}\` | ${text} |`);
     expect(rows).toHaveLength(DROP_REASONS.length + Object.keys(REJECTS).length);
+  });
+
+  it('has one row per stream refusal and close, as the catalogue says, and no other', () => {
+    expect(streamAt).toBeGreaterThan(0);
+    expect(refusedRows).toEqual(Object.entries(STREAM_REFUSALS).map(([code, info]) => streamRow(code, info)));
+    expect(closedRows).toEqual(Object.entries(STREAM_CLOSES).map(([code, info]) => streamRow(code, info)));
   });
 });
 
@@ -62,5 +76,14 @@ describe('a drop is counted, logged and audited as the catalogue says', () => {
     }
     expect(await eventually(() => ts.server.metrics.dropped(reason) === before + 1)).toBe(true);
     expect(await eventually(() => audited(reason, src))).toBeTruthy();
+  });
+});
+
+describe('stream closes', () => {
+  it('a codec drop that ends a connection is audited as the drop is; the ordinary ones are not audited', () => {
+    expect(streamClose('bad_message_authenticator')).toMatchObject({ audit: 'bad_message_authenticator', level: 'warn' });
+    expect(streamClose('attribute_overflow')).toMatchObject({ audit: 'malformed', level: 'warn' });
+    expect(streamClose('peer_closed')).toMatchObject({ audit: null, level: 'info' });
+    expect(streamClose('client_removed')).toMatchObject({ audit: 'client_removed', level: 'warn' });
   });
 });

@@ -6,7 +6,7 @@ import type { Avp } from '../../src/protocol/attribute.js';
 import type { Dictionary } from '../../src/protocol/dictionary.js';
 import { loadDictionary } from '../../src/protocol/dictionary-loader.js';
 import type { Entry, Item } from '../../src/policy/entry.js';
-import { authorizeAndAuthenticate, type Decision } from '../../src/policy/evaluator.js';
+import { authorizeAndAuthenticate, type Decision, type EntrySource } from '../../src/policy/evaluator.js';
 import { parseUsersFile, parseUsersText } from '../../src/policy/users-parser.js';
 import { UsersFileSource } from '../../src/store/files-source.js';
 import { SqliteUserSource } from '../../src/store/sqlite/sqlite-source.js';
@@ -74,7 +74,7 @@ function u32(n: number): Buffer {
   return b;
 }
 
-function ask(c: RequestCase, sources: ReadonlyArray<(name: string) => Iterable<Entry>>): unknown {
+function ask(c: RequestCase, sources: readonly EntrySource[]): unknown {
   const attributes: Avp[] = [];
   if (c.user !== undefined) attributes.push(avp('User-Name', Buffer.from(c.user)));
   attributes.push(avp('User-Password', Buffer.from(c.password)));
@@ -105,7 +105,7 @@ function expectSameAnswers(entries: readonly Entry[], storePath: string, names: 
     }
     const cases = requestCases(names, passwords);
     for (const c of cases) {
-      expect(ask(c, [(u) => sqlite.lookup(u)]), JSON.stringify(c)).toEqual(ask(c, [(u) => files.lookup(u)]));
+      expect(ask(c, [sqlite]), JSON.stringify(c)).toEqual(ask(c, [files]));
     }
     return cases.length;
   } finally {
@@ -128,7 +128,7 @@ describe('SQLite store vs users file: same content, same answers', () => {
     const sqlite = new SqliteUserSource(importToStore(entries), dict);
     try {
       const answer = (nas: string) =>
-        ask({ user: 'username01', nasIp: nas, password: '35675e68f4b5af7b995d9205ad0fc43842f16450' }, [(u) => sqlite.lookup(u)]) as { code: string; reply: string[] };
+        ask({ user: 'username01', nasIp: nas, password: '35675e68f4b5af7b995d9205ad0fc43842f16450' }, [sqlite]) as { code: string; reply: string[] };
       const swrite = (r: string[]) => r.find((x) => x.startsWith('SWrite='))!.slice(7);
       const on88 = answer('192.168.1.88');
       const elsewhere = answer('10.0.0.1');
@@ -159,8 +159,8 @@ describe('SQLite store vs users file: same content, same answers', () => {
       const tail = new SqliteUserSource(importToStore(entries.slice(cut)), dict);
       try {
         for (const c of requestCases(['ft', 'fx', 'username01', 'inc', 'after', 'nobody'], ['ft', 'ftX', 'inc', 'x'])) {
-          expect(ask(c, [(u) => head.lookup(u), (u) => tail.lookup(u)]), `cut ${cut} ${JSON.stringify(c)}`)
-            .toEqual(ask(c, [(u) => whole.lookup(u)]));
+          expect(ask(c, [head, tail]), `cut ${cut} ${JSON.stringify(c)}`)
+            .toEqual(ask(c, [whole]));
         }
       } finally {
         tail.close();

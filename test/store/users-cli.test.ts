@@ -57,7 +57,7 @@ function pap(user: string, password: string, nasIp = '10.0.0.1'): { code: string
         userPassword: Buffer.from(password),
         requestAuthenticator: Buffer.alloc(16, 1),
       },
-      [(u) => src.lookup(u)],
+      [src],
       dict,
     );
     return { code: d.code, reply: Object.fromEntries(d.reply.map((a) => [a.def.name, a.value.toString()])) };

@@ -1,5 +1,5 @@
 import type { Avp } from '../../protocol/attribute.js';
-import { Attr } from '../../protocol/attribute-numbers.js';
+import { Attr, AuthTypeValue } from '../../protocol/attribute-numbers.js';
 import { noFlags, type AttributeDef, type DataType, type Dictionary } from '../../protocol/dictionary.js';
 import { PASSWORD_ATTR_NAMES, PasswordAttr, isInternalAttr } from './attributes.js';
 import { base64DecodeFreeRadius, cString, hexDecodePrefix } from './encoding.js';
@@ -214,9 +214,6 @@ const AUTHORIZE_FINDS: ReadonlySet<number> = new Set([
   PasswordAttr.SshaPassword,
 ]);
 
-const AUTH_TYPE_ACCEPT = 254;
-const AUTH_TYPE_REJECT = 4;
-
 /** Result of {@link papAuthorize}. */
 export interface PapAuthorizeResult {
   /** The control list after Password-With-Header conversion and normalisation. */
@@ -241,7 +238,7 @@ export function papAuthorize(control: readonly Avp[], dict?: Dictionary, opts: N
     if (AUTHORIZE_FINDS.has(avp.def.type)) return true;
     if (avp.def.type !== Attr.AuthType || avp.value.length !== 4) return false;
     const authType = avp.value.readUInt32BE(0);
-    return authType === AUTH_TYPE_ACCEPT || authType === AUTH_TYPE_REJECT;
+    return authType === AuthTypeValue.Accept || authType === AuthTypeValue.Reject;
   });
   return { control: normalizeControl(control, dict, opts), foundPassword };
 }
