@@ -7,6 +7,7 @@ import { runTest } from '../cli/test-command.js';
 import { parsePrefix, prefixContains } from '../server/ip-prefix.js';
 import { LIST_KEYS, ProfileError, RESOURCE_IDS } from '../store/sqlite/profile.js';
 import { SqliteStoreError } from '../store/sqlite/schema.js';
+import { SqlStoreError } from '../store/pgsql/sql-user-store.js';
 import { deviceSha1Hex } from '../store/sqlite/password-hash.js';
 import type { AdminHost } from './admin-host.js';
 import { dummyAdminHash, hashAdminPassword, MIN_ADMIN_PASSWORD_LENGTH, verifyAdminPassword } from './admin-password.js';
@@ -67,7 +68,7 @@ function peer(c: Context<Env>): string {
   return c.env.incoming.socket.remoteAddress ?? '';
 }
 
-function publicProfile(p: ReturnType<UserDirectory['get']>): object | null {
+function publicProfile(p: Awaited<ReturnType<UserDirectory['get']>>): object | null {
   if (!p) return null;
   return { ...p, entries: p.entries.map(({ password, ...rest }) => ({ ...rest, password: password ? password.attribute : null })) };
 }
@@ -108,6 +109,10 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     if (err instanceof AdminAccountError) {
       const status = err.code === 'not_found' ? 404 : err.code === 'already_exists' ? 409 : 400;
       return c.json({ error: { code: err.code, message: err.message } }, status);
+    }
+    if (err instanceof SqlStoreError) {
+      d.log('warn', { path: c.req.path, err: err.message }, 'admin: the PostgreSQL user store failed');
+      return c.json({ error: { code: 'store_unavailable', message: `${err.message}; nothing was changed, try again` } }, 503);
     }
     if (err instanceof SqliteStoreError && err.code === 'bad_row') {
       return c.json({ error: { code: 'invalid_argument', message: err.message } }, 400);
@@ -157,10 +162,7 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
 
   const directory = (): UserDirectory => {
     const u = d.users();
-    if (!u && d.host.snapshot().config.users.sql) {
-      throw new ApiError(503, 'store_read_only', 'the PostgreSQL store (users.sql) is not edited here yet: change radcheck / radreply / radusergroup with SQL (or daloRADIUS); effective rights and test login on a user\'s page include it');
-    }
-    if (!u) throw new ApiError(503, 'no_store', 'no user store is configured (set users.sqlite in the config file)');
+    if (!u) throw new ApiError(503, 'no_store', 'no user store is configured (set users.sqlite or users.sql in the config file)');
     return u;
   };
 
@@ -220,22 +222,23 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     list_keys: LIST_KEYS, resource_ids: [...RESOURCE_IDS], store: d.users()?.name ?? null,
   }));
 
-  app.get('/api/users', requireRole('viewer'), (c) => {
+  app.get('/api/users', requireRole('viewer'), async (c) => {
     const offset = int(c.req.query('offset'), 0, 0, 1e9);
     const limit = int(c.req.query('limit'), 50, 1, 500);
     const search = c.req.query('search') ?? '';
-    return c.json(directory().list({ search, offset, limit }));
+    return c.json(await directory().list({ search, offset, limit }));
   });
 
-  app.get('/api/users/:name', requireRole('viewer'), (c) => {
-    const p = directory().get(c.req.param('name'));
+  app.get('/api/users/:name', requireRole('viewer'), async (c) => {
+    const p = await directory().get(c.req.param('name'));
     if (!p) throw new ApiError(404, 'not_found', `no such user "${c.req.param('name')}"`);
     return c.json(publicProfile(p));
   });
 
-  app.get('/api/users/:name/rights', requireRole('viewer'), (c) => {
+  app.get('/api/users/:name/rights', requireRole('viewer'), async (c) => {
     const name = c.req.param('name');
-    const p = d.users()?.get(name);
+    // the rights come from the serving snapshot; the store only adds the user's NAS overrides
+    const p = await d.users()?.get(name).catch(() => undefined);
     const nas = p ? p.entries.filter((e) => e.nas !== undefined).map((e) => e.nas!) : [];
     const extra = c.req.query('nas');
     if (extra !== undefined && isIP(extra) === 0) throw new ApiError(400, 'invalid_argument', `nas: "${extra}" is not an IPv4 or IPv6 address`);
@@ -327,8 +330,8 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
   app.post('/api/users', requireRole('editor'), async (c) => {
     const { name, change } = parseUserForm(await body(c), true);
     const dir = directory();
-    dir.create(name, change as typeof change & { password: NonNullable<typeof change.password> });
-    const after = publicProfile(dir.get(name));
+    await dir.create(name, change as typeof change & { password: NonNullable<typeof change.password> });
+    const after = publicProfile(await dir.get(name));
     await audit(c, 'user_create', name, null, after);
     return c.json(after, 201);
   });
@@ -337,10 +340,10 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     const name = c.req.param('name');
     const { change } = parseUserForm(await body(c), false);
     const dir = directory();
-    const before = publicProfile(dir.get(name));
+    const before = publicProfile(await dir.get(name));
     if (!before) throw new ApiError(404, 'not_found', `no such user "${name}"`);
-    dir.replace(name, change);
-    const after = publicProfile(dir.get(name));
+    await dir.replace(name, change);
+    const after = publicProfile(await dir.get(name));
     await audit(c, change.password ? 'user_update_password' : 'user_update', name, before, after);
     return c.json(after);
   });
@@ -349,10 +352,10 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
     await body(c);
     const name = c.req.param('name');
     const dir = directory();
-    const before = publicProfile(dir.get(name));
+    const before = publicProfile(await dir.get(name));
     if (!before) throw new ApiError(404, 'not_found', `no such user "${name}"`);
-    dir.setEnabled(name, c.req.param('action') === 'enable');
-    const after = publicProfile(dir.get(name));
+    await dir.setEnabled(name, c.req.param('action') === 'enable');
+    const after = publicProfile(await dir.get(name));
     await audit(c, `user_${c.req.param('action')}`, name, before, after);
     return c.json(after);
   });
@@ -360,9 +363,9 @@ export function createAdminApp(d: AdminAppDeps): Hono<Env> {
   app.delete('/api/users/:name', requireRole('editor'), async (c) => {
     const name = c.req.param('name');
     const dir = directory();
-    const before = publicProfile(dir.get(name));
+    const before = publicProfile(await dir.get(name));
     if (!before) throw new ApiError(404, 'not_found', `no such user "${name}"`);
-    dir.delete(name);
+    await dir.delete(name);
     await audit(c, 'user_delete', name, before, null);
     return c.json({ ok: true });
   });

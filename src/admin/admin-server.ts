@@ -10,6 +10,7 @@ import { AdminStore } from './admin-store.js';
 import { AuditTrail } from './audit-trail.js';
 import { LoginThrottle, type ThrottleOptions } from './login-throttle.js';
 import { SqliteUserDirectory } from './sqlite-user-directory.js';
+import { SqlUserDirectory } from './sql-user-directory.js';
 import { defaultUiDir, loadStaticFiles } from './static-files.js';
 import { ensureTlsFiles } from './tls-files.js';
 import type { UserDirectory } from './user-directory.js';
@@ -31,7 +32,7 @@ export class AdminServer {
     private readonly server: Server,
     private readonly store: AdminStore,
     private readonly audit: AuditTrail,
-    private readonly closeUsers: () => void,
+    private readonly closeUsers: () => void | Promise<void>,
   ) {}
 
   static async start(config: AdminConfig, host: AdminHost, logger: pino.Logger, opts: AdminServerOptions = {}): Promise<AdminServer> {
@@ -55,15 +56,19 @@ export class AdminServer {
       store.close();
       throw new Error(`admin.audit_log ${config.auditLog}: ${(err as Error).message}`);
     }
-    // the user store follows the configuration in service (users.sqlite may change on reload)
-    let users: { path: string; dir: UserDirectory } | undefined;
+    // the user store follows the configuration in service (users.sqlite / users.sql may change
+    // on reload); with both, the SQLite store is the one edited here
+    let users: { key: string; dir: UserDirectory } | undefined;
     const currentUsers = (): UserDirectory | undefined => {
-      const path = host.snapshot().config.users.sqlite;
-      if (users && users.path !== path) {
-        users.dir.close();
+      const { sqlite, sql } = host.snapshot().config.users;
+      const key = sqlite ? `sqlite:${sqlite}` : sql ? `sql:${sql.url}` : undefined;
+      if (users && users.key !== key) {
+        void users.dir.close();
         users = undefined;
       }
-      if (!users && path) users = { path, dir: new SqliteUserDirectory(path, () => host.snapshot().dictionary) };
+      const dictionary = () => host.snapshot().dictionary;
+      if (!users && sqlite) users = { key: key!, dir: new SqliteUserDirectory(sqlite, dictionary) };
+      else if (!users && sql) users = { key: key!, dir: new SqlUserDirectory(sql.url, dictionary, sql.timeoutMs) };
       return users?.dir;
     };
     const app = createAdminApp({
@@ -115,7 +120,7 @@ export class AdminServer {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
-    this.closeUsers();
+    await this.closeUsers();
     await this.audit.close();
     this.store.close();
   }

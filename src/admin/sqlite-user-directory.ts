@@ -25,7 +25,7 @@ export class SqliteUserDirectory implements UserDirectory {
     this.store.close();
   }
 
-  list(q: { search?: string; offset: number; limit: number }): UserPage {
+  async list(q: { search?: string; offset: number; limit: number }): Promise<UserPage> {
     const db = this.store.db;
     const like = q.search ? `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
     const where = `e.is_default = 0${like ? " AND e.name LIKE ? ESCAPE '\\'" : ''}`;
@@ -47,7 +47,7 @@ export class SqliteUserDirectory implements UserDirectory {
     return { total, offset: q.offset, limit: q.limit, users };
   }
 
-  get(name: string): UserProfileView | undefined {
+  async get(name: string): Promise<UserProfileView | undefined> {
     try {
       return this.store.show(name);
     } catch (err) {
@@ -56,7 +56,7 @@ export class SqliteUserDirectory implements UserDirectory {
     }
   }
 
-  create(name: string, change: ProfileChange & { password: PasswordItem }): void {
+  async create(name: string, change: ProfileChange & { password: PasswordItem }): Promise<void> {
     this.write(name, () => {
       const overrides: NasSpec[] = change.overrides.map((o) => ({ nas: o.nas, lists: { ...o.lists }, password: change.password }));
       this.store.add(name, { lists: { ...change.lists }, password: change.password }, overrides);
@@ -64,7 +64,7 @@ export class SqliteUserDirectory implements UserDirectory {
     });
   }
 
-  replace(name: string, change: ProfileChange): void {
+  async replace(name: string, change: ProfileChange): Promise<void> {
     this.write(name, () => {
       const current = this.store.show(name); // throws not_found
       const missing = (lists: Partial<Record<ListKey, string>>): ListKey[] => LIST_KEYS.filter((k) => lists[k] === undefined);
@@ -79,11 +79,11 @@ export class SqliteUserDirectory implements UserDirectory {
     });
   }
 
-  setEnabled(name: string, enabled: boolean): void {
+  async setEnabled(name: string, enabled: boolean): Promise<void> {
     this.write(name, () => this.store.setValid(name, enabled));
   }
 
-  delete(name: string): void {
+  async delete(name: string): Promise<void> {
     this.write(name, () => this.store.delete(name));
   }
 

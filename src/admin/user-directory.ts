@@ -3,8 +3,8 @@ import type { PasswordItem } from '../store/sqlite/password-hash.js';
 import type { UserProfileView } from '../store/sqlite/user-store.js';
 
 /**
- * What the web administration needs from a user store. The SQLite store implements it
- * (sqlite-user-directory.ts); the PostgreSQL store can plug in behind the same interface.
+ * What the web administration needs from a user store: the SQLite store
+ * (sqlite-user-directory.ts) and FreeRADIUS's SQL schema in PostgreSQL (sql-user-directory.ts).
  * Every write is all-or-nothing: a reader (and the RADIUS server) sees none or all of it.
  */
 
@@ -38,14 +38,14 @@ export interface UserDirectory {
   /** `sqlite:<path>` or `sql:<url without password>`. */
   readonly name: string;
   /** Names containing `search` (case-insensitive), sorted, one page. */
-  list(q: { search?: string; offset: number; limit: number }): UserPage;
+  list(q: { search?: string; offset: number; limit: number }): Promise<UserPage>;
   /** One profile, or undefined. */
-  get(name: string): UserProfileView | undefined;
+  get(name: string): Promise<UserProfileView | undefined>;
   /** Creates a user; throws ProfileError (already_exists, invalid_argument). */
-  create(name: string, change: ProfileChange & { password: PasswordItem }): void;
+  create(name: string, change: ProfileChange & { password: PasswordItem }): Promise<void>;
   /** Makes the profile exactly `change` (lists not given are removed; overrides not given deleted). */
-  replace(name: string, change: ProfileChange): void;
-  setEnabled(name: string, enabled: boolean): void;
-  delete(name: string): void;
-  close(): void;
+  replace(name: string, change: ProfileChange): Promise<void>;
+  setEnabled(name: string, enabled: boolean): Promise<void>;
+  delete(name: string): Promise<void>;
+  close(): void | Promise<void>;
 }

@@ -302,5 +302,16 @@ INSERT INTO radgroupreply (groupname, attribute, op, value) VALUES ('viewers', '
     expect(r.stderr).not.toContain('not-the-password');
     expect(runCli(['users', 'list'])).toMatchObject({ code: 2, stderr: expect.stringContaining('give the store: --db FILE (SQLite), --sql URL (PostgreSQL) or -c CONFIG') });
     expect(runCli(['users', '--sql', 'mysql://x@y/z', 'list'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--sql: the scheme must be postgresql://') });
+    // a read-only database (what a streaming replica is): the write fails whole, the reason said
+    pgc.psql(`ALTER DATABASE ${RADIUS_DATABASE} SET default_transaction_read_only = on`);
+    try {
+      const ro = sql(['add', 'ro1', '--password', 'x']);
+      expect(ro.code).toBe(1);
+      expect(ro.stderr).toMatch(/^error: PostgreSQL at postgresql:\/\/radius:\*\*\*@.*: nothing written: .*read-only.*write on the primary/);
+      expect(sql(['list']).code).toBe(0);
+    } finally {
+      pgc.psql(`SET default_transaction_read_only = off; ALTER DATABASE ${RADIUS_DATABASE} RESET default_transaction_read_only`);
+    }
+    expect(pgc.psql("SELECT count(*) FROM radcheck WHERE username = 'ro1'").trim()).toBe('0');
   });
 });

@@ -96,6 +96,7 @@ export function explainPgError(err: unknown): string {
   if (e.code === '42P01') return `${msg} (load FreeRADIUS's PostgreSQL schema: mods-config/sql/main/postgresql/schema.sql)`;
   if (e.code === '28P01' || e.code === '28000') return `${msg} (check the user and password in users.sql.url)`;
   if (e.code === '3D000') return `${msg} (check the database name in users.sql.url)`;
+  if (e.code === '25006') return `${msg} (the database is read-only here, e.g. a streaming replica: write on the primary)`;
   return msg;
 }
 

@@ -4,7 +4,7 @@ import { sqlEscape } from '../../policy/sql-row.js';
 import type { ProfileStore } from '../profile-store.js';
 import { applySpec, type EntrySpec, nasItem, nasOf, newProfileEntry, ProfileError, viewEntry } from '../sqlite/profile.js';
 import type { StoredEntry } from '../sqlite/stored-entry.js';
-import { type NasSpec, type UserProfileView, validateName } from '../sqlite/user-store.js';
+import { entryToSet, type NasSpec, setSpecFor, type UserProfileView, validateName } from '../sqlite/user-store.js';
 import { explainPgError, redactUrl, urlProblem } from './pg-source.js';
 import {
   entriesForExport, groupToken, type IdRow, loginUserName, OWN_GROUP_PATTERN, type SqlProfile, sqlProfile, type SqlUserRows,
@@ -31,6 +31,7 @@ function canonicalIp(ip: string): string {
 
 export class SqlUserStore implements ProfileStore {
   readonly label: string;
+  private depth = 0;
 
   private constructor(private readonly client: pg.Client, private readonly dict: () => Dictionary, url: string) {
     this.label = redactUrl(url);
@@ -65,6 +66,26 @@ export class SqlUserStore implements ProfileStore {
     return named.map(({ login, u }) => profileView(login, sqlProfile(login, u)));
   }
 
+  /**
+   * One page of profiles whose stored name contains `search` (case-insensitive), sorted by
+   * stored name, and how many match: one query for the names, then only those users' rows.
+   */
+  async page(search: string, offset: number, limit: number): Promise<{ total: number; users: UserProfileView[] }> {
+    const names = `SELECT username AS name FROM radcheck UNION SELECT username FROM radreply UNION SELECT username FROM radusergroup`;
+    const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const total = await this.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${names}) u WHERE name ILIKE $1`, [like]);
+    const page = await this.client.query<{ name: string }>(
+      `SELECT name FROM (${names}) u WHERE name ILIKE $1 ORDER BY name COLLATE "C" LIMIT $2 OFFSET $3`, [like, limit, offset]);
+    const users = await this.readUsers(page.rows.map((r) => r.name));
+    return {
+      total: total.rows[0]!.n,
+      users: page.rows.map((r) => {
+        const login = loginUserName(r.name) ?? r.name;
+        return profileView(login, sqlProfile(login, users.get(r.name)!));
+      }),
+    };
+  }
+
   async show(name: string): Promise<UserProfileView> {
     return profileView(name, await this.profileOf(name));
   }
@@ -87,19 +108,8 @@ export class SqlUserStore implements ProfileStore {
     await this.transaction(async () => {
       const p = await this.editableProfileOf(name);
       const entries = p.own.slice();
-      const generalEntry = entries.find((e) => nasOf(e) === undefined);
-      const generalLists = Object.keys(general.lists).length > 0 || (general.unset?.length ?? 0) > 0;
-      if (!general.password && !generalLists && overrides.length === 0) {
-        throw new ProfileError('invalid_argument', 'nothing to change: give a password option, list options or --nas');
-      }
-      if (generalLists && !generalEntry) {
-        throw new ProfileError('invalid_argument', `user "${name}" has only per-NAS entries: put the list options after --nas IP`);
-      }
-      entries.forEach((e, i) => {
-        const spec: EntrySpec = e === generalEntry ? general : { lists: {} };
-        if (general.password) spec.password = general.password;
-        entries[i] = applySpec(e, spec);
-      });
+      const generalEntry = entryToSet(name, entries, general, overrides);
+      entries.forEach((e, i) => { entries[i] = applySpec(e, setSpecFor(e, generalEntry, general)); });
       for (const o of overrides) {
         const at = entries.findIndex((e) => nasOf(e) === canonicalIp(o.nas));
         if (at >= 0) {
@@ -205,16 +215,31 @@ export class SqlUserStore implements ProfileStore {
     return editable(name, await this.profileOf(name));
   }
 
+  /**
+   * Runs several operations as one transaction (the web administration's "replace" is delete +
+   * set + enable): operations called inside join it instead of committing on their own.
+   */
+  inTransaction<T>(body: () => Promise<T>): Promise<T> {
+    return this.transaction(body);
+  }
+
   private async transaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.client.query('BEGIN');
+    if (this.depth > 0) return body();
+    this.depth++;
     try {
-      await this.client.query(LOCK);
-      const r = await body();
-      await this.client.query('COMMIT');
-      return r;
-    } catch (err) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      await this.client.query('BEGIN');
+      try {
+        await this.client.query(LOCK);
+        const r = await body();
+        await this.client.query('COMMIT');
+        return r;
+      } catch (err) {
+        await this.client.query('ROLLBACK').catch(() => undefined);
+        if (err instanceof ProfileError || err instanceof SqlStoreError) throw err;
+        throw new SqlStoreError(`PostgreSQL at ${this.label}: nothing written: ${explainPgError(err)}`);
+      }
+    } finally {
+      this.depth--;
     }
   }
 

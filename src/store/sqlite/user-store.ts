@@ -97,17 +97,9 @@ export class UserStore {
     for (const o of overrides) nasItem(o.nas);
     this.db.transaction(() => {
       const entries = this.entriesOf(name);
-      const generalEntry = entries.find((e) => nasOf(e) === undefined);
-      const generalLists = Object.keys(general.lists).length > 0 || (general.unset?.length ?? 0) > 0;
-      if (!general.password && !generalLists && overrides.length === 0) {
-        throw new ProfileError('invalid_argument', 'nothing to change: give a password option, list options or --nas');
-      }
-      if (generalLists && !generalEntry) {
-        throw new ProfileError('invalid_argument', `user "${name}" has only per-NAS entries: put the list options after --nas IP`);
-      }
+      const generalEntry = entryToSet(name, entries, general, overrides);
       for (const e of entries) {
-        const spec: EntrySpec = e === generalEntry ? general : { lists: {} };
-        if (general.password) spec.password = general.password;
+        const spec = setSpecFor(e, generalEntry, general);
         if (spec.password || Object.keys(spec.lists).length > 0 || (spec.unset?.length ?? 0) > 0) {
           this.writer.replace(applySpec(e, spec));
         }
@@ -215,6 +207,29 @@ export class UserStore {
       ? [`entry #${shadow.id} (DEFAULT without check items or Fall-Through) comes first and will answer for "${name}"`]
       : [];
   }
+}
+
+/**
+ * The general entry a `set` changes (undefined: the user has only per-NAS entries), after
+ * refusing a `set` that changes nothing or gives lists for a general entry there is not.
+ */
+export function entryToSet(name: string, entries: readonly StoredEntry[], general: EntrySpec, overrides: readonly NasSpec[]): StoredEntry | undefined {
+  const generalEntry = entries.find((e) => nasOf(e) === undefined);
+  const generalLists = Object.keys(general.lists).length > 0 || (general.unset?.length ?? 0) > 0;
+  if (!general.password && !generalLists && overrides.length === 0) {
+    throw new ProfileError('invalid_argument', 'nothing to change: give a password option, list options or --nas');
+  }
+  if (generalLists && !generalEntry) {
+    throw new ProfileError('invalid_argument', `user "${name}" has only per-NAS entries: put the list options after --nas IP`);
+  }
+  return generalEntry;
+}
+
+/** What a `set` applies to one entry: the general lists to the general entry, a new password to every entry. */
+export function setSpecFor(entry: StoredEntry, generalEntry: StoredEntry | undefined, general: EntrySpec): EntrySpec {
+  const spec: EntrySpec = entry === generalEntry ? general : { lists: {} };
+  if (general.password) spec.password = general.password;
+  return spec;
 }
 
 function canonicalIp(ip: string): string {
